@@ -1,0 +1,3 @@
+from pullproof.cli.main import main
+
+main()

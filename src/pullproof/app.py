@@ -1,0 +1,124 @@
+"""The composition root: the only place that constructs and wires services."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp
+
+from pullproof.arm.providers.identities import UserAssignedIdentities
+from pullproof.arm.routes import ArmRoutes
+from pullproof.arm.service import ArmService
+from pullproof.arm.store import ArmStore
+from pullproof.bootstrap import Bootstrap, OperatorCredentials
+from pullproof.core.clock import Clock, SystemClock
+from pullproof.core.errors import ServiceError
+from pullproof.core.ids import IdFactory, RandomIds
+from pullproof.core.jwt import TokenCodec
+from pullproof.core.keys import KeyRing
+from pullproof.core.nodekeys import NodeKey
+from pullproof.core.tls import LocalCA
+from pullproof.core.trace import TraceSink
+from pullproof.db.engine import Database
+from pullproof.front import harmless, metadata
+from pullproof.front.hosts import HostTable
+from pullproof.front.router import HostRouter
+from pullproof.identity.grants import Grants
+from pullproof.identity.graph.routes import GraphRoutes
+from pullproof.identity.graph.service import GraphService
+from pullproof.identity.imds import ImdsRoutes
+from pullproof.identity.models import ACR_AUDIENCE, ARM_AUDIENCES, GRAPH_AUDIENCE, NodeIdentities
+from pullproof.identity.routes import IdentityRoutes
+from pullproof.identity.service import DirectoryService
+from pullproof.identity.store import DirectoryStore
+from pullproof.identity.tokens import TokenIssuer
+from pullproof.rbac.service import RbacService, load_builtin_roles
+from pullproof.rbac.store import AssignmentStore
+from pullproof.settings import Settings
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where the emulator is reachable; ``direct`` is ``https://127.0.0.1:PORT`` (no trailing slash)."""
+
+    direct: str
+    proxy: str
+
+    @property
+    def graph_direct(self) -> str:
+        return f"{self.direct}/graph/"
+
+
+class Emulator:
+    """Every service of one emulator instance, sharing one database, clock, id factory and keys."""
+
+    def __init__(self, settings: Settings, endpoints: Endpoints, clock: Clock | None = None,
+                 ids: IdFactory | None = None) -> None:
+        self.settings = settings
+        self.endpoints = endpoints
+        self.clock = clock or SystemClock(settings.time_scale)
+        self.ids = ids or RandomIds()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = Database(settings.data_dir / "pullproof.db")
+        self.ca = LocalCA(settings.data_dir / "tls", self.clock)
+        self.keys = KeyRing(self.db, self.clock)
+        self.node_key = NodeKey(settings.data_dir / "node.key")
+        self.trace = TraceSink(self.db, self.clock)
+        self.hosts = HostTable()
+        boot = Bootstrap(self.db, self.clock, self.ids, settings)
+        tenant = boot.tenant()
+        self.directory = DirectoryService(DirectoryStore(self.db), self.clock, self.ids, tenant)
+        self.graph_audiences = (GRAPH_AUDIENCE, GRAPH_AUDIENCE + "/", endpoints.graph_direct,
+                                endpoints.graph_direct.rstrip("/"))
+        resources = (*ARM_AUDIENCES, ACR_AUDIENCE, *self.graph_audiences)
+        self.issuer = TokenIssuer(TokenCodec(self.keys), self.clock, self.ids, tenant, resources)
+        self.grants = Grants(self.directory, self.issuer, self.trace)
+        self.rbac = RbacService(AssignmentStore(self.db), load_builtin_roles(), self.directory, self.clock,
+                                self.trace, tenant.id, settings.propagation_delay)
+        self.arm = ArmService(ArmStore(self.db), self.rbac, self.issuer, self.clock, self.ids,
+                              [UserAssignedIdentities(self.directory)])
+        self.operator: OperatorCredentials = boot.populate(self.directory, self.arm.store, self.rbac)
+        self.graph = GraphService(self.directory, {self.operator.object_id})
+
+    # HTTP -------------------------------------------------------------------------------------------
+    def asgi(self) -> ASGIApp:
+        max_body = self.settings.max_body_bytes
+        identity = IdentityRoutes(self.grants, self.issuer, max_body)
+        imds = ImdsRoutes(self.grants)
+        graph = GraphRoutes(self.graph, self.issuer, self.graph_audiences, self.clock, self.ids, max_body)
+        arm = ArmRoutes(self.arm, self.ids, max_body)
+        renderers = {"oauth2": identity.render_error, "imds": imds.render_error, "graph": graph.render_error,
+                     "arm": arm.render_error}
+
+        async def on_error(request: Request, exc: Exception) -> Response:
+            assert isinstance(exc, ServiceError)
+            return renderers[exc.code.surface](request, exc)
+
+        def app(routes: Sequence[BaseRoute]) -> Starlette:
+            return Starlette(routes=list(routes), exception_handlers={ServiceError: on_error})
+
+        direct = [*metadata.routes(), *graph.routes("/graph/v1.0"), *arm.routes(), *identity.routes()]
+        apps: dict[str, ASGIApp] = {
+            "identity": app(list(identity.routes())),
+            "arm": app([*metadata.routes(), *arm.routes()]),
+            "graph": app(list(graph.routes("/v1.0"))),
+            "local": app(direct),
+            "telemetry": app(harmless.telemetry_routes()),
+            "version-check": app(harmless.version_routes()),
+        }
+        return HostRouter(self.hosts, apps, app(list(imds.routes())))
+
+    def put_node(self, name: str, identity_ids: list[str], system: str | None = None) -> str:
+        """Make ``name`` a node carrying these managed identities; returns its credential."""
+        secret = self.node_key.secret_for(name)
+        self.directory.put_node(name, NodeIdentities(system, tuple(identity_ids)), secret)
+        return f"{name}:{secret}"
+
+    def close(self) -> None:
+        self.trace.flush()
+        self.db.close()

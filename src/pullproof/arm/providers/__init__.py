@@ -1,0 +1,1 @@
+"""Resource providers: one module per emulated resource type, each implementing ``ResourceProvider``."""

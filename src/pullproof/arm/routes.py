@@ -1,0 +1,208 @@
+"""HTTP surface of ARM: one dispatcher over parsed paths; parse, call the service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from pullproof.arm import errors
+from pullproof.arm.authorization import AuthorizationApi
+from pullproof.arm.models import API_VERSION_RE, ArmPath, parse_path
+from pullproof.arm.service import ArmService
+from pullproof.core.errors import ServiceError
+from pullproof.core.ids import IdFactory
+from pullproof.core.web import BadJson, BodyTooLarge, base_url, read_json_object
+from pullproof.identity.models import Caller
+
+SUPPORTED_VERSIONS = "2025-04-01, 2024-11-01, 2024-03-01, 2023-07-01, 2022-12-01, 2022-09-01, 2021-04-01"
+
+
+class ArmRoutes:
+    def __init__(self, arm: ArmService, ids: IdFactory, max_body: int) -> None:
+        self.arm = arm
+        self.authz = AuthorizationApi(arm)
+        self.ids = ids
+        self.max_body = max_body
+
+    def routes(self) -> list[Route]:
+        methods = ["GET", "PUT", "PATCH", "POST", "DELETE", "HEAD"]
+        return [
+            Route("/subscriptions", self.dispatch, methods=methods),
+            Route("/subscriptions/{rest:path}", self.dispatch, methods=methods),
+            Route("/tenants", self.dispatch, methods=methods),
+            Route("/providers/{rest:path}", self.dispatch, methods=methods),
+        ]
+
+    async def dispatch(self, request: Request) -> Response:
+        path = parse_path(request.url.path)
+        version = request.query_params.get("api-version")
+        if version is None:
+            raise ServiceError(errors.MISSING_API_VERSION)
+        if not API_VERSION_RE.match(version):
+            raise ServiceError(errors.INVALID_API_VERSION, version=version, supported=SUPPORTED_VERSIONS)
+        caller = self.arm.authenticate(request.headers.get("authorization"))
+        status, body, headers = await self._handle(request, path, caller, version)
+        if body is None:
+            return Response(status_code=status, headers=headers)
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    async def _body(self, request: Request, allow_empty: bool = False) -> dict[str, Any]:
+        try:
+            return await read_json_object(request, self.max_body, allow_empty)
+        except BodyTooLarge:
+            raise ServiceError(errors.TOO_LARGE, limit=self.max_body) from None
+        except BadJson as exc:
+            raise ServiceError(errors.INVALID_CONTENT, detail=exc.detail) from None
+
+    async def _handle(self, request: Request, path: ArmPath, caller: Caller,
+                      version: str) -> tuple[int, Any, dict[str, str]]:
+        method = request.method
+        if path.kind == "authorization":
+            return await self._authorization(request, path, caller)
+        if path.kind == "subscriptions" and method == "GET":
+            subs = self.arm.visible_subscriptions(caller)
+            return 200, {"value": subs, "count": {"type": "Total", "value": len(subs)}}, {}
+        if path.kind == "tenants" and method == "GET":
+            tenant = self.arm.issuer.tenant
+            return 200, {"value": [{"id": f"/tenants/{tenant.id}", "tenantId": tenant.id,
+                                    "tenantCategory": "Home", "displayName": tenant.display_name,
+                                    "defaultDomain": tenant.domain, "domains": [tenant.domain]}]}, {}
+        if path.kind == "subscription" and method == "GET":
+            assert path.subscription
+            return 200, self.arm.subscription(path.subscription), {}
+        if path.kind in {"group", "groups"}:
+            return await self._groups(request, path, caller, version)
+        if path.kind == "resources" and method == "GET":
+            return 200, {"value": self._list(request, path, caller, version)}, {}
+        if path.kind == "operation" and method == "GET":
+            body = self.arm.operation(path.rest[0])
+            return (200 if body["status"] != "InProgress" else 202), body, {}
+        if path.kind == "resource":
+            return await self._resource(request, path, caller, version)
+        if path.kind in {"providers", "provider"}:
+            return self._providers(path, method)
+        if path.kind == "unknown":
+            raise ServiceError(errors.NO_ROUTE, path=request.url.path)
+        raise ServiceError(errors.METHOD_NOT_ALLOWED, method=method)
+
+    def _list(self, request: Request, path: ArmPath, caller: Caller, version: str) -> list[dict[str, Any]]:
+        assert path.subscription
+        type_filter = None
+        text = request.query_params.get("$filter")
+        if text:
+            head, _, value = text.partition(" eq ")
+            if head.strip().lower() != "resourcetype" or not value.strip().startswith("'"):
+                raise ServiceError(errors.INVALID_CONTENT, detail=f"Unsupported $filter '{text}'")
+            type_filter = value.strip().strip("'")
+        return self.arm.list_resources(caller, path.subscription, path.group, type_filter, version)
+
+    async def _groups(self, request: Request, path: ArmPath, caller: Caller,
+                      version: str) -> tuple[int, Any, dict[str, str]]:
+        sub, name, method = path.subscription or "", path.group or "", request.method
+        if path.kind == "groups" and method == "GET":
+            return 200, {"value": [g.body for g in self.arm.list_groups(caller, sub)]}, {}
+        if method == "GET":
+            return 200, self.arm.get_group(caller, sub, name).body, {}
+        if method == "HEAD":
+            self.arm.get_group(caller, sub, name)
+            return 204, None, {}
+        if method in {"PUT", "PATCH"}:
+            body = await self._body(request)
+            if method == "PATCH":
+                current = dict(self.arm.get_group(caller, sub, name).body)
+                current.update({k: v for k, v in body.items() if k in {"tags", "managedBy"}})
+                body = current
+            status, group = self.arm.put_group(caller, sub, name, body)
+            return (200 if method == "PATCH" else status), group.body, {}
+        if method == "DELETE":
+            op_id = self.arm.delete_group(caller, sub, name)
+            location = f"{base_url(request)}/subscriptions/{sub}/operationresults/{op_id}?api-version={version}"
+            return 202, None, {"Location": location, "Retry-After": "1"}
+        raise ServiceError(errors.METHOD_NOT_ALLOWED, method=method)
+
+    async def _resource(self, request: Request, path: ArmPath, caller: Caller,
+                        version: str) -> tuple[int, Any, dict[str, str]]:
+        ref, method = path.resource, request.method
+        assert ref is not None
+        if method == "POST" and ref.is_collection and ref.parent is not None:
+            provider = self.arm.providers.get(ref.parent.type_key)
+            if provider is not None and ref.types[-1].lower() in provider.actions:
+                payload = await self._body(request, allow_empty=True)
+                status, body = self.arm.action(caller, ref.parent, ref.types[-1], payload, version)
+                return status, body, {}
+        if ref.is_collection and method == "GET":
+            self.arm.provider(ref, version)
+            return 200, {"value": self.arm.list_resources(caller, ref.subscription, ref.group, ref.type,
+                                                          version)}, {}
+        if method == "GET":
+            return 200, self.arm.get_resource(caller, ref, version), {}
+        if method == "PUT":
+            body = await self._body(request)
+            status, result = self.arm.put_resource(caller, ref, body, version)
+            return status, result, {}
+        if method == "PATCH":
+            patch = await self._body(request)
+            current = self.arm.get_resource(caller, ref, version)
+            merged = {**current, **{k: v for k, v in patch.items() if k != "properties"}}
+            merged["properties"] = {**current.get("properties", {}), **(patch.get("properties") or {})}
+            _, result = self.arm.put_resource(caller, ref, merged, version)
+            return 200, result, {}
+        if method == "DELETE":
+            return (200 if self.arm.delete_resource(caller, ref, version) else 204), None, {}
+        raise ServiceError(errors.METHOD_NOT_ALLOWED, method=method)
+
+    async def _authorization(self, request: Request, path: ArmPath,
+                             caller: Caller) -> tuple[int, Any, dict[str, str]]:
+        scope, rest, method = path.scope or "/", path.rest, request.method
+        filter_ = request.query_params.get("$filter")
+        kind = rest[0].lower() if rest else ""
+        if kind == "roledefinitions" and method == "GET" and len(rest) <= 2:
+            return 200, self.authz.definitions(caller, scope, rest, filter_), {}
+        if kind == "roleassignments" and len(rest) == 1 and method == "GET":
+            return 200, self.authz.list_assignments(caller, scope, filter_), {}
+        if kind == "roleassignments" and len(rest) == 2:
+            if method == "GET":
+                return 200, self.authz.get_assignment(caller, scope, rest[1]), {}
+            if method == "PUT":
+                status, body = self.authz.put_assignment(caller, scope, rest[1], await self._body(request))
+                return status, body, {}
+            if method == "DELETE":
+                status, body = self.authz.delete_assignment(caller, scope, rest[1])
+                return status, body, {}
+        if kind in {"roledefinitions", "roleassignments"}:
+            raise ServiceError(errors.METHOD_NOT_ALLOWED, method=method)
+        raise ServiceError(errors.NO_ROUTE, path=request.url.path)
+
+    def _providers(self, path: ArmPath, method: str) -> tuple[int, Any, dict[str, str]]:
+        namespaces: dict[str, list[str]] = {}
+        for provider in self.arm.providers.values():
+            namespace, _, kind = provider.resource_type.partition("/")
+            namespaces.setdefault(namespace, []).append(kind)
+        rendered = {
+            ns.lower(): {"id": f"/subscriptions/{path.subscription}/providers/{ns}", "namespace": ns,
+                         "registrationState": "Registered", "registrationPolicy": "RegistrationRequired",
+                         "resourceTypes": [{"resourceType": t, "locations": [], "apiVersions": []}
+                                           for t in sorted(kinds)]}
+            for ns, kinds in sorted(namespaces.items())
+        }
+        if path.kind == "providers" and method == "GET":
+            return 200, {"value": list(rendered.values())}, {}
+        found = rendered.get(path.rest[0].lower())
+        if found is None:
+            raise ServiceError(errors.INVALID_NAMESPACE, namespace=path.rest[0])
+        if method == "GET" or (method == "POST" and path.action in {"register", "unregister"}):
+            return 200, found, {}
+        raise ServiceError(errors.METHOD_NOT_ALLOWED, method=method)
+
+    @staticmethod
+    def render_error(request: Request, error: ServiceError) -> Response:
+        headers = dict(error.headers)
+        if error.status == 401:
+            headers["WWW-Authenticate"] = (
+                'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", '
+                f'error_description="{error.message}"'
+            )
+        return JSONResponse(errors.arm_body(error), status_code=error.status, headers=headers)

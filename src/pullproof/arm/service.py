@@ -1,0 +1,267 @@
+"""Resource Manager: authentication, authorization, subscriptions, resource groups and resources.
+
+Every call is authenticated (a verified ARM token) and authorized by the RBAC engine before it
+touches state; providers only build resource bodies.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pullproof.arm import errors
+from pullproof.arm.models import GROUP_NAME_RE, Resource, ResourceRef
+from pullproof.arm.providers.base import PutRequest, ResourceProvider
+from pullproof.arm.store import GROUP_TYPE, ArmStore
+from pullproof.core.clock import Clock, isoformat
+from pullproof.core.errors import ServiceError
+from pullproof.core.ids import IdFactory
+from pullproof.core.jwt import TokenRejected
+from pullproof.core.reasons import Reason
+from pullproof.identity.models import ARM_AUDIENCES, Caller
+from pullproof.identity.tokens import TokenIssuer
+from pullproof.rbac.models import is_guid
+from pullproof.rbac.service import RbacService
+
+GROUP_ACTION = "Microsoft.Resources/subscriptions/resourceGroups/{verb}"
+
+
+class ArmService:
+    def __init__(self, store: ArmStore, rbac: RbacService, issuer: TokenIssuer, clock: Clock,
+                 ids: IdFactory, providers: list[ResourceProvider]) -> None:
+        self.store = store
+        self.rbac = rbac
+        self.issuer = issuer
+        self.clock = clock
+        self.ids = ids
+        self.providers = {p.resource_type.lower(): p for p in providers}
+
+    # authentication and authorization --------------------------------------------------------------
+    def authenticate(self, authorization: str | None) -> Caller:
+        if not authorization:
+            raise ServiceError(errors.AUTH_MISSING)
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ServiceError(errors.AUTH_FORMAT)
+        try:
+            return self.issuer.verify(token.strip(), ARM_AUDIENCES)
+        except TokenRejected as exc:
+            raise self._token_error(exc) from None
+
+    def _token_error(self, exc: TokenRejected) -> ServiceError:
+        claims = exc.claims
+        if exc.reason is Reason.TOKEN_EXPIRED:
+            return ServiceError(errors.TOKEN_EXPIRED, exp=_utc(claims.get("exp", 0)), now=_utc(self.clock.now()))
+        if exc.reason is Reason.TOKEN_WRONG_AUDIENCE:
+            return ServiceError(errors.TOKEN_AUDIENCE, aud=claims.get("aud"))
+        if exc.reason is Reason.TOKEN_WRONG_ISSUER:
+            return ServiceError(errors.TOKEN_TENANT, iss=claims.get("iss"), tenant=self.issuer.tenant.id)
+        return ServiceError(errors.TOKEN_INVALID)
+
+    def authorize(self, caller: Caller, action: str, scope: str) -> None:
+        decision = self.rbac.check(caller.object_id, action, scope)
+        if not decision.allowed:
+            raise ServiceError(errors.AUTHORIZATION_FAILED, client=caller.claims.get("appid") or caller.display,
+                               oid=caller.object_id, action=action, scope=scope)
+
+    # subscriptions ------------------------------------------------------------------------------------
+    def subscription(self, sub_id: str) -> dict[str, Any]:
+        if not is_guid(sub_id):
+            raise ServiceError(errors.INVALID_SUBSCRIPTION, subscription=sub_id)
+        row = self.store.subscription(sub_id)
+        if row is None:
+            raise ServiceError(errors.SUBSCRIPTION_NOT_FOUND, subscription=sub_id)
+        return {
+            "id": f"/subscriptions/{row['id']}", "authorizationSource": "RoleBased", "managedByTenants": [],
+            "subscriptionId": row["id"], "tenantId": row["tenant_id"], "displayName": row["display_name"],
+            "state": row["state"],
+            "subscriptionPolicies": {"locationPlacementId": "Public_2014-09-01",
+                                     "quotaId": "PayAsYouGo_2014-09-01", "spendingLimit": "Off"},
+        }
+
+    def visible_subscriptions(self, caller: Caller) -> list[dict[str, Any]]:
+        """Subscriptions in which the caller holds any role assignment (at or below the subscription)."""
+        mine = {a.scope_key for a in self.rbac.store.for_principal(caller.object_id)}
+        return [
+            self.subscription(row["id"]) for row in self.store.subscriptions()
+            if any(k == "/" or k == f"/subscriptions/{row['id']}" or k.startswith(f"/subscriptions/{row['id']}/")
+                   for k in mine)
+        ]
+
+    def check_subscription(self, sub_id: str) -> None:
+        self.subscription(sub_id)
+
+    # resource groups --------------------------------------------------------------------------------------
+    def group_id(self, sub: str, name: str) -> str:
+        return f"/subscriptions/{sub}/resourceGroups/{name}"
+
+    def get_group(self, caller: Caller, sub: str, name: str, check: bool = True) -> Resource:
+        self.check_subscription(sub)
+        scope = self.group_id(sub, name)
+        if check:
+            self.authorize(caller, GROUP_ACTION.format(verb="read"), scope)
+        found = self.store.get(scope)
+        if found is None:
+            raise ServiceError(errors.GROUP_NOT_FOUND, group=name)
+        return found
+
+    def put_group(self, caller: Caller, sub: str, name: str, body: dict[str, Any]) -> tuple[int, Resource]:
+        self.check_subscription(sub)
+        bad = "".join(sorted({c for c in name if not GROUP_NAME_RE.match(c)}))
+        if bad or not GROUP_NAME_RE.match(name) or name.endswith("."):
+            raise ServiceError(errors.INVALID_GROUP_NAME, name=name, chars=bad or name[-1:])
+        self.authorize(caller, GROUP_ACTION.format(verb="write"), self.group_id(sub, name))
+        location = body.get("location")
+        if not isinstance(location, str) or not location:
+            raise ServiceError(errors.LOCATION_REQUIRED)
+        location = location.lower().replace(" ", "")
+        existing = self.store.get(self.group_id(sub, name))
+        if existing is not None and existing.body["location"] != location:
+            raise ServiceError(errors.GROUP_LOCATION, new=location, old=existing.body["location"])
+        canonical = existing.name if existing else name
+        group_body: dict[str, Any] = {
+            "id": self.group_id(sub, canonical), "name": canonical, "type": "Microsoft.Resources/resourceGroups",
+            "location": location, "properties": {"provisioningState": "Succeeded"},
+        }
+        tags = body.get("tags")
+        if isinstance(tags, dict) and tags:
+            group_body["tags"] = tags
+        if isinstance(body.get("managedBy"), str):
+            group_body["managedBy"] = body["managedBy"]
+        resource = Resource(group_body["id"], GROUP_TYPE, canonical, sub, canonical, group_body)
+        self.store.put(resource, self.clock.now())
+        return (200 if existing else 201), resource
+
+    def list_groups(self, caller: Caller, sub: str) -> list[Resource]:
+        self.check_subscription(sub)
+        groups = self.store.resources(sub, type_key=GROUP_TYPE)
+        return [g for g in groups if self.rbac.check(caller.object_id, GROUP_ACTION.format(verb="read"), g.id,
+                                                     surface="arm-list").allowed]
+
+    def delete_group(self, caller: Caller, sub: str, name: str) -> str | None:
+        """Delete a group with everything in it; returns the id of the (already finished) operation."""
+        group = self.get_group(caller, sub, name, check=False)
+        self.authorize(caller, GROUP_ACTION.format(verb="delete"), group.id)
+        for resource in self.store.resources(sub, group=group.name):
+            self._remove(resource)
+        self.rbac.delete_scope(group.id)
+        self.store.delete(group.id)
+        op_id = self.ids.guid()
+        now = self.clock.now()
+        self.store.add_operation(op_id, "Succeeded", group.id, now, now)
+        return op_id
+
+    # resources --------------------------------------------------------------------------------------------
+    def provider(self, ref: ResourceRef, api_version: str) -> ResourceProvider:
+        provider = self.providers.get(ref.type_key)
+        if provider is None:
+            namespaces = {key.split("/")[0] for key in self.providers}
+            if ref.namespace.lower() not in namespaces and ref.namespace.lower() != "microsoft.resources":
+                raise ServiceError(errors.INVALID_NAMESPACE, namespace=ref.namespace)
+            raise ServiceError(errors.INVALID_TYPE, type="/".join(ref.types), namespace=ref.namespace,
+                               version=api_version)
+        return provider
+
+    def _canonical_ref(self, ref: ResourceRef) -> ResourceRef:
+        provider_type = self.providers[ref.type_key].resource_type
+        namespace, *types = provider_type.split("/")
+        group = ref.group
+        if group is not None:
+            stored = self.store.get(self.group_id(ref.subscription, group))
+            group = stored.name if stored else group
+        return ResourceRef(ref.subscription.lower(), group, namespace, tuple(types), ref.names)
+
+    def _require_group(self, ref: ResourceRef) -> None:
+        self.check_subscription(ref.subscription)
+        if ref.group is not None and self.store.get(self.group_id(ref.subscription, ref.group)) is None:
+            raise ServiceError(errors.GROUP_NOT_FOUND, group=ref.group)
+
+    def _not_found(self, ref: ResourceRef) -> ServiceError:
+        return ServiceError(errors.RESOURCE_NOT_FOUND, type=ref.type, name=ref.name, group=ref.group or "")
+
+    def get_resource(self, caller: Caller, ref: ResourceRef, api_version: str) -> dict[str, Any]:
+        provider = self.provider(ref, api_version)
+        self._require_group(ref)
+        self.authorize(caller, f"{provider.resource_type}/read", ref.id)
+        found = self.store.get(ref.id)
+        if found is None:
+            raise self._not_found(ref)
+        return provider.render(found, api_version)
+
+    def put_resource(self, caller: Caller, ref: ResourceRef, body: dict[str, Any],
+                     api_version: str) -> tuple[int, dict[str, Any]]:
+        provider = self.provider(ref, api_version)
+        self._require_group(ref)
+        self.authorize(caller, f"{provider.resource_type}/write", ref.id)
+        existing = self.store.get(ref.id)
+        ref = self._canonical_ref(ref) if existing is None else _ref_of(existing, ref)
+        built = provider.build(PutRequest(ref, body, existing, caller, api_version))
+        resource = Resource(ref.id, provider.resource_type, ref.name, ref.subscription, ref.group, built)
+        self.store.put(resource, self.clock.now())
+        return (200 if existing else 201), provider.render(resource, api_version)
+
+    def delete_resource(self, caller: Caller, ref: ResourceRef, api_version: str) -> bool:
+        provider = self.provider(ref, api_version)
+        self._require_group(ref)
+        self.authorize(caller, f"{provider.resource_type}/delete", ref.id)
+        found = self.store.get(ref.id)
+        if found is None:
+            return False
+        self._remove(found)
+        return True
+
+    def _remove(self, resource: Resource) -> None:
+        for child in reversed(self.store.children(resource.id)):
+            self.store.delete(child.id)
+        self.store.delete(resource.id)
+        self.rbac.delete_scope(resource.id)
+        provider = self.providers.get(resource.type.lower())
+        if provider is not None:
+            provider.deleted(resource)
+
+    def list_resources(self, caller: Caller, sub: str, group: str | None, type_filter: str | None,
+                       api_version: str) -> list[dict[str, Any]]:
+        self.check_subscription(sub)
+        if group is not None:
+            self.get_group(caller, sub, group, check=False)
+        found = []
+        for resource in self.store.resources(sub, group=group, type_key=type_filter.lower() if type_filter else None):
+            if self.rbac.check(caller.object_id, f"{resource.type}/read", resource.id, surface="arm-list").allowed:
+                provider = self.providers.get(resource.type.lower())
+                found.append(provider.render(resource, api_version) if provider else resource.body)
+        return found
+
+    def action(self, caller: Caller, ref: ResourceRef, action: str, payload: dict[str, Any],
+               api_version: str) -> tuple[int, Any]:
+        provider = self.provider(ref, api_version)
+        self._require_group(ref)
+        self.authorize(caller, f"{provider.resource_type}/{action}/action", ref.id)
+        found = self.store.get(ref.id)
+        if found is None:
+            raise self._not_found(ref)
+        return provider.action(found, action, payload, caller)
+
+    def operation(self, op_id: str) -> dict[str, Any]:
+        row = self.store.operation(op_id)
+        if row is None:
+            raise ServiceError(errors.OPERATION_NOT_FOUND, operation=op_id)
+        body: dict[str, Any] = {"id": op_id, "name": op_id, "status": row["status"],
+                                "startTime": isoformat(row["start"])}
+        if row["end"] is not None:
+            body["endTime"] = isoformat(row["end"])
+        return body
+
+
+def _ref_of(resource: Resource, ref: ResourceRef) -> ResourceRef:
+    """The canonical ref of a stored resource (its id as first created)."""
+    parts = [p for p in resource.id.split("/") if p]
+    names = tuple(parts[-2 * len(ref.types) + 1 :: 2])
+    group = resource.group
+    return ResourceRef(resource.subscription, group, resource.type.split("/")[0],
+                       tuple(resource.type.split("/")[1:]), names or ref.names)
+
+
+def _utc(epoch: float) -> str:
+    from datetime import UTC, datetime
+
+    stamp = datetime.fromtimestamp(float(epoch), UTC)
+    return f"{stamp.month}/{stamp.day}/{stamp.year} {stamp.strftime('%I:%M:%S %p').lstrip('0')}"

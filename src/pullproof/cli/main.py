@@ -1,0 +1,107 @@
+"""The ``pullproof`` command line: thin commands over the library, with stable exit codes.
+
+Exit codes: 0 success; 1 a step failed; 2 usage error; 3 the emulator is not running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shlex
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from pullproof.app import Emulator, Endpoints
+from pullproof.front.server import Running, runtime_path
+from pullproof.settings import Settings
+
+EXIT_NOT_RUNNING = 3
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Offline emulator of how AKS authenticates to ACR and pulls images.")
+DataDir = typer.Option(None, "--data-dir", help="State directory (default ~/.pullproof or PULLPROOF_DATA_DIR).")
+
+
+@app.command()
+def up(
+    data_dir: Path | None = DataDir,
+    port: int | None = typer.Option(None, "--port", help="Direct HTTPS port (default 8443; 0 = any free port)."),
+    proxy_port: int | None = typer.Option(None, "--proxy-port", help="Proxy port (default 8080; 0 = any)."),
+    host: str | None = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1)."),
+    time_scale: float | None = typer.Option(None, "--time-scale", help="Emulated seconds per real second."),
+    propagation_delay: float | None = typer.Option(
+        None, "--propagation-delay", help="Seconds before a new role assignment takes effect (default 0)."),
+) -> None:
+    """Run every service in the foreground; prints a line containing 'ready' once it serves."""
+    settings = Settings.from_env(data_dir=data_dir, port=port, proxy_port=proxy_port, host=host,
+                                 time_scale=time_scale, propagation_delay=propagation_delay)
+    running = Running(settings)
+    console = Console(stderr=False, highlight=False)
+
+    def ready() -> None:
+        console.print(f"pullproof ready: direct {running.endpoints.direct}  proxy {running.endpoints.proxy}  "
+                      f"data {settings.data_dir}", soft_wrap=True)
+
+    asyncio.run(running.serve(ready))
+
+
+def _runtime(data_dir: Path) -> dict[str, object]:
+    path = runtime_path(data_dir)
+    if not path.exists():
+        typer.echo(f"pullproof is not running with data dir {data_dir} (no {path.name}); start 'pullproof up'",
+                   err=True)
+        raise typer.Exit(EXIT_NOT_RUNNING)
+    data: dict[str, object] = json.loads(path.read_text("utf-8"))
+    return data
+
+
+@app.command()
+def env(
+    data_dir: Path | None = DataDir,
+    node: str | None = typer.Option(None, "--node", help="Act as this node (a machine with managed identities)."),
+    identity: list[str] = typer.Option([], "--identity", help="User-assigned identity resource id the node "
+                                       "carries (repeatable); with --node."),
+    app_service: bool = typer.Option(False, "--app-service", help="With --node: use the App Service style "
+                                     "IDENTITY_ENDPOINT/IDENTITY_HEADER instead of IMDS."),
+) -> None:
+    """Print the exports that point real clients (az, kubectl, skopeo, ctr, Azure SDKs) at pullproof."""
+    settings = Settings.from_env(data_dir=data_dir)
+    runtime = _runtime(settings.data_dir)
+    emulator = Emulator(settings, Endpoints(str(runtime["direct"]), str(runtime["proxy"])))
+    try:
+        lines = exports(emulator, str(runtime["proxy"]), node, identity, app_service)
+    finally:
+        emulator.close()
+    typer.echo("\n".join(f"export {k}={shlex.quote(v)}" for k, v in lines))
+
+
+def exports(emulator: Emulator, proxy: str, node: str | None, identity: list[str],
+            app_service: bool) -> list[tuple[str, str]]:
+    ca = str(emulator.ca.cert_path)
+    proxy_url = proxy
+    lines: list[tuple[str, str]] = []
+    if node:
+        credential = emulator.put_node(node, identity)
+        if app_service:
+            lines += [("IDENTITY_ENDPOINT", f"{proxy}/msi/token"), ("IDENTITY_HEADER", credential)]
+        else:
+            proxy_url = proxy.replace("http://", f"http://{credential}@", 1)
+    op = emulator.operator
+    lines = [
+        ("HTTPS_PROXY", proxy_url), ("HTTP_PROXY", proxy_url), ("https_proxy", proxy_url), ("http_proxy", proxy_url),
+        ("NO_PROXY", ""), ("no_proxy", ""),
+        ("REQUESTS_CA_BUNDLE", ca), ("SSL_CERT_FILE", ca), ("CURL_CA_BUNDLE", ca),
+        ("AZURE_CORE_COLLECT_TELEMETRY", "false"), ("AZURE_CORE_SURVEY_MESSAGE", "false"),
+        ("AZURE_EXTENSION_USE_DYNAMIC_INSTALL", "no"),
+        ("PULLPROOF_DIRECT_URL", emulator.endpoints.direct),
+        ("PULLPROOF_TENANT_ID", op.tenant_id), ("PULLPROOF_SUBSCRIPTION_ID", op.subscription_id),
+        ("PULLPROOF_CLIENT_ID", op.client_id), ("PULLPROOF_CLIENT_SECRET", op.client_secret),
+        ("PULLPROOF_USERNAME", op.username), ("PULLPROOF_PASSWORD", op.password),
+        *lines,
+    ]
+    return lines
+
+
+def main() -> None:
+    app()

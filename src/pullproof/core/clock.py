@@ -1,0 +1,73 @@
+"""Injected time. Every timestamp the emulator writes or checks comes from a Clock."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Source of the current time, in seconds since the epoch (UTC)."""
+
+    def now(self) -> float:
+        """Return the current emulated time."""
+        ...
+
+
+class SystemClock:
+    """Wall-clock time, optionally sped up by ``scale`` from the moment of construction."""
+
+    def __init__(self, scale: float = 1.0) -> None:
+        if scale <= 0:
+            raise ValueError("time scale must be positive")
+        self._scale = scale
+        self._origin = time.time()
+
+    def now(self) -> float:
+        real = time.time()
+        return self._origin + (real - self._origin) * self._scale
+
+
+class ManualClock:
+    """A clock that moves only when told to; for tests and deterministic runs."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self._now = start
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        with self._lock:
+            return self._now
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += seconds
+
+
+def isoformat(epoch: float) -> str:
+    """ARM style timestamp: ``2026-11-27T17:42:19.1234567Z``."""
+    stamp = datetime.fromtimestamp(epoch, UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond:06d}0Z"
+
+
+def graph_time(epoch: float) -> str:
+    """Microsoft Graph style timestamp: ``2026-11-27T17:42:19Z``."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> float:
+    """Parse an ISO 8601 timestamp (with ``Z`` or an offset, up to 7 fractional digits)."""
+    value = text.strip()
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    if "." in value:
+        head, _, rest = value.partition(".")
+        digits = "".join(ch for ch in rest if ch.isdigit())
+        zone = rest[len(digits) :]
+        value = f"{head}.{digits[:6].ljust(6, '0')}{zone}"
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()

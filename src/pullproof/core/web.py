@@ -1,0 +1,64 @@
+"""Shared HTTP glue for the service route modules: bounded body reading and request context."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+
+
+class BodyTooLarge(Exception):
+    """The request body exceeded the configured limit."""
+
+
+class BadJson(Exception):
+    """The request body is not valid JSON (or not an object)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_form(request: Request, limit: int) -> dict[str, str]:
+    body = await read_body(request, limit)
+    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+async def read_json_object(request: Request, limit: int, allow_empty: bool = False) -> dict[str, Any]:
+    body = await read_body(request, limit)
+    if not body.strip():
+        if allow_empty:
+            return {}
+        raise BadJson("The request content was empty.")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadJson(str(exc)) from exc
+    if not isinstance(data, dict):
+        raise BadJson("The request content must be a JSON object.")
+    return data
+
+
+def base_url(request: Request) -> str:
+    """``https://host[:port]`` as the client addressed us (Host header, scheme of the listener)."""
+    host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
+    scheme = request.url.scheme
+    if scheme == "https" and host.endswith(":443"):
+        host = host[:-4]
+    return f"{scheme}://{host}"

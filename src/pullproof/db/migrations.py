@@ -1,0 +1,61 @@
+"""Ordered, named schema migrations: the one place the relational schema is written down."""
+
+from __future__ import annotations
+
+INITIAL: list[str] = [
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY, private_pem TEXT NOT NULL, cert_pem TEXT NOT NULL, created REAL NOT NULL)""",
+    """CREATE TABLE tenants (
+        id TEXT PRIMARY KEY, domain TEXT NOT NULL UNIQUE COLLATE NOCASE, display_name TEXT NOT NULL)""",
+    """CREATE TABLE applications (
+        object_id TEXT PRIMARY KEY, app_id TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL,
+        display_name TEXT NOT NULL, created REAL NOT NULL, body TEXT NOT NULL)""",
+    """CREATE TABLE password_credentials (
+        key_id TEXT PRIMARY KEY, app_id TEXT NOT NULL REFERENCES applications(app_id) ON DELETE CASCADE,
+        display_name TEXT, hint TEXT NOT NULL, salt TEXT NOT NULL, digest TEXT NOT NULL,
+        start REAL NOT NULL, end REAL NOT NULL)""",
+    "CREATE INDEX password_credentials_app ON password_credentials(app_id)",
+    """CREATE TABLE service_principals (
+        object_id TEXT PRIMARY KEY, app_id TEXT NOT NULL UNIQUE, tenant_id TEXT NOT NULL,
+        display_name TEXT NOT NULL, kind TEXT NOT NULL, resource_id TEXT COLLATE NOCASE,
+        names TEXT NOT NULL, enabled INTEGER NOT NULL, created REAL NOT NULL)""",
+    "CREATE INDEX service_principals_name ON service_principals(display_name COLLATE NOCASE)",
+    "CREATE INDEX service_principals_resource ON service_principals(resource_id)",
+    """CREATE TABLE users (
+        object_id TEXT PRIMARY KEY, upn TEXT NOT NULL UNIQUE COLLATE NOCASE, tenant_id TEXT NOT NULL,
+        display_name TEXT NOT NULL, salt TEXT NOT NULL, digest TEXT NOT NULL, created REAL NOT NULL)""",
+    """CREATE TABLE refresh_tokens (
+        digest TEXT PRIMARY KEY, subject TEXT NOT NULL, client_id TEXT NOT NULL, expires REAL NOT NULL)""",
+    """CREATE TABLE nodes (
+        name TEXT PRIMARY KEY, salt TEXT NOT NULL, digest TEXT NOT NULL,
+        identities TEXT NOT NULL, created REAL NOT NULL)""",
+    """CREATE TABLE subscriptions (
+        id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, display_name TEXT NOT NULL, state TEXT NOT NULL)""",
+    """CREATE TABLE resources (
+        key TEXT PRIMARY KEY, id TEXT NOT NULL, subscription_id TEXT NOT NULL, group_key TEXT,
+        type_key TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL, created REAL NOT NULL)""",
+    "CREATE INDEX resources_group ON resources(subscription_id, group_key, type_key)",
+    "CREATE INDEX resources_type ON resources(subscription_id, type_key)",
+    """CREATE TABLE role_assignments (
+        name TEXT PRIMARY KEY, scope TEXT NOT NULL, scope_key TEXT NOT NULL, role_definition_id TEXT NOT NULL,
+        role_guid TEXT NOT NULL, principal_id TEXT NOT NULL, principal_type TEXT,
+        condition TEXT, condition_version TEXT, description TEXT,
+        created_on REAL NOT NULL, updated_on REAL NOT NULL, created_by TEXT, effective_from REAL NOT NULL)""",
+    "CREATE INDEX role_assignments_principal ON role_assignments(principal_id, scope_key)",
+    "CREATE INDEX role_assignments_scope ON role_assignments(scope_key)",
+    """CREATE UNIQUE INDEX role_assignments_unique
+        ON role_assignments(scope_key, role_guid, principal_id, IFNULL(condition, ''))""",
+    """CREATE TABLE operations (
+        id TEXT PRIMARY KEY, status TEXT NOT NULL, resource_id TEXT NOT NULL, start REAL NOT NULL,
+        end REAL, error TEXT)""",
+    """CREATE TABLE decisions (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, surface TEXT NOT NULL,
+        principal_id TEXT, action TEXT, scope TEXT, allowed INTEGER NOT NULL, reason TEXT NOT NULL,
+        evidence TEXT NOT NULL)""",
+    "CREATE INDEX decisions_principal ON decisions(principal_id, seq)",
+]
+
+MIGRATIONS: list[tuple[str, list[str]]] = [
+    ("0001_initial", INITIAL),
+]

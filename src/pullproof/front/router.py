@@ -1,0 +1,58 @@
+"""Routes each request to a service by the host name the client used, and by the listener."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from pullproof.front.hosts import HostTable
+
+
+def host_of(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"host":
+            text = value.decode("latin-1").strip().lower()
+            if text.startswith("["):
+                return str(text[1 : text.index("]")])
+            return str(text.rsplit(":", 1)[0] if text.count(":") == 1 else text)
+    server = scope.get("server")
+    return str(server[0]) if server else ""
+
+
+class HostRouter:
+    """HTTPS requests go to the service owning the host; plain-HTTP requests only reach IMDS."""
+
+    def __init__(self, table: HostTable, apps: Mapping[str, ASGIApp], plain: ASGIApp) -> None:
+        self.table = table
+        self.apps = apps
+        self.plain = plain
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        if scope.get("scheme") == "http":
+            await self.plain(scope, receive, send)
+            return
+        host = host_of(scope)
+        kind = self.table.service_of(host)
+        app = self.apps.get(kind or "")
+        if app is None:
+            refusal = PlainTextResponse(f"pullproof: the host '{host}' is not emulated here\n", status_code=421)
+            await refusal(scope, receive, send)
+            return
+        await app(scope, receive, send)
+
+    @staticmethod
+    async def _lifespan(receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return

@@ -1,0 +1,95 @@
+"""``pullproof up``: bind the listeners, build the emulator, serve until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+from collections.abc import Callable, Generator
+from pathlib import Path
+
+import uvicorn
+
+from pullproof.app import Emulator, Endpoints
+from pullproof.front.proxy import Proxy
+from pullproof.settings import Settings
+
+
+def bind(host: str, port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    return sock
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server whose signals are handled by the emulator, not by each server."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def runtime_path(data_dir: Path) -> Path:
+    return data_dir / "runtime.json"
+
+
+class Running:
+    """The listeners of one emulator process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.https_sock = bind(settings.host, settings.port)
+        self.proxy_sock = bind(settings.host, settings.proxy_port)
+        self.http_sock = bind("127.0.0.1", 0)
+        self.port = self.https_sock.getsockname()[1]
+        self.proxy_port = self.proxy_sock.getsockname()[1]
+        host = "127.0.0.1" if settings.host in {"0.0.0.0", "127.0.0.1"} else settings.host
+        self.endpoints = Endpoints(f"https://{host}:{self.port}", f"http://{host}:{self.proxy_port}")
+        self.emulator = Emulator(settings, self.endpoints)
+        app = self.emulator.asgi()
+        ca = self.emulator.ca
+        hosts = self.emulator.hosts
+
+        def tls_context(_config: uvicorn.Config, _default: Callable[[], object]) -> object:
+            return ca.server_context(hosts.serves)
+
+        common = {"lifespan": "off", "log_level": "warning", "access_log": False, "server_header": False,
+                  "date_header": True, "timeout_keep_alive": 75}
+        self.https = _Server(uvicorn.Config(app, ssl_context_factory=tls_context, **common))  # type: ignore[arg-type]
+        self.http = _Server(uvicorn.Config(app, **common))  # type: ignore[arg-type]
+        self.proxy = Proxy(hosts, self.port, self.http_sock.getsockname()[1])
+        self.settings = settings
+
+    def write_runtime(self) -> None:
+        data = {"pid": os.getpid(), "port": self.port, "proxy_port": self.proxy_port,
+                "direct": self.endpoints.direct, "proxy": self.endpoints.proxy}
+        path = runtime_path(self.settings.data_dir)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data), "utf-8")
+        os.replace(tmp, path)
+
+    async def serve(self, on_ready: Callable[[], None]) -> None:
+        proxy_server = await asyncio.start_server(self.proxy.handle, sock=self.proxy_sock, limit=1 << 20)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        tasks = [asyncio.create_task(self.https.serve([self.https_sock])),
+                 asyncio.create_task(self.http.serve([self.http_sock]))]
+        while not (self.https.started and self.http.started):
+            await asyncio.sleep(0.01)
+        self.write_runtime()
+        on_ready()
+        await stop.wait()
+        proxy_server.close()
+        self.https.should_exit = self.http.should_exit = True
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self.emulator.close()
+        with contextlib.suppress(FileNotFoundError):
+            runtime_path(self.settings.data_dir).unlink()

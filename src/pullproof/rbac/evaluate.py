@@ -1,0 +1,92 @@
+"""The authorization decision, as a pure function of the facts it is given."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from pullproof.core.reasons import Decision, Reason
+from pullproof.rbac.models import Permission, RoleAssignment, RoleDefinition, ancestors, scope_key
+
+
+class PatternCache:
+    """Compiled action patterns (``*`` matches any run of characters, case-insensitive)."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, re.Pattern[str]] = {}
+
+    def matches(self, pattern: str, action: str) -> bool:
+        compiled = self._compiled.get(pattern)
+        if compiled is None:
+            compiled = re.compile(".*".join(re.escape(p) for p in pattern.split("*")), re.IGNORECASE)
+            self._compiled[pattern] = compiled
+        return compiled.fullmatch(action) is not None
+
+    def any(self, patterns: Iterable[str], action: str) -> bool:
+        return any(self.matches(p, action) for p in patterns)
+
+
+@dataclass(frozen=True)
+class Request:
+    principal_id: str
+    action: str
+    scope: str
+    data_action: bool = False
+
+
+def permits(perm: Permission, request: Request, patterns: PatternCache) -> tuple[bool, bool]:
+    """(granted, excluded): whether the block includes the action, and whether its not-list removes it."""
+    include = perm.data_actions if request.data_action else perm.actions
+    exclude = perm.not_data_actions if request.data_action else perm.not_actions
+    if not patterns.any(include, request.action):
+        return False, False
+    return (not patterns.any(exclude, request.action)), patterns.any(exclude, request.action)
+
+
+def evaluate(
+    request: Request,
+    assignments: Iterable[RoleAssignment],
+    roles: Mapping[str, RoleDefinition],
+    now: float,
+    patterns: PatternCache,
+) -> Decision:
+    """Allow when an assignment at ``request.scope`` or above has a role that grants the action.
+
+    ``assignments`` are the principal's candidates; only those whose scope is an ancestor of
+    the request scope count. Deny is the default. The evidence lists every scope checked and
+    every assignment found there, so the decision explains itself.
+    """
+    chain = ancestors(request.scope)
+    in_chain = set(chain)
+    found: list[dict[str, object]] = []
+    excluded = pending = False
+    granted: RoleAssignment | None = None
+    for assignment in sorted(assignments, key=lambda a: (len(a.scope_key), a.name)):
+        if assignment.principal_id != request.principal_id or assignment.scope_key not in in_chain:
+            continue
+        role = roles.get(assignment.role_guid)
+        found.append({"assignment": assignment.name, "role": role.role_name if role else assignment.role_guid,
+                      "scope": assignment.scope})
+        if role is None:
+            continue
+        for perm in role.permissions:
+            ok, removed = permits(perm, request, patterns)
+            excluded = excluded or removed
+            if ok and assignment.effective_from > now:
+                pending = True
+            elif ok and granted is None:
+                granted = assignment
+    evidence: dict[str, object] = {
+        "principal_id": request.principal_id, "action": request.action, "scope": scope_key(request.scope),
+        "scopes_checked": chain, "assignments": found, "data_action": request.data_action,
+    }
+    if granted is not None:
+        role_name = roles[granted.role_guid].role_name
+        evidence.update({"granted_by": granted.name, "role": role_name, "granted_at": granted.scope})
+        return Decision(True, Reason.ALLOWED_BY_ASSIGNMENT, evidence)
+    if pending:
+        return Decision(False, Reason.ASSIGNMENT_NOT_PROPAGATED, evidence)
+    if excluded:
+        return Decision(False, Reason.EXCLUDED_BY_NOT_ACTIONS, evidence)
+    return Decision(False, Reason.ACTION_NOT_IN_ROLE if found else Reason.NO_ROLE_ASSIGNMENT, evidence)

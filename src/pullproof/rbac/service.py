@@ -1,0 +1,159 @@
+"""Role definitions and assignments, and the authorization check every service uses."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib import resources
+from typing import Protocol
+
+from pullproof.core.clock import Clock
+from pullproof.core.errors import ServiceError
+from pullproof.core.reasons import Decision
+from pullproof.core.trace import TraceSink
+from pullproof.rbac import errors
+from pullproof.rbac.evaluate import PatternCache, Request, evaluate
+from pullproof.rbac.models import (
+    ROLE_DEFINITION_PREFIX,
+    RoleAssignment,
+    RoleDefinition,
+    ancestors,
+    is_guid,
+    scope_key,
+)
+from pullproof.rbac.store import AssignmentStore
+
+PRINCIPAL_TYPES = {"User", "Group", "ServicePrincipal", "ForeignGroup", "Device"}
+
+
+class PrincipalDirectory(Protocol):
+    """What RBAC needs to know of the directory (a port; the identity directory implements it)."""
+
+    def principal_exists(self, object_id: str) -> str | None:
+        """The principal type (``ServicePrincipal``, ``User``, ``Group``) of ``object_id``, or None."""
+        ...
+
+
+def load_builtin_roles() -> dict[str, RoleDefinition]:
+    text = resources.files("pullproof.rbac").joinpath("builtin_roles.json").read_text("utf-8")
+    return {r["name"]: RoleDefinition.from_json(r) for r in json.loads(text)}
+
+
+@dataclass(frozen=True)
+class NewAssignment:
+    scope: str
+    name: str
+    role_definition_id: str
+    principal_id: str
+    principal_type: str | None = None
+    condition: str | None = None
+    condition_version: str | None = None
+    description: str | None = None
+
+
+class RbacService:
+    """Assignments CRUD with Azure's validation, and ``check()`` for every authorization."""
+
+    def __init__(self, store: AssignmentStore, roles: dict[str, RoleDefinition], directory: PrincipalDirectory,
+                 clock: Clock, trace: TraceSink, tenant_id: str, propagation_delay: float = 0.0) -> None:
+        self.store = store
+        self.roles = roles
+        self.directory = directory
+        self.clock = clock
+        self.trace = trace
+        self.tenant_id = tenant_id
+        self.propagation_delay = propagation_delay
+        self.patterns = PatternCache()
+
+    # role definitions --------------------------------------------------------------------------
+    def role_by_name(self, name: str) -> RoleDefinition | None:
+        wanted = name.lower()
+        return next((r for r in self.roles.values() if r.role_name.lower() == wanted), None)
+
+    def role_from_id(self, role_definition_id: str) -> RoleDefinition:
+        text = role_definition_id.strip()
+        guid = text.rsplit("/", 1)[-1]
+        if not is_guid(guid) or (text != guid and ROLE_DEFINITION_PREFIX not in text.lower() + "/"):
+            raise ServiceError(errors.INVALID_ROLE_ID, role=role_definition_id)
+        role = self.roles.get(guid.lower())
+        if role is None:
+            raise ServiceError(errors.ROLE_NOT_FOUND, role=guid)
+        return role
+
+    # assignments -------------------------------------------------------------------------------
+    def create(self, new: NewAssignment, caller_id: str | None) -> tuple[RoleAssignment, bool]:
+        """Create (or return unchanged) an assignment; the flag says whether it is new."""
+        if not is_guid(new.name):
+            raise ServiceError(errors.INVALID_ASSIGNMENT_ID, name=new.name)
+        if not new.principal_id or not is_guid(new.principal_id):
+            raise ServiceError(errors.INVALID_PRINCIPAL_ID)
+        if new.principal_type is not None and new.principal_type not in PRINCIPAL_TYPES:
+            raise ServiceError(errors.INVALID_PRINCIPAL_TYPE, value=new.principal_type)
+        role = self.role_from_id(new.role_definition_id)
+        principal = new.principal_id.lower()
+        existing = self.store.get(new.name)
+        if existing is not None:
+            if (existing.role_guid, existing.principal_id, existing.scope_key) != (
+                    role.guid, principal, scope_key(new.scope)):
+                raise ServiceError(errors.ASSIGNMENT_UPDATE)
+            return existing, False
+        duplicate = self.store.duplicate_of(new.scope, role.guid, principal, new.condition)
+        if duplicate is not None:
+            raise ServiceError(errors.ASSIGNMENT_EXISTS, existing=duplicate.replace("-", ""))
+        principal_type = new.principal_type
+        if principal_type is None:
+            principal_type = self.directory.principal_exists(principal)
+            if principal_type is None:
+                raise ServiceError(errors.PRINCIPAL_NOT_FOUND, principal=principal.replace("-", ""),
+                                   tenant=self.tenant_id)
+        now = self.clock.now()
+        assignment = RoleAssignment(
+            new.name.lower(), new.scope, new.role_definition_id, role.guid, principal, principal_type, now, now,
+            caller_id, new.condition, new.condition_version, new.description, now + self.propagation_delay,
+        )
+        self.store.add(assignment)
+        return assignment, True
+
+    def get(self, scope: str, name: str) -> RoleAssignment:
+        found = self.store.get(name) if is_guid(name) else None
+        if found is None or found.scope_key != scope_key(scope):
+            raise ServiceError(errors.ASSIGNMENT_NOT_FOUND, name=name)
+        return found
+
+    def delete(self, scope: str, name: str) -> RoleAssignment | None:
+        found = self.store.get(name) if is_guid(name) else None
+        if found is None or found.scope_key != scope_key(scope):
+            return None
+        self.store.delete(found.name)
+        return found
+
+    def list_at_or_above(self, scope: str) -> list[RoleAssignment]:
+        return self.store.at_scopes(ancestors(scope))
+
+    def list_for(self, scope: str, principal_id: str | None = None, at_scope: bool = False,
+                 assigned_to: str | None = None) -> list[RoleAssignment]:
+        """What ``GET {scope}/providers/Microsoft.Authorization/roleAssignments`` returns."""
+        found = self.list_at_or_above(scope) if at_scope else self._above_and_below(scope)
+        for wanted in (principal_id, assigned_to):
+            if wanted:
+                found = [a for a in found if a.principal_id == wanted.lower()]
+        return found
+
+    def _above_and_below(self, scope: str) -> list[RoleAssignment]:
+        merged = {a.name: a for a in self.list_at_or_above(scope)}
+        merged.update({a.name: a for a in self.store.under(scope)})
+        return sorted(merged.values(), key=lambda a: (a.scope_key, a.name))
+
+    def delete_scope(self, scope: str) -> int:
+        return self.store.delete_under(scope)
+
+    # authorization --------------------------------------------------------------------------------
+    def check(self, principal_id: str, action: str, scope: str, data_action: bool = False,
+              surface: str = "arm") -> Decision:
+        """The decision for one principal, action and scope, recorded in the trace."""
+        principal = principal_id.lower()
+        candidates = self.store.for_principal(principal, ancestors(scope))
+        request = Request(principal, action, scope, data_action)
+        decision = evaluate(request, candidates, self.roles, self.clock.now(), self.patterns)
+        self.trace.record(surface, decision, principal, action, scope)
+        return decision
