@@ -22,7 +22,7 @@ from pullproof.identity.tokens import TokenIssuer
 from pullproof.rbac.models import is_guid
 from pullproof.rbac.service import RbacService
 
-GROUP_ACTION = "Microsoft.Resources/subscriptions/resourceGroups/{verb}"
+GROUP_ACTION = "Microsoft.Resources/subscriptions/resourcegroups/{verb}"
 
 
 class ArmService:
@@ -60,7 +60,8 @@ class ArmService:
     def authorize(self, caller: Caller, action: str, scope: str) -> None:
         decision = self.rbac.check(caller.object_id, action, scope)
         if not decision.allowed:
-            raise ServiceError(errors.AUTHORIZATION_FAILED, client=caller.claims.get("appid") or caller.display,
+            client = caller.display if caller.kind == "user" else caller.app_id
+            raise ServiceError(errors.AUTHORIZATION_FAILED, client=client,
                                oid=caller.object_id, action=action, scope=scope)
 
     # subscriptions ------------------------------------------------------------------------------------
@@ -98,7 +99,7 @@ class ArmService:
         self.check_subscription(sub)
         scope = self.group_id(sub, name)
         if check:
-            self.authorize(caller, GROUP_ACTION.format(verb="read"), scope)
+            self.authorize(caller, GROUP_ACTION.format(verb="read"), f"/subscriptions/{sub}/resourcegroups/{name}")
         found = self.store.get(scope)
         if found is None:
             raise ServiceError(errors.GROUP_NOT_FOUND, group=name)
@@ -109,7 +110,7 @@ class ArmService:
         bad = "".join(sorted({c for c in name if not GROUP_NAME_RE.match(c)}))
         if bad or not GROUP_NAME_RE.match(name) or name.endswith("."):
             raise ServiceError(errors.INVALID_GROUP_NAME, name=name, chars=bad or name[-1:])
-        self.authorize(caller, GROUP_ACTION.format(verb="write"), self.group_id(sub, name))
+        self.authorize(caller, GROUP_ACTION.format(verb="write"), f"/subscriptions/{sub}/resourcegroups/{name}")
         location = body.get("location")
         if not isinstance(location, str) or not location:
             raise ServiceError(errors.LOCATION_REQUIRED)
@@ -140,7 +141,7 @@ class ArmService:
     def delete_group(self, caller: Caller, sub: str, name: str) -> str | None:
         """Delete a group with everything in it; returns the id of the (already finished) operation."""
         group = self.get_group(caller, sub, name, check=False)
-        self.authorize(caller, GROUP_ACTION.format(verb="delete"), group.id)
+        self.authorize(caller, GROUP_ACTION.format(verb="delete"), f"/subscriptions/{sub}/resourcegroups/{name}")
         for resource in self.store.resources(sub, group=group.name):
             self._remove(resource)
         self.rbac.delete_scope(group.id)

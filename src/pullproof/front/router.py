@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from starlette.responses import PlainTextResponse
@@ -35,6 +36,10 @@ class HostRouter:
             return
         if scope["type"] != "http":
             return
+        if "//" in scope["path"]:
+            scope = dict(scope)
+            scope["path"] = re.sub(r"/{2,}", "/", scope["path"])
+            scope["raw_path"] = re.sub(rb"/{2,}", b"/", scope.get("raw_path") or scope["path"].encode())
         if scope.get("scheme") == "http":
             await self.plain(scope, receive, send)
             return

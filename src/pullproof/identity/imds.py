@@ -92,6 +92,10 @@ class ImdsRoutes:
             "resource": issued.resource, "token_type": "Bearer", "client_id": issued.extra["client_id"],
         })
 
-    @staticmethod
-    def render_error(_request: Request, error: ServiceError) -> Response:
+    def render_error(self, request: Request, error: ServiceError) -> Response:
+        """IMDS answers OAuth-style; the App Service endpoint answers with statusCode/message."""
+        if request.url.path.rstrip("/").endswith("/msi/token"):
+            body = {"statusCode": error.status, "message": error.message,
+                    "correlationId": self.grants.directory.ids.guid()}
+            return JSONResponse(body, status_code=error.status)
         return JSONResponse(errors.imds_body(error), status_code=error.status)
