@@ -65,7 +65,7 @@ class Emulator:
         self.ids = ids or RandomIds()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = Database(settings.data_dir / "pullproof.db")
-        self.ca = LocalCA(settings.data_dir / "tls", self.clock)
+        self.ca = LocalCA(settings.data_dir / "tls", SystemClock())  # real clients check certs on wall time
         self.keys = KeyRing(self.db, self.clock)
         self.node_key = NodeKey(settings.data_dir / "node.key")
         self.trace = TraceSink(self.db, self.clock)

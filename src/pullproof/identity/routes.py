@@ -173,7 +173,10 @@ class IdentityRoutes:
 
 
 def _granted_scope(requested: str, issued: Issued) -> str:
-    scopes = [s for s in requested.split() if s.endswith("/.default")]
+    """The response's ``scope``. MSAL files the access token in its cache under these scopes, so they
+    must include every ``/.default`` scope requested; a permission is ``{resource}/{name}``, which is
+    ``https://management.core.windows.net//user_impersonation`` for a resource ending in ``/``."""
+    scopes = [s for s in requested.split() if s.endswith("/.default")] or [f"{issued.resource}/.default"]
     if "refresh_token" in issued.extra:
-        return " ".join([f"{issued.resource.rstrip('/')}/user_impersonation", "openid", "profile", "offline_access"])
-    return " ".join(scopes) or f"{issued.resource}/.default"
+        return " ".join([f"{issued.resource}/user_impersonation", *scopes, "openid", "profile", "offline_access"])
+    return " ".join(scopes)
