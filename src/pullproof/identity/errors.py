@@ -71,6 +71,10 @@ BAD_REFRESH_TOKEN = OAUTH.register(
     "AADSTS9002313: Invalid request. Request is malformed or invalid.",
     "The refresh token is unknown, expired or was issued to another client.", 9002313,
 )
+INVALID_INSTANCE = OAUTH.register(
+    "invalid_instance", "invalid_instance", 400, "AADSTS50049: Unknown or invalid instance.",
+    "Instance discovery was asked about an authority host this emulator does not serve.", 50049,
+)
 BODY_TOO_LARGE = OAUTH.register(
     "body_too_large", "invalid_request", 413,
     "AADSTS90020: The request body is too large.",

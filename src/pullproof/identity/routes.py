@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,6 +17,8 @@ from pullproof.identity.grants import Grants, Issued
 from pullproof.identity.tokens import TokenIssuer, resource_from_scope
 
 PUBLIC_TENANTS = {"common", "organizations", "consumers"}
+LOGIN_ALIASES = ("login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 
 class IdentityRoutes:
@@ -96,15 +99,24 @@ class IdentityRoutes:
         return JSONResponse(self.issuer.codec.keys.jwks(self.issuer.issuer))
 
     async def instance_discovery(self, request: Request) -> Response:
-        host = request.url.hostname or "login.microsoftonline.com"
-        aliases = ["login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net"]
-        if host not in aliases:
-            aliases.insert(0, host)
+        """MSAL's check of an authority host it does not know: the tenant discovery endpoint of the
+        ``authorization_endpoint`` it names, if that host is one this emulator answers for."""
+        endpoint = urlsplit(request.query_params.get("authorization_endpoint", ""))
+        tenant = next((part for part in endpoint.path.split("/") if part), None)
+        host = (endpoint.hostname or "").lower()
+        if endpoint.scheme != "https" or tenant is None or not self._own_host(host, request):
+            raise ServiceError(errors.INVALID_INSTANCE)
+        instance = endpoint.netloc.lower()
+        aliases = list(LOGIN_ALIASES) if instance in LOGIN_ALIASES else [instance]
         return JSONResponse({
-            "tenant_discovery_endpoint": f"{base_url(request)}/common/v2.0/.well-known/openid-configuration",
+            "tenant_discovery_endpoint": f"https://{instance}/{tenant}/v2.0/.well-known/openid-configuration",
             "api-version": "1.1",
             "metadata": [{"preferred_network": aliases[0], "preferred_cache": aliases[0], "aliases": aliases}],
         })
+
+    @staticmethod
+    def _own_host(host: str, request: Request) -> bool:
+        return host in LOGIN_ALIASES or host in LOOPBACK_HOSTS or host == (request.url.hostname or "").lower()
 
     async def user_realm(self, request: Request) -> Response:
         user = request.path_params["user"]

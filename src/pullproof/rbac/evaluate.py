@@ -59,18 +59,17 @@ def evaluate(
     """
     chain = ancestors(request.scope)
     in_chain = set(chain)
+    principal = request.principal_id.lower()
     found: list[dict[str, object]] = []
     excluded = pending = False
     granted: RoleAssignment | None = None
     for assignment in sorted(assignments, key=lambda a: (len(a.scope_key), a.name)):
-        if assignment.principal_id != request.principal_id or assignment.scope_key not in in_chain:
+        if assignment.principal_id.lower() != principal or assignment.scope_key not in in_chain:
             continue
         role = roles.get(assignment.role_guid)
         found.append({"assignment": assignment.name, "role": role.role_name if role else assignment.role_guid,
                       "scope": assignment.scope})
-        if role is None:
-            continue
-        for perm in role.permissions:
+        for perm in role.permissions if role else ():
             ok, removed = permits(perm, request, patterns)
             excluded = excluded or removed
             if ok and assignment.effective_from > now:
@@ -78,15 +77,22 @@ def evaluate(
             elif ok and granted is None:
                 granted = assignment
     evidence: dict[str, object] = {
-        "principal_id": request.principal_id, "action": request.action, "scope": scope_key(request.scope),
+        "principal_id": principal, "action": request.action, "scope": scope_key(request.scope),
         "scopes_checked": chain, "assignments": found, "data_action": request.data_action,
     }
+    return _decide(evidence, granted, roles, pending, excluded)
+
+
+def _decide(evidence: dict[str, object], granted: RoleAssignment | None, roles: Mapping[str, RoleDefinition],
+            pending: bool, excluded: bool) -> Decision:
+    """The reason, most specific first: granted, not yet propagated, excluded, not in role, no assignment."""
     if granted is not None:
-        role_name = roles[granted.role_guid].role_name
-        evidence.update({"granted_by": granted.name, "role": role_name, "granted_at": granted.scope})
+        evidence.update({"granted_by": granted.name, "role": roles[granted.role_guid].role_name,
+                         "granted_at": granted.scope})
         return Decision(True, Reason.ALLOWED_BY_ASSIGNMENT, evidence)
     if pending:
         return Decision(False, Reason.ASSIGNMENT_NOT_PROPAGATED, evidence)
     if excluded:
         return Decision(False, Reason.EXCLUDED_BY_NOT_ACTIONS, evidence)
-    return Decision(False, Reason.ACTION_NOT_IN_ROLE if found else Reason.NO_ROLE_ASSIGNMENT, evidence)
+    return Decision(False, Reason.ACTION_NOT_IN_ROLE if evidence["assignments"] else Reason.NO_ROLE_ASSIGNMENT,
+                    evidence)

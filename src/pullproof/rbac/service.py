@@ -82,7 +82,10 @@ class RbacService:
 
     # assignments -------------------------------------------------------------------------------
     def create(self, new: NewAssignment, caller_id: str | None) -> tuple[RoleAssignment, bool]:
-        """Create (or return unchanged) an assignment; the flag says whether it is new."""
+        """Create (or return unchanged) an assignment; the flag says whether it is new.
+
+        The lookups and the insert run in one write transaction, so two concurrent PUTs of the
+        same assignment cannot both pass the duplicate check."""
         if not is_guid(new.name):
             raise ServiceError(errors.INVALID_ASSIGNMENT_ID, name=new.name)
         if not new.principal_id or not is_guid(new.principal_id):
@@ -90,6 +93,11 @@ class RbacService:
         if new.principal_type is not None and new.principal_type not in PRINCIPAL_TYPES:
             raise ServiceError(errors.INVALID_PRINCIPAL_TYPE, value=new.principal_type)
         role = self.role_from_id(new.role_definition_id)
+        with self.store.db.tx():
+            return self._create_locked(new, role, caller_id)
+
+    def _create_locked(self, new: NewAssignment, role: RoleDefinition,
+                       caller_id: str | None) -> tuple[RoleAssignment, bool]:
         principal = new.principal_id.lower()
         existing = self.store.get(new.name)
         if existing is not None:

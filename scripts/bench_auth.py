@@ -1,0 +1,628 @@
+"""Benchmark token issuance and RBAC decisions: 100 role assignments against 10,000.
+
+Two worlds are built through the library in temporary data dirs:
+
+* small: 100 assignments over 10 principals (1 subscription, 4 groups, 20 resources);
+* large: 10,000 assignments over 1,000 principals (4 subscriptions, 100 groups, 2,000 resources).
+
+Assignments are spread over subscription, resource-group and resource scopes (registries,
+clusters, user-assigned identities) with the roles usually found there (AcrPull, AcrPush, Reader,
+Contributor, Owner, ...). Principals are service principals with a client secret (80 %) and
+managed identities (20 %).
+
+In-process it measures ``rbac.check`` (allowed and denied triples), ``grants.client_credentials``
+(hash check + RS256 signing) and ``issuer.verify``; then, against one ``pullproof up`` process per
+world on 127.0.0.1, token requests on ``/{tenant}/oauth2/v2.0/token`` and authorized ARM reads of
+a resource group. Every loop is bounded by count and by time; rounds alternate between the two
+worlds so drift hits both alike; each figure is the median of its rounds.
+
+    .venv/bin/python scripts/bench_auth.py [--quick] [--clients N] [--json PATH] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from rich.console import Console
+from rich.table import Table
+
+from pullproof.app import Emulator, Endpoints
+from pullproof.arm.models import Resource
+from pullproof.arm.store import GROUP_TYPE
+from pullproof.identity.models import ARM_AUDIENCES
+from pullproof.rbac.service import NewAssignment
+from pullproof.settings import Settings
+
+ARM_RESOURCE = "https://management.core.windows.net/"
+ARM_SCOPE = "https://management.core.windows.net//.default"
+API_VERSION = "2024-11-01"
+
+ROLES = {
+    "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+    "AcrPush": "8311e382-0749-4cb8-b61a-304f252e45ec",
+    "Reader": "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+    "Contributor": "b24988ac-6180-42a0-ab88-20f7382dd24c",
+    "Owner": "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+    "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+    "Managed Identity Operator": "f1a07417-d97a-45cb-824c-7a7467783830",
+    "AKS Cluster User": "4abbcc35-e782-43d8-92c5-2d3f1bd2253f",
+    "AKS Cluster Admin": "0ab0b1a8-8aac-4efd-b8c2-3ee1fb270be8",
+}
+# Which roles are assigned at which kind of scope, with their weights.
+ROLE_MIX: dict[str, list[tuple[str, float]]] = {
+    "subscription": [("Reader", 0.5), ("Contributor", 0.2), ("AcrPull", 0.15), ("Owner", 0.1),
+                     ("User Access Administrator", 0.05)],
+    "group": [("Reader", 0.4), ("Contributor", 0.3), ("AcrPull", 0.2), ("Owner", 0.1)],
+    "registries": [("AcrPull", 0.6), ("AcrPush", 0.25), ("Reader", 0.15)],
+    "managedClusters": [("AKS Cluster User", 0.5), ("AKS Cluster Admin", 0.2), ("Reader", 0.3)],
+    "userAssignedIdentities": [("Managed Identity Operator", 0.6), ("Reader", 0.4)],
+}
+SCOPE_MIX = [("subscription", 0.10), ("group", 0.35), ("resource", 0.55)]
+RESOURCE_TYPES = [
+    ("Microsoft.ContainerRegistry/registries", "registries", "acr"),
+    ("Microsoft.ContainerService/managedClusters", "managedClusters", "aks"),
+    ("Microsoft.ManagedIdentity/userAssignedIdentities", "userAssignedIdentities", "id"),
+]
+ACTIONS = [
+    "Microsoft.ContainerRegistry/registries/pull/read",
+    "Microsoft.ContainerRegistry/registries/push/write",
+    "Microsoft.Resources/subscriptions/resourcegroups/read",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/read",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action",
+    "Microsoft.ContainerService/managedClusters/read",
+    "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action",
+    "Microsoft.Authorization/roleAssignments/write",
+]
+GROUP_READ = "Microsoft.Resources/subscriptions/resourcegroups/read"
+GROUP_READERS = {"Reader", "Contributor", "Owner", "User Access Administrator"}
+
+
+# --------------------------------------------------------------------------------------------------
+# worlds
+
+
+@dataclass(frozen=True)
+class WorldSpec:
+    key: str
+    label: str
+    principals: int
+    assignments: int
+    subscriptions: int
+    groups_per_subscription: int
+    resources_per_group: int
+
+
+SMALL = WorldSpec("small", "100 / 10", 10, 100, 1, 4, 5)
+LARGE = WorldSpec("large", "10,000 / 1,000", 1000, 10_000, 4, 25, 20)
+
+
+@dataclass(frozen=True)
+class Principal:
+    object_id: str
+    client_id: str
+    secret: str | None  # None for a managed identity
+
+
+@dataclass(frozen=True)
+class Granted:
+    principal: Principal
+    role: str
+    scope: str
+    level: str
+
+
+@dataclass
+class World:
+    spec: WorldSpec
+    data_dir: Path
+    emulator: Emulator | None
+    tenant_id: str
+    principals: list[Principal]
+    subscriptions: list[str]
+    groups: list[str]                     # group scopes
+    resources: dict[str, list[str]]       # group scope -> resource scopes
+    granted: list[Granted]
+    queries: list[tuple[str, str, str]] = field(default_factory=list)
+    clients: list[tuple[str, str]] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+    readers: list[tuple[Principal, str]] = field(default_factory=list)   # (principal, group scope) allowed
+
+    @property
+    def emu(self) -> Emulator:
+        assert self.emulator is not None, "world is closed"
+        return self.emulator
+
+
+def _weighted(rng: random.Random, options: Sequence[tuple[str, float]]) -> str:
+    return rng.choices([o for o, _ in options], weights=[w for _, w in options])[0]
+
+
+def _guid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def build_world(spec: WorldSpec, data_dir: Path, rng: random.Random) -> World:
+    """Create the world through the library, in one transaction (bootstrap does the same)."""
+    emulator = Emulator(Settings(data_dir=data_dir), Endpoints("https://127.0.0.1:8443", "http://127.0.0.1:8080"))
+    op = emulator.operator
+    now = emulator.clock.now()
+    subs = [op.subscription_id]
+    groups: list[str] = []
+    resources: dict[str, list[str]] = {}
+    identities: list[str] = []
+    principals: list[Principal] = []
+    granted: list[Granted] = []
+    with emulator.db.tx():
+        for index in range(1, spec.subscriptions):
+            sub = _guid(rng)
+            emulator.arm.store.add_subscription(sub, op.tenant_id, f"bench subscription {index}")
+            subs.append(sub)
+        for sub in subs:
+            for g in range(spec.groups_per_subscription):
+                name = f"rg-bench-{g:03d}"
+                group = f"/subscriptions/{sub}/resourceGroups/{name}"
+                body = {"id": group, "name": name, "type": "Microsoft.Resources/resourceGroups",
+                        "location": "eastus", "properties": {"provisioningState": "Succeeded"}}
+                emulator.arm.store.put(Resource(group, GROUP_TYPE, name, sub, name, body), now)
+                groups.append(group)
+                resources[group] = []
+                for r in range(spec.resources_per_group):
+                    provider_type, _, prefix = RESOURCE_TYPES[r % len(RESOURCE_TYPES)]
+                    scope = f"{group}/providers/{provider_type}/{prefix}{g:03d}x{r:03d}"
+                    resources[group].append(scope)
+                    if prefix == "id":
+                        identities.append(scope)
+        rng.shuffle(identities)
+        managed = spec.principals // 5
+        for index in range(spec.principals):
+            if index < managed:
+                sp = emulator.directory.create_managed_identity(identities[index], identities[index].rsplit("/", 1)[-1])
+                principals.append(Principal(sp.object_id, sp.app_id, None))
+            else:
+                app = emulator.directory.create_application(f"bench-app-{index:04d}")
+                sp = emulator.directory.create_service_principal(app)
+                secret = emulator.directory.add_password(app.app_id, "bench").secret_text
+                principals.append(Principal(sp.object_id, sp.app_id, secret))
+        seen: set[tuple[str, str, str]] = set()
+        while len(granted) < spec.assignments:
+            # every principal gets one first, the rest go to random principals
+            principal = principals[len(granted)] if len(granted) < len(principals) else rng.choice(principals)
+            sub = rng.choice(subs)
+            level = _weighted(rng, SCOPE_MIX)
+            if level == "subscription":
+                scope, mix = f"/subscriptions/{sub}", ROLE_MIX["subscription"]
+            else:
+                group = rng.choice([g for g in groups if g.startswith(f"/subscriptions/{sub}/")])
+                if level == "group":
+                    scope, mix = group, ROLE_MIX["group"]
+                else:
+                    scope = rng.choice(resources[group])
+                    mix = ROLE_MIX[scope.split("/")[-2]]
+            role = _weighted(rng, mix)
+            key = (principal.object_id, role, scope.lower())
+            if key in seen:
+                continue
+            seen.add(key)
+            role_id = f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{ROLES[role]}"
+            emulator.rbac.create(NewAssignment(scope, _guid(rng), role_id, principal.object_id, "ServicePrincipal"),
+                                 op.object_id)
+            granted.append(Granted(principal, role, scope, level))
+    world = World(spec, data_dir, emulator, op.tenant_id, principals, subs, groups, resources, granted)
+    _prepare(world, rng)
+    return world
+
+
+def _below(world: World, scope: str, rng: random.Random) -> str:
+    """``scope`` itself or a random scope under it (requests usually target resources)."""
+    parts = scope.strip("/").split("/")
+    if len(parts) == 2 and rng.random() < 0.7:
+        scope = rng.choice([g for g in world.groups if g.startswith(scope + "/")])
+        parts = scope.strip("/").split("/")
+    if len(parts) == 4 and rng.random() < 0.7:
+        scope = rng.choice(world.resources[scope])
+    return scope
+
+
+def _prepare(world: World, rng: random.Random, queries: int = 4096) -> None:
+    """Precompute the decision triples, the client credentials, tokens and the ARM readers."""
+    all_scopes = [f"/subscriptions/{s}" for s in world.subscriptions] + world.groups + [
+        r for rs in world.resources.values() for r in rs]
+    for index in range(queries):
+        if index % 2 == 0:  # targeted: at or below one of the principal's own assignments (mostly allowed)
+            grant = rng.choice(world.granted)
+            world.queries.append((grant.principal.object_id, rng.choice(ACTIONS), _below(world, grant.scope, rng)))
+        else:  # random triple (mostly denied)
+            world.queries.append((rng.choice(world.principals).object_id, rng.choice(ACTIONS), rng.choice(all_scopes)))
+    apps = [p for p in world.principals if p.secret is not None]
+    world.clients = [(p.client_id, p.secret or "") for p in rng.sample(apps, min(len(apps), 256))]
+    grants = world.emu.grants
+    world.tokens = [grants.client_credentials(c, s, ARM_RESOURCE).access_token for c, s in world.clients[:64]]
+    candidates = [g for g in world.granted
+                  if g.principal.secret is not None and g.role in GROUP_READERS and g.level != "resource"]
+    rng.shuffle(candidates)
+    for grant in candidates:
+        group = grant.scope if grant.level == "group" else rng.choice(
+            [g for g in world.groups if g.startswith(grant.scope + "/")])
+        if world.emu.rbac.check(grant.principal.object_id, GROUP_READ, group).allowed:
+            world.readers.append((grant.principal, group))
+        if len(world.readers) >= 8:
+            break
+    if not world.readers:
+        raise SystemExit(f"{world.spec.key}: no principal can read a resource group; cannot measure ARM reads")
+
+
+def close_world(world: World) -> None:
+    if world.emulator is not None:
+        world.emulator.close()
+        world.emulator = None
+
+
+# --------------------------------------------------------------------------------------------------
+# measuring
+
+
+@dataclass
+class Figure:
+    metric: str
+    unit: str
+    rates: dict[str, list[float]] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    server_cpu: dict[str, list[float]] = field(default_factory=dict)  # server CPU seconds per request
+
+    def median(self, key: str) -> float:
+        return statistics.median(self.rates[key]) if self.rates.get(key) else 0.0
+
+    def ratio(self) -> float:
+        large = self.median("large")
+        return self.median("small") / large if large else float("inf")
+
+
+def timed(op: Callable[[int], object], count: int, seconds: float) -> float:
+    """Operations per second of ``op(i)``, bounded by ``count`` calls and ``seconds``."""
+    start = time.perf_counter()
+    deadline = start + seconds
+    done = 0
+    while done < count:
+        op(done)
+        done += 1
+        if time.perf_counter() >= deadline:
+            break
+    return done / (time.perf_counter() - start)
+
+
+@dataclass(frozen=True)
+class Budget:
+    rounds: int
+    seconds: float
+    http_seconds: float
+    max_ops: int
+    clients: int
+
+
+def in_process(worlds: Sequence[World], budget: Budget) -> list[Figure]:
+    def decide(world: World) -> Callable[[int], object]:
+        rbac, queries = world.emu.rbac, world.queries
+        return lambda i: rbac.check(*queries[i % len(queries)])
+
+    def issue(world: World) -> Callable[[int], object]:
+        grants, clients = world.emu.grants, world.clients
+        return lambda i: grants.client_credentials(*clients[i % len(clients)], ARM_RESOURCE)
+
+    def verify(world: World) -> Callable[[int], object]:
+        issuer, tokens = world.emu.issuer, world.tokens
+        return lambda i: issuer.verify(tokens[i % len(tokens)], ARM_AUDIENCES)
+
+    figures = []
+    for metric, make in (("RBAC decisions (rbac.check)", decide), ("token issuance (grants.client_credentials)", issue),
+                         ("token verification (issuer.verify)", verify)):
+        figure = Figure(metric, "ops/s")
+        ops = {w.spec.key: make(w) for w in worlds}
+        for w in worlds:  # warm-up: caches, compiled patterns, SQLite pages
+            timed(ops[w.spec.key], 500, 0.2)
+        for _ in range(budget.rounds):
+            for w in worlds:
+                figure.rates.setdefault(w.spec.key, []).append(timed(ops[w.spec.key], budget.max_ops, budget.seconds))
+        figures.append(figure)
+    for w in worlds:
+        allowed = sum(w.emu.rbac.check(*q).allowed for q in w.queries[:1000])
+        figures[0].notes[w.spec.key] = f"{allowed / 10:.0f}% allowed"
+    return figures
+
+
+# --------------------------------------------------------------------------------------------------
+# over sockets
+
+
+@dataclass
+class Served:
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    direct: str
+    log: Path
+
+    @property
+    def ca(self) -> str:
+        return str(self.data_dir / "tls" / "ca.pem")
+
+
+def start_server(data_dir: Path, timeout: float = 60.0) -> Served:
+    env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
+    log = data_dir.parent / f"{data_dir.name}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pullproof", "up", "--data-dir", str(data_dir), "--host", "127.0.0.1",
+             "--port", "0", "--proxy-port", "0"],
+            stdout=out, stderr=subprocess.STDOUT, env=env,
+        )
+    runtime_file = data_dir / "runtime.json"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if "ready" in log.read_text("utf-8", "replace") and runtime_file.exists():
+            runtime = json.loads(runtime_file.read_text("utf-8"))
+            direct = str(runtime["direct"])
+            if not direct.startswith("https://127.0.0.1:"):
+                stop_server(Served(data_dir, process, direct, log))
+                raise SystemExit(f"refusing to benchmark a non-loopback listener: {direct}")
+            return Served(data_dir, process, direct, log)
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    stop_server(Served(data_dir, process, "", log))
+    raise SystemExit(f"pullproof up did not become ready:\n{log.read_text('utf-8', 'replace')[-2000:]}")
+
+
+def stop_server(served: Served) -> None:
+    process = served.process
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux ``/proc``), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class HttpWorld:
+    world: World
+    served: Served
+    pool: list[httpx2.Client]
+    arm_tokens: list[tuple[str, str]] = field(default_factory=list)  # (bearer, group scope)
+
+
+def http_requests(target: HttpWorld, kind: str, budget: Budget) -> tuple[float, float | None, int]:
+    """(requests/s, server CPU seconds per request, failures) with ``budget.clients`` keep-alive clients."""
+    world = target.world
+    tenant = world.tenant_id
+    per_client = max(1, budget.max_ops // budget.clients)
+    counts = [0] * len(target.pool)
+    failures = [0] * len(target.pool)
+    barrier = threading.Barrier(len(target.pool) + 1)
+    deadline = [0.0]
+
+    def run(slot: int) -> None:
+        client = target.pool[slot]
+        barrier.wait()
+        i = slot
+        while counts[slot] < per_client and time.perf_counter() < deadline[0]:
+            if kind == "token":
+                cid, secret = world.clients[i % len(world.clients)]
+                response = client.post(f"/{tenant}/oauth2/v2.0/token", data={
+                    "grant_type": "client_credentials", "client_id": cid, "client_secret": secret,
+                    "scope": ARM_SCOPE})
+            else:
+                bearer, group = target.arm_tokens[i % len(target.arm_tokens)]
+                response = client.get(group, params={"api-version": API_VERSION},
+                                      headers={"Authorization": f"Bearer {bearer}"})
+            if response.status_code != 200:
+                failures[slot] += 1
+            counts[slot] += 1
+            i += len(target.pool)
+
+    threads = [threading.Thread(target=run, args=(slot,), daemon=True) for slot in range(len(target.pool))]
+    for thread in threads:
+        thread.start()
+    cpu0 = cpu_seconds(target.served.process.pid)
+    start = time.perf_counter()
+    deadline[0] = start + budget.http_seconds
+    barrier.wait()
+    for thread in threads:
+        thread.join(budget.http_seconds + 30)
+    elapsed = time.perf_counter() - start
+    cpu1 = cpu_seconds(target.served.process.pid)
+    total = sum(counts)
+    per_request = (cpu1 - cpu0) / total if cpu0 is not None and cpu1 is not None and total else None
+    return total / elapsed, per_request, sum(failures)
+
+
+def over_http(worlds: Sequence[World], budget: Budget) -> list[Figure]:
+    targets: list[HttpWorld] = []
+    try:
+        for world in worlds:
+            served = start_server(world.data_dir)
+            pool = [httpx2.Client(base_url=served.direct, verify=served.ca, timeout=30) for _ in range(budget.clients)]
+            targets.append(HttpWorld(world, served, pool))
+        for target in targets:
+            client = target.pool[0]
+            for principal, group in target.world.readers:
+                response = client.post(f"/{target.world.tenant_id}/oauth2/v2.0/token", data={
+                    "grant_type": "client_credentials", "client_id": principal.client_id,
+                    "client_secret": principal.secret or "", "scope": ARM_SCOPE})
+                response.raise_for_status()
+                target.arm_tokens.append((str(response.json()["access_token"]), group))
+            check = client.get(target.arm_tokens[0][1], params={"api-version": API_VERSION},
+                               headers={"Authorization": f"Bearer {target.arm_tokens[0][0]}"})
+            if check.status_code != 200:
+                raise SystemExit(f"ARM read as an assigned reader failed: {check.status_code} {check.text}")
+        figures = []
+        for metric, kind in (("HTTP token requests (/oauth2/v2.0/token)", "token"),
+                             ("HTTP ARM reads (GET resource group)", "arm")):
+            figure = Figure(metric, "req/s")
+            warm = Budget(1, min(0.3, budget.http_seconds), min(0.3, budget.http_seconds), 200, budget.clients)
+            for target in targets:
+                http_requests(target, kind, warm)
+            failed = 0
+            for _ in range(budget.rounds):
+                for target in targets:
+                    rate, cpu, failures = http_requests(target, kind, budget)
+                    key = target.world.spec.key
+                    figure.rates.setdefault(key, []).append(rate)
+                    if cpu is not None:
+                        figure.server_cpu.setdefault(key, []).append(cpu)
+                    failed += failures
+            for key, values in figure.server_cpu.items():
+                figure.notes[key] = f"server {statistics.median(values) * 1e6:.0f} µs CPU/req"
+            if failed:
+                figure.notes["failed"] = f"{failed} non-200 responses"
+            figures.append(figure)
+        return figures
+    finally:
+        for target in targets:
+            for client in target.pool:
+                client.close()
+            stop_server(target.served)
+
+
+# --------------------------------------------------------------------------------------------------
+# reporting
+
+
+GOAL = 1.5
+
+
+def render(console: Console, figures: Sequence[Figure], worlds: Sequence[World], budget: Budget) -> None:
+    table = Table(title="pullproof: authorization and tokens, 100 vs 10,000 role assignments")
+    table.add_column("measure")
+    table.add_column(f"small ({SMALL.label})", justify="right")
+    table.add_column(f"large ({LARGE.label})", justify="right")
+    table.add_column("small / large", justify="right")
+    table.add_column(f"< {GOAL}x", justify="center")
+    for figure in figures:
+        small, large = figure.median("small"), figure.median("large")
+        note = {k: v for k, v in figure.notes.items() if k in {"small", "large"}}
+        ratio = figure.ratio()
+        table.add_row(
+            figure.metric,
+            f"{small:,.0f} {figure.unit}" + (f"\n[dim]{note['small']}[/dim]" if "small" in note else ""),
+            f"{large:,.0f} {figure.unit}" + (f"\n[dim]{note['large']}[/dim]" if "large" in note else ""),
+            f"{ratio:.2f}x",
+            "[green]yes[/green]" if ratio < GOAL else "[red]no[/red]",
+        )
+    console.print(table)
+    for figure in figures:
+        if "failed" in figure.notes:
+            console.print(f"[red]{figure.metric}: {figure.notes['failed']}[/red]")
+    console.print(
+        f"[dim]{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs; "
+        f"median of {budget.rounds} alternating rounds of ≤{budget.seconds}s in-process / ≤{budget.http_seconds}s "
+        f"HTTP with {budget.clients} keep-alive clients; ratio > 1 means the large world is slower.[/dim]")
+    for world in worlds:
+        levels = {lvl: sum(g.level == lvl for g in world.granted) for lvl in ("subscription", "group", "resource")}
+        console.print(f"[dim]{world.spec.key}: {len(world.granted):,} assignments, "
+                      f"{len(world.principals):,} principals, {len(world.subscriptions)} subscriptions, "
+                      f"{len(world.groups)} groups, "
+                      f"{sum(len(r) for r in world.resources.values()):,} resources; scopes {levels}[/dim]")
+
+
+def to_json(figures: Sequence[Figure]) -> dict[str, Any]:
+    return {f.metric: {"small": f.median("small"), "large": f.median("large"), "ratio": f.ratio(),
+                       "rounds": f.rates, "notes": f.notes} for f in figures}
+
+
+@contextlib.contextmanager
+def maybe_profile(enabled: bool, console: Console) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
+        console.print(out.getvalue(), markup=False, highlight=False)
+
+
+def profile_large(world: World, budget: Budget, console: Console) -> None:
+    """cProfile of each in-process operation on the large world (``--profile``)."""
+    emu = world.emu
+    for name, op in (
+        ("rbac.check", lambda i: emu.rbac.check(*world.queries[i % len(world.queries)])),
+        ("grants.client_credentials",
+         lambda i: emu.grants.client_credentials(*world.clients[i % len(world.clients)], ARM_RESOURCE)),
+        ("issuer.verify", lambda i: emu.issuer.verify(world.tokens[i % len(world.tokens)], ARM_AUDIENCES)),
+    ):
+        console.rule(f"profile: {name} on the large world")
+        with maybe_profile(True, console):
+            timed(op, budget.max_ops, budget.seconds)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="short rounds (a smoke run, figures are noisy)")
+    parser.add_argument("--clients", type=int, default=4, help="concurrent keep-alive HTTP clients (1-16)")
+    parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of each in-process operation")
+    parser.add_argument("--no-http", action="store_true", help="skip the measurements over sockets")
+    args = parser.parse_args(argv)
+    clients = max(1, min(16, args.clients))
+    budget = (Budget(2, 0.3, 0.5, 20_000, clients) if args.quick else Budget(5, 1.5, 3.0, 200_000, clients))
+    console = Console()
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory(prefix="pullproof-bench-") as tmp:
+        worlds: list[World] = []
+        try:
+            for spec in (SMALL, LARGE):
+                started = time.perf_counter()
+                worlds.append(build_world(spec, Path(tmp) / spec.key / "data", rng))
+                took = time.perf_counter() - started
+                console.print(f"[dim]built {spec.key} world ({spec.label}) in {took:.1f}s[/dim]")
+            figures = in_process(worlds, budget)
+            if args.profile:
+                profile_large(worlds[1], budget, console)
+        finally:
+            for world in worlds:
+                close_world(world)
+        if not args.no_http:
+            figures += over_http(worlds, budget)
+    render(console, figures, worlds, budget)
+    if args.json:
+        args.json.write_text(json.dumps(to_json(figures), indent=2) + "\n", "utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
