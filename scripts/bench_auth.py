@@ -144,6 +144,7 @@ class World:
     resources: dict[str, list[str]]       # group scope -> resource scopes
     granted: list[Granted]
     queries: list[tuple[str, str, str]] = field(default_factory=list)
+    probe_queries: list[tuple[str, str, str]] = field(default_factory=list)
     clients: list[tuple[str, str]] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
     readers: list[tuple[Principal, str]] = field(default_factory=list)   # (principal, group scope) allowed
@@ -160,6 +161,36 @@ def _weighted(rng: random.Random, options: Sequence[tuple[str, float]]) -> str:
 
 def _guid(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+# The probe principal has the same ten assignments in both worlds (in the default subscription,
+# whose first four groups and their first five resources exist in both), and is asked the same
+# questions: the difference between the worlds is then only the size of the assignment table.
+PROBE_GRANTS: list[tuple[str, int | None, int | None]] = [  # role, group index, resource index
+    ("Reader", None, None), ("Contributor", 0, None), ("AcrPull", 1, None), ("AcrPull", 3, None),
+    ("AcrPush", 2, 0), ("AcrPull", 2, 3), ("AKS Cluster User", 3, 1), ("AKS Cluster Admin", 1, 1),
+    ("Managed Identity Operator", 3, 2), ("Managed Identity Operator", 0, 2),
+]
+
+
+def _scope(sub: str, group: int | None = None, resource: int | None = None) -> str:
+    """A scope of the generated layout: subscription, ``rg-bench-NNN``, or its r-th resource."""
+    scope = f"/subscriptions/{sub}"
+    if group is not None:
+        scope += f"/resourceGroups/rg-bench-{group:03d}"
+        if resource is not None:
+            provider_type, _, prefix = RESOURCE_TYPES[resource % len(RESOURCE_TYPES)]
+            scope += f"/providers/{provider_type}/{prefix}{group:03d}x{resource:03d}"
+    return scope
+
+
+def _probe_grants(sub: str) -> list[tuple[str, str, str]]:
+    levels = {0: "subscription", 1: "group", 2: "resource"}
+    return [(role, _scope(sub, g, r), levels[(g is not None) + (r is not None)]) for role, g, r in PROBE_GRANTS]
+
+
+def _probe_scopes(sub: str) -> list[str]:
+    return [_scope(sub)] + [_scope(sub, g, r) for g in range(4) for r in (None, 0, 1, 2, 3, 4)]
 
 
 def build_world(spec: WorldSpec, data_dir: Path, rng: random.Random) -> World:
@@ -181,17 +212,16 @@ def build_world(spec: WorldSpec, data_dir: Path, rng: random.Random) -> World:
         for sub in subs:
             for g in range(spec.groups_per_subscription):
                 name = f"rg-bench-{g:03d}"
-                group = f"/subscriptions/{sub}/resourceGroups/{name}"
+                group = _scope(sub, g)
                 body = {"id": group, "name": name, "type": "Microsoft.Resources/resourceGroups",
                         "location": "eastus", "properties": {"provisioningState": "Succeeded"}}
                 emulator.arm.store.put(Resource(group, GROUP_TYPE, name, sub, name, body), now)
                 groups.append(group)
                 resources[group] = []
                 for r in range(spec.resources_per_group):
-                    provider_type, _, prefix = RESOURCE_TYPES[r % len(RESOURCE_TYPES)]
-                    scope = f"{group}/providers/{provider_type}/{prefix}{g:03d}x{r:03d}"
+                    scope = _scope(sub, g, r)
                     resources[group].append(scope)
-                    if prefix == "id":
+                    if "/userAssignedIdentities/" in scope:
                         identities.append(scope)
         rng.shuffle(identities)
         managed = spec.principals // 5
@@ -205,9 +235,21 @@ def build_world(spec: WorldSpec, data_dir: Path, rng: random.Random) -> World:
                 secret = emulator.directory.add_password(app.app_id, "bench").secret_text
                 principals.append(Principal(sp.object_id, sp.app_id, secret))
         seen: set[tuple[str, str, str]] = set()
+
+        def grant(principal: Principal, role: str, scope: str, level: str, sub: str) -> None:
+            seen.add((principal.object_id, role, scope.lower()))
+            role_id = f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{ROLES[role]}"
+            emulator.rbac.create(NewAssignment(scope, _guid(rng), role_id, principal.object_id, "ServicePrincipal"),
+                                 op.object_id)
+            granted.append(Granted(principal, role, scope, level))
+
+        probe, others = principals[-1], principals[:-1]
+        for role, scope, level in _probe_grants(subs[0]):
+            grant(probe, role, scope, level, subs[0])
         while len(granted) < spec.assignments:
-            # every principal gets one first, the rest go to random principals
-            principal = principals[len(granted)] if len(granted) < len(principals) else rng.choice(principals)
+            # every other principal gets one first, the rest go to random principals (never the probe)
+            index = len(granted) - len(PROBE_GRANTS)
+            principal = others[index] if index < len(others) else rng.choice(others)
             sub = rng.choice(subs)
             level = _weighted(rng, SCOPE_MIX)
             if level == "subscription":
@@ -220,15 +262,10 @@ def build_world(spec: WorldSpec, data_dir: Path, rng: random.Random) -> World:
                     scope = rng.choice(resources[group])
                     mix = ROLE_MIX[scope.split("/")[-2]]
             role = _weighted(rng, mix)
-            key = (principal.object_id, role, scope.lower())
-            if key in seen:
-                continue
-            seen.add(key)
-            role_id = f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleDefinitions/{ROLES[role]}"
-            emulator.rbac.create(NewAssignment(scope, _guid(rng), role_id, principal.object_id, "ServicePrincipal"),
-                                 op.object_id)
-            granted.append(Granted(principal, role, scope, level))
+            if (principal.object_id, role, scope.lower()) not in seen:
+                grant(principal, role, scope, level, sub)
     world = World(spec, data_dir, emulator, op.tenant_id, principals, subs, groups, resources, granted)
+    world.probe_queries = [(probe.object_id, action, scope) for scope in _probe_scopes(subs[0]) for action in ACTIONS]
     _prepare(world, rng)
     return world
 
@@ -245,15 +282,27 @@ def _below(world: World, scope: str, rng: random.Random) -> str:
 
 
 def _prepare(world: World, rng: random.Random, queries: int = 4096) -> None:
-    """Precompute the decision triples, the client credentials, tokens and the ARM readers."""
+    """Precompute the decision triples, the client credentials, tokens and the ARM readers.
+
+    The triples are half allowed, half denied in both worlds (classified once with ``rbac.check``),
+    so the two worlds are compared on the same mix of outcomes.
+    """
     all_scopes = [f"/subscriptions/{s}" for s in world.subscriptions] + world.groups + [
         r for rs in world.resources.values() for r in rs]
-    for index in range(queries):
-        if index % 2 == 0:  # targeted: at or below one of the principal's own assignments (mostly allowed)
+    buckets: dict[bool, list[tuple[str, str, str]]] = {True: [], False: []}
+    for attempt in range(queries * 50):
+        if len(buckets[True]) >= queries // 2 and len(buckets[False]) >= queries // 2:
+            break
+        if attempt % 2 == 0:  # at or below one of the principal's own assignments (often allowed)
             grant = rng.choice(world.granted)
-            world.queries.append((grant.principal.object_id, rng.choice(ACTIONS), _below(world, grant.scope, rng)))
-        else:  # random triple (mostly denied)
-            world.queries.append((rng.choice(world.principals).object_id, rng.choice(ACTIONS), rng.choice(all_scopes)))
+            triple = (grant.principal.object_id, rng.choice(ACTIONS), _below(world, grant.scope, rng))
+        else:  # a random triple (mostly denied)
+            triple = (rng.choice(world.principals).object_id, rng.choice(ACTIONS), rng.choice(all_scopes))
+        allowed = world.emu.rbac.check(*triple).allowed
+        if len(buckets[allowed]) < queries // 2:
+            buckets[allowed].append(triple)
+    for allowed, denied in zip(buckets[True], buckets[False], strict=False):
+        world.queries += [allowed, denied]
     apps = [p for p in world.principals if p.secret is not None]
     world.clients = [(p.client_id, p.secret or "") for p in rng.sample(apps, min(len(apps), 256))]
     grants = world.emu.grants
@@ -314,6 +363,7 @@ def timed(op: Callable[[int], object], count: int, seconds: float) -> float:
 @dataclass(frozen=True)
 class Budget:
     rounds: int
+    http_rounds: int
     seconds: float
     http_seconds: float
     max_ops: int
@@ -325,6 +375,10 @@ def in_process(worlds: Sequence[World], budget: Budget) -> list[Figure]:
         rbac, queries = world.emu.rbac, world.queries
         return lambda i: rbac.check(*queries[i % len(queries)])
 
+    def probe(world: World) -> Callable[[int], object]:
+        rbac, queries = world.emu.rbac, world.probe_queries
+        return lambda i: rbac.check(*queries[i % len(queries)])
+
     def issue(world: World) -> Callable[[int], object]:
         grants, clients = world.emu.grants, world.clients
         return lambda i: grants.client_credentials(*clients[i % len(clients)], ARM_RESOURCE)
@@ -334,8 +388,10 @@ def in_process(worlds: Sequence[World], budget: Budget) -> list[Figure]:
         return lambda i: issuer.verify(tokens[i % len(tokens)], ARM_AUDIENCES)
 
     figures = []
-    for metric, make in (("RBAC decisions (rbac.check)", decide), ("token issuance (grants.client_credentials)", issue),
-                         ("token verification (issuer.verify)", verify)):
+    for metric, make in (("RBAC decision (rbac.check)", decide),
+                         ("RBAC decision, probe principal (same in both)", probe),
+                         ("token issued (grants.client_credentials)", issue),
+                         ("token verified (issuer.verify)", verify)):
         figure = Figure(metric, "ops/s")
         ops = {w.spec.key: make(w) for w in worlds}
         for w in worlds:  # warm-up: caches, compiled patterns, SQLite pages
@@ -345,8 +401,12 @@ def in_process(worlds: Sequence[World], budget: Budget) -> list[Figure]:
                 figure.rates.setdefault(w.spec.key, []).append(timed(ops[w.spec.key], budget.max_ops, budget.seconds))
         figures.append(figure)
     for w in worlds:
-        allowed = sum(w.emu.rbac.check(*q).allowed for q in w.queries[:1000])
-        figures[0].notes[w.spec.key] = f"{allowed / 10:.0f}% allowed"
+        for figure, queries in ((figures[0], w.queries), (figures[1], w.probe_queries)):
+            decisions = [w.emu.rbac.check(*q) for q in queries]
+            allowed = sum(d.allowed for d in decisions)
+            found = sum(len(a) for d in decisions if isinstance(a := d.evidence.get("assignments"), list))
+            figure.notes[w.spec.key] = (f"{100 * allowed / len(decisions):.0f}% allowed, "
+                                        f"{found / len(decisions):.1f} assignments in scope")
     return figures
 
 
@@ -485,14 +545,14 @@ def over_http(worlds: Sequence[World], budget: Budget) -> list[Figure]:
             if check.status_code != 200:
                 raise SystemExit(f"ARM read as an assigned reader failed: {check.status_code} {check.text}")
         figures = []
-        for metric, kind in (("HTTP token requests (/oauth2/v2.0/token)", "token"),
-                             ("HTTP ARM reads (GET resource group)", "arm")):
+        for metric, kind in (("HTTP: POST /{tenant}/oauth2/v2.0/token", "token"),
+                             ("HTTP: GET resource group (ARM, RBAC)", "arm")):
             figure = Figure(metric, "req/s")
-            warm = Budget(1, min(0.3, budget.http_seconds), min(0.3, budget.http_seconds), 200, budget.clients)
+            warm = Budget(1, 1, min(0.3, budget.http_seconds), min(0.3, budget.http_seconds), 200, budget.clients)
             for target in targets:
                 http_requests(target, kind, warm)
             failed = 0
-            for _ in range(budget.rounds):
+            for _ in range(budget.http_rounds):
                 for target in targets:
                     rate, cpu, failures = http_requests(target, kind, budget)
                     key = target.world.spec.key
@@ -544,8 +604,9 @@ def render(console: Console, figures: Sequence[Figure], worlds: Sequence[World],
             console.print(f"[red]{figure.metric}: {figure.notes['failed']}[/red]")
     console.print(
         f"[dim]{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs; "
-        f"median of {budget.rounds} alternating rounds of ≤{budget.seconds}s in-process / ≤{budget.http_seconds}s "
-        f"HTTP with {budget.clients} keep-alive clients; ratio > 1 means the large world is slower.[/dim]")
+        f"median of {budget.rounds} alternating rounds of ≤{budget.seconds}s in-process, {budget.http_rounds} of "
+        f"≤{budget.http_seconds}s over HTTP with {budget.clients} keep-alive clients; "
+        "ratio > 1 means the large world is slower.[/dim]")
     for world in worlds:
         levels = {lvl: sum(g.level == lvl for g in world.granted) for lvl in ("subscription", "group", "resource")}
         console.print(f"[dim]{world.spec.key}: {len(world.granted):,} assignments, "
@@ -599,8 +660,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-http", action="store_true", help="skip the measurements over sockets")
     args = parser.parse_args(argv)
     clients = max(1, min(16, args.clients))
-    budget = (Budget(2, 0.3, 0.5, 20_000, clients) if args.quick else Budget(5, 1.5, 3.0, 200_000, clients))
-    console = Console()
+    budget = (Budget(2, 2, 0.3, 0.5, 20_000, clients) if args.quick
+              else Budget(11, 7, 0.6, 2.0, 100_000, clients))
+    console = Console(width=None if Console().is_terminal else 130)
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="pullproof-bench-") as tmp:
         worlds: list[World] = []

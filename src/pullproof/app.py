@@ -12,6 +12,18 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
 from pullproof.arm.providers.identities import UserAssignedIdentities
+from pullproof.arm.providers.registries import Registries, RegistryLookup
+from pullproof.blobstore.factory import create_driver
+from pullproof.core.sealing import Sealer
+from pullproof.registry.access import AccessController
+from pullproof.registry.acr_routes import AcrRoutes
+from pullproof.registry.blob_routes import BlobRoutes
+from pullproof.registry.content import Content
+from pullproof.registry.manifest_routes import ManifestRoutes
+from pullproof.registry.manifests import Manifests
+from pullproof.registry.routes import RegistryRoutes
+from pullproof.registry.store import RegistryStore
+from pullproof.registry.tokens import TokenService
 from pullproof.arm.routes import ArmRoutes
 from pullproof.arm.service import ArmService
 from pullproof.arm.store import ArmStore
@@ -80,10 +92,31 @@ class Emulator:
         self.grants = Grants(self.directory, self.issuer, self.trace)
         self.rbac = RbacService(AssignmentStore(self.db), load_builtin_roles(), self.directory, self.clock,
                                 self.trace, tenant.id, settings.propagation_delay)
-        self.arm = ArmService(ArmStore(self.db), self.rbac, self.issuer, self.clock, self.ids,
-                              [UserAssignedIdentities(self.directory)])
+        self._registry_layer(settings)
+        self.arm = ArmService(self.arm_store, self.rbac, self.issuer, self.clock, self.ids,
+                              [UserAssignedIdentities(self.directory), self.registries])
+        self.arm.namespace_actions[("microsoft.containerregistry", "checknameavailability")] = self.lookup.check_name
         self.operator: OperatorCredentials = boot.populate(self.directory, self.arm.store, self.rbac)
         self.graph = GraphService(self.directory, {self.operator.object_id})
+
+    def _registry_layer(self, settings: Settings) -> None:
+        self.sealer = Sealer(settings.data_dir / "seal.key")
+        self.arm_store = ArmStore(self.db)
+        self.blob_driver = create_driver(settings.blob_driver, settings.data_dir / "blobs")
+        self.registry_store = RegistryStore(self.db)
+        self.content = Content(self.registry_store, self.blob_driver, self.clock, self.ids)
+        self.manifests = Manifests(self.registry_store, self.content, self.clock)
+        self.registries = Registries(self.directory, self.sealer, self.clock, self.ids,
+                                     name_taken=lambda name, rid: self.lookup.name_taken(name, rid),
+                                     purge=self._purge_registry)
+        self.lookup = RegistryLookup(self.arm_store, self.registries)
+        self.registry_tokens = TokenService(TokenCodec(self.keys), self.issuer, self.grants, self.rbac, self.clock,
+                                            self.ids, self.trace, self.lookup.admin_password_ok)
+        self.hosts.add_resolver(".azurecr.io", lambda host: self.lookup.find(host) is not None)
+
+    def _purge_registry(self, login_server: str) -> None:
+        self.registry_store.delete_registry(login_server)
+        self.content.collect()
 
     # HTTP -------------------------------------------------------------------------------------------
     def asgi(self) -> ASGIApp:
@@ -92,8 +125,12 @@ class Emulator:
         imds = ImdsRoutes(self.grants)
         graph = GraphRoutes(self.graph, self.issuer, self.graph_audiences, self.clock, self.ids, max_body)
         arm = ArmRoutes(self.arm, self.ids, max_body)
+        access = AccessController(self.registry_tokens)
+        registry = RegistryRoutes(self.lookup, self.registry_tokens, access, BlobRoutes(self.content, access),
+                                  ManifestRoutes(self.manifests, access), self.ids, max_body)
+        acr = AcrRoutes(self.lookup, self.registry_store, self.content, access)
         renderers = {"oauth2": identity.render_error, "imds": imds.render_error, "graph": graph.render_error,
-                     "arm": arm.render_error}
+                     "arm": arm.render_error, "oci": registry.render_error}
 
         async def on_error(request: Request, exc: Exception) -> Response:
             assert isinstance(exc, ServiceError)
@@ -110,6 +147,7 @@ class Emulator:
             "local": app(direct),
             "telemetry": app(harmless.telemetry_routes()),
             "version-check": app(harmless.version_routes()),
+            ".azurecr.io": app([*registry.routes(), *acr.routes()]),
         }
         return HostRouter(self.hosts, apps, app(list(imds.routes())))
 

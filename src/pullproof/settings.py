@@ -36,6 +36,8 @@ class Settings:
     """Default Azure region of the default resources."""
     max_body_bytes: int = 4 * 1024 * 1024
     """Largest ARM, Graph or token request body accepted (ARM's own limit is 4 MiB)."""
+    blob_driver: str = "filesystem"
+    """Where registry blobs live: ``filesystem`` (under the data dir) or ``memory`` (``--blob-driver``)."""
     version: int = 1
 
     @classmethod

@@ -3,20 +3,48 @@
 from __future__ import annotations
 
 import base64
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
 from starlette.testclient import TestClient
 
+from pullproof.app import Emulator, Endpoints
+from pullproof.core.clock import ManualClock
+from pullproof.core.ids import SeededIds
 from pullproof.identity.models import AZ_CLI_CLIENT_ID, ServicePrincipal
-from tests.conftest import Local
+from pullproof.settings import Settings
+from tests.conftest import DIRECT, Local, make_local
 
 ARM_SCOPE = "https://management.core.windows.net//.default"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 ACR_SCOPE = "https://containerregistry.azure.net/.default"
 USER_SCOPE = "https://management.core.windows.net//.default offline_access openid profile"
+
+
+@pytest.fixture(scope="session")
+def booted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One first start (tenant, signing key, CA, operator, default user), closed and kept as a template."""
+    root = tmp_path_factory.mktemp("identity-template")
+    instance = make_local(root)
+    instance.emulator.close()
+    return root / "data"
+
+
+@pytest.fixture
+def local(booted: Path, tmp_path: Path) -> Iterator[Local]:
+    """The shared ``local`` fixture, but reopened from a copy of the first start: a restart of the
+    same data dir, without an RSA key and a scrypt hash per test. Ids continue from another seed."""
+    data = tmp_path / "data"
+    shutil.copytree(booted, data)
+    clock = ManualClock()
+    emulator = Emulator(Settings(data_dir=data), Endpoints(DIRECT, "http://127.0.0.1:8080"), clock=clock,
+                        ids=SeededIds(8))
+    yield Local(emulator, clock)
+    emulator.close()
 
 
 @pytest.fixture

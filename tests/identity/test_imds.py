@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import re
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -19,6 +21,7 @@ ARM = "https://management.azure.com/"
 ACR = "https://containerregistry.azure.net"
 NOT_FOUND = {"error": "invalid_request", "error_description": "Identity not found"}
 NO_METADATA = {"error": "invalid_request", "error_description": "Required metadata header not specified"}
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 AMBIGUOUS = ("Multiple user assigned identities exist, please specify the clientId / resourceId of the identity "
              "in the token request")
 
@@ -249,20 +252,33 @@ def test_app_service_selection(imds: TestClient, fleet: Fleet, key: str) -> None
     assert response.json()["client_id"] == fleet.id2.app_id
 
 
+def app_service_error(response: Any, message: str, status: int = 400) -> None:
+    """App Service errors are ``{"statusCode","message","correlationId"}`` (what MSAL parses)."""
+    assert response.status_code == status
+    body = response.json()
+    assert set(body) == {"statusCode", "message", "correlationId"}
+    assert (body["statusCode"], body["message"]) == (status, message)
+    assert GUID.match(body["correlationId"])
+
+
 def test_app_service_without_header_is_400(imds: TestClient, fleet: Fleet) -> None:
-    response = app_service(imds, None)
-    assert response.status_code == 400
-    assert response.json() == NO_METADATA
+    app_service_error(app_service(imds, None), "Required metadata header not specified")
 
 
-@pytest.mark.parametrize("header", ["wrong", "vm1:wrong", "vm9:abc"])
+@pytest.mark.parametrize("header", ["wrong", "vm1:wrong", "vm9:abc", ""])
 def test_app_service_with_a_wrong_header_has_no_identity(imds: TestClient, fleet: Fleet, header: str) -> None:
-    response = app_service(imds, header)
-    assert response.status_code == 400
-    assert response.json() == NOT_FOUND
+    app_service_error(app_service(imds, header), "Identity not found")
 
 
 def test_app_service_ambiguity_and_unassigned(imds: TestClient, fleet: Fleet) -> None:
-    assert app_service(imds, fleet.vm2).json()["error_description"] == AMBIGUOUS
-    assert app_service(imds, fleet.vm1, client_id=fleet.id2.app_id).json() == NOT_FOUND
-    assert app_service(imds, fleet.vm0).json() == NOT_FOUND
+    app_service_error(app_service(imds, fleet.vm2), AMBIGUOUS)
+    app_service_error(app_service(imds, fleet.vm1, client_id=fleet.id2.app_id), "Identity not found")
+    app_service_error(app_service(imds, fleet.vm0), "Identity not found")
+
+
+def test_app_service_only_get_and_known_resources(imds: TestClient, fleet: Fleet) -> None:
+    app_service_error(imds.post("/msi/token", params={"resource": ARM}, headers={"X-IDENTITY-HEADER": fleet.vm1}),
+                      "The request method is not supported", 405)
+    response = app_service(imds, fleet.vm1, "https://vault.azure.net")
+    assert response.status_code == 400
+    assert response.json()["message"].startswith("AADSTS500011: ")

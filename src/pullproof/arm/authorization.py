@@ -110,17 +110,17 @@ class AuthorizationApi:
 
     def put_assignment(self, caller: Caller, scope: str, name: str, body: dict[str, Any]) -> tuple[int, Any]:
         self._check_scope(caller, scope)
-        self._require_scope_exists(scope)
         self.arm.authorize(caller, f"{ASSIGNMENTS}/write", scope)
+        self._require_scope_exists(scope)
         props = body.get("properties")
         if not isinstance(props, dict):
             raise ServiceError(errors.INVALID_CONTENT, detail="The 'properties' object is required.")
         new = NewAssignment(
             scope=_canonical_scope(self.arm, scope), name=name,
-            role_definition_id=str(props.get("roleDefinitionId") or ""),
-            principal_id=str(props.get("principalId") or ""), principal_type=props.get("principalType"),
-            condition=props.get("condition"), condition_version=props.get("conditionVersion"),
-            description=props.get("description"),
+            role_definition_id=_text(props, "roleDefinitionId") or "",
+            principal_id=_text(props, "principalId") or "", principal_type=_text(props, "principalType"),
+            condition=_text(props, "condition"), condition_version=_text(props, "conditionVersion"),
+            description=_text(props, "description"),
         )
         assignment, created = self.rbac.create(new, caller.object_id)
         return (201 if created else 200), render_assignment(assignment)
@@ -136,12 +136,20 @@ class AuthorizationApi:
         parts = key.strip("/").split("/")
         if len(parts) <= 2:
             return
-        found = self.arm.store.get(key)
-        if found is None:
-            if len(parts) == 4:
-                raise ServiceError(errors.GROUP_NOT_FOUND, group=scope.strip("/").split("/")[3])
-            group = parts[3] if len(parts) > 3 else ""
-            raise ServiceError(errors.RESOURCE_NOT_FOUND, type="/".join(parts[5:-1]), name=parts[-1], group=group)
+        if self.arm.store.get(key) is None:
+            raw = [p for p in scope.split("/") if p]  # as the client wrote it, as ARM echoes it
+            if len(raw) == 4:
+                raise ServiceError(errors.GROUP_NOT_FOUND, group=raw[3])
+            group = raw[3] if len(raw) > 3 else ""
+            raise ServiceError(errors.RESOURCE_NOT_FOUND, type="/".join(raw[5:-1]), name=raw[-1], group=group)
+
+
+def _text(props: dict[str, Any], key: str) -> str | None:
+    """A string property of the request body (absent or null is None; another JSON type is a 400)."""
+    value = props.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise ServiceError(errors.INVALID_CONTENT, detail=f"The property '{key}' must be a string.")
 
 
 def _canonical_scope(arm: ArmService, scope: str) -> str:

@@ -111,6 +111,12 @@ INVALID_GROUP_NAME = ARM.register(
     "a letter, digit, '-', '.', '(', ')' or '_'.",
     "The resource group name breaks ARM's naming rule.",
 )
+INVALID_GROUP_NAME_RULE = ARM.register(
+    "invalid_group_name_rule", "InvalidResourceGroup", 400,
+    "The provided resource group name '{name}' is invalid. A resource group name is 1 to 90 characters long "
+    "and cannot end with a period.",
+    "The resource group name is too long or ends with a period (wording not verified against Azure).",
+)
 INVALID_NAME = ARM.register(
     "invalid_name", "InvalidResourceName", 400,
     "Resource name {name} is invalid. {rule}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -20,6 +21,14 @@ from pullproof.identity.models import Caller
 SUPPORTED_VERSIONS = "2025-04-01, 2024-11-01, 2024-03-01, 2023-07-01, 2022-12-01, 2022-09-01, 2021-04-01"
 
 
+class AnyCaseRoute(Route):
+    """A route whose path matches in any letter case (ARM paths are case-insensitive: ``/Subscriptions/...``)."""
+
+    def __init__(self, path: str, endpoint: Any, methods: list[str]) -> None:
+        super().__init__(path, endpoint, methods=methods)
+        self.path_regex = re.compile(self.path_regex.pattern, re.IGNORECASE)
+
+
 class ArmRoutes:
     def __init__(self, arm: ArmService, ids: IdFactory, max_body: int) -> None:
         self.arm = arm
@@ -30,10 +39,10 @@ class ArmRoutes:
     def routes(self) -> list[Route]:
         methods = ["GET", "PUT", "PATCH", "POST", "DELETE", "HEAD"]
         return [
-            Route("/subscriptions", self.dispatch, methods=methods),
-            Route("/subscriptions/{rest:path}", self.dispatch, methods=methods),
-            Route("/tenants", self.dispatch, methods=methods),
-            Route("/providers/{rest:path}", self.dispatch, methods=methods),
+            AnyCaseRoute("/subscriptions", self.dispatch, methods=methods),
+            AnyCaseRoute("/subscriptions/{rest:path}", self.dispatch, methods=methods),
+            AnyCaseRoute("/tenants", self.dispatch, methods=methods),
+            AnyCaseRoute("/providers/{rest:path}", self.dispatch, methods=methods),
         ]
 
     async def dispatch(self, request: Request) -> Response:
@@ -72,7 +81,7 @@ class ArmRoutes:
                                     "defaultDomain": tenant.domain, "domains": [tenant.domain]}]}, {}
         if path.kind == "subscription" and method == "GET":
             assert path.subscription
-            return 200, self.arm.subscription(path.subscription), {}
+            return 200, self.arm.get_subscription(caller, path.subscription), {}
         if path.kind in {"group", "groups"}:
             return await self._groups(request, path, caller, version)
         if path.kind == "resources" and method == "GET":
@@ -82,6 +91,10 @@ class ArmRoutes:
             return (200 if body["status"] != "InProgress" else 202), body, {}
         if path.kind == "resource":
             return await self._resource(request, path, caller, version)
+        if path.kind == "provider" and method == "POST" and path.action == "checkNameAvailability":
+            status, body = self.arm.namespace_action(caller, path.subscription or "", path.rest[0], path.action,
+                                                     await self._body(request, allow_empty=True))
+            return status, body, {}
         if path.kind in {"providers", "provider"}:
             return self._providers(path, method)
         if path.kind == "unknown":
@@ -134,9 +147,7 @@ class ArmRoutes:
                 status, body = self.arm.action(caller, ref.parent, ref.types[-1], payload, version)
                 return status, body, {}
         if ref.is_collection and method == "GET":
-            self.arm.provider(ref, version)
-            return 200, {"value": self.arm.list_resources(caller, ref.subscription, ref.group, ref.type,
-                                                          version)}, {}
+            return 200, {"value": self.arm.list_collection(caller, ref, version)}, {}
         if method == "GET":
             return 200, self.arm.get_resource(caller, ref, version), {}
         if method == "PUT":

@@ -6,12 +6,14 @@ touches state; providers only build resource bodies.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any
 
 from pullproof.arm import errors
 from pullproof.arm.models import GROUP_NAME_RE, Resource, ResourceRef
 from pullproof.arm.providers.base import PutRequest, ResourceProvider
-from pullproof.arm.store import GROUP_TYPE, ArmStore
+from pullproof.arm.store import GROUP_TYPE, ArmStore, resource_key
 from pullproof.core.clock import Clock, isoformat
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
@@ -22,6 +24,7 @@ from pullproof.identity.tokens import TokenIssuer
 from pullproof.rbac.models import is_guid
 from pullproof.rbac.service import RbacService
 
+NamespaceAction = Callable[[Caller, dict[str, Any]], tuple[int, Any]]
 GROUP_ACTION = "Microsoft.Resources/subscriptions/resourcegroups/{verb}"
 
 
@@ -34,6 +37,7 @@ class ArmService:
         self.clock = clock
         self.ids = ids
         self.providers = {p.resource_type.lower(): p for p in providers}
+        self.namespace_actions: dict[tuple[str, str], NamespaceAction] = {}
 
     # authentication and authorization --------------------------------------------------------------
     def authenticate(self, authorization: str | None) -> Caller:
@@ -60,9 +64,21 @@ class ArmService:
     def authorize(self, caller: Caller, action: str, scope: str) -> None:
         decision = self.rbac.check(caller.object_id, action, scope)
         if not decision.allowed:
-            client = caller.display if caller.kind == "user" else caller.app_id
-            raise ServiceError(errors.AUTHORIZATION_FAILED, client=client,
-                               oid=caller.object_id, action=action, scope=scope)
+            raise self._denied(caller, action, scope)
+
+    @staticmethod
+    def _denied(caller: Caller, action: str, scope: str) -> ServiceError:
+        client = caller.display if caller.kind == "user" else caller.app_id
+        return ServiceError(errors.AUTHORIZATION_FAILED, client=client, oid=caller.object_id, action=action,
+                            scope=scope)
+
+    def require_role_in(self, caller: Caller, sub_id: str, action: str, scope: str) -> None:
+        """403 unless the caller holds some role in the subscription (ARM lists filter, but only for those)."""
+        if not _within(self._role_scopes(caller), sub_id):
+            raise self._denied(caller, action, scope)
+
+    def _role_scopes(self, caller: Caller) -> set[str]:
+        return {a.scope_key for a in self.rbac.store.for_principal(caller.object_id.lower())}
 
     # subscriptions ------------------------------------------------------------------------------------
     def subscription(self, sub_id: str) -> dict[str, Any]:
@@ -81,19 +97,21 @@ class ArmService:
 
     def visible_subscriptions(self, caller: Caller) -> list[dict[str, Any]]:
         """Subscriptions in which the caller holds any role assignment (at or below the subscription)."""
-        mine = {a.scope_key for a in self.rbac.store.for_principal(caller.object_id)}
-        return [
-            self.subscription(row["id"]) for row in self.store.subscriptions()
-            if any(k == "/" or k == f"/subscriptions/{row['id']}" or k.startswith(f"/subscriptions/{row['id']}/")
-                   for k in mine)
-        ]
+        mine = self._role_scopes(caller)
+        return [self.subscription(row["id"]) for row in self.store.subscriptions() if _within(mine, row["id"])]
+
+    def get_subscription(self, caller: Caller, sub_id: str) -> dict[str, Any]:
+        """``GET /subscriptions/{id}``: only for a caller with some role in it."""
+        body = self.subscription(sub_id)
+        self.require_role_in(caller, sub_id, "Microsoft.Resources/subscriptions/read", f"/subscriptions/{sub_id}")
+        return body
 
     def check_subscription(self, sub_id: str) -> None:
         self.subscription(sub_id)
 
     # resource groups --------------------------------------------------------------------------------------
     def group_id(self, sub: str, name: str) -> str:
-        return f"/subscriptions/{sub}/resourceGroups/{name}"
+        return f"/subscriptions/{sub.lower()}/resourceGroups/{name}"
 
     def get_group(self, caller: Caller, sub: str, name: str, check: bool = True) -> Resource:
         self.check_subscription(sub)
@@ -107,9 +125,11 @@ class ArmService:
 
     def put_group(self, caller: Caller, sub: str, name: str, body: dict[str, Any]) -> tuple[int, Resource]:
         self.check_subscription(sub)
-        bad = "".join(sorted({c for c in name if not GROUP_NAME_RE.match(c)}))
-        if bad or not GROUP_NAME_RE.match(name) or name.endswith("."):
-            raise ServiceError(errors.INVALID_GROUP_NAME, name=name, chars=bad or name[-1:])
+        bad = "".join(c for c in name if not GROUP_NAME_RE.match(c))
+        if bad:
+            raise ServiceError(errors.INVALID_GROUP_NAME, name=name, chars=bad)
+        if not GROUP_NAME_RE.match(name) or name.endswith("."):
+            raise ServiceError(errors.INVALID_GROUP_NAME_RULE, name=name)
         self.authorize(caller, GROUP_ACTION.format(verb="write"), f"/subscriptions/{sub}/resourcegroups/{name}")
         location = body.get("location")
         if not isinstance(location, str) or not location:
@@ -134,21 +154,24 @@ class ArmService:
 
     def list_groups(self, caller: Caller, sub: str) -> list[Resource]:
         self.check_subscription(sub)
+        self.require_role_in(caller, sub, GROUP_ACTION.format(verb="read"), f"/subscriptions/{sub}")
         groups = self.store.resources(sub, type_key=GROUP_TYPE)
         return [g for g in groups if self.rbac.check(caller.object_id, GROUP_ACTION.format(verb="read"), g.id,
                                                      surface="arm-list").allowed]
 
     def delete_group(self, caller: Caller, sub: str, name: str) -> str | None:
         """Delete a group with everything in it; returns the id of the (already finished) operation."""
-        group = self.get_group(caller, sub, name, check=False)
+        self.check_subscription(sub)
         self.authorize(caller, GROUP_ACTION.format(verb="delete"), f"/subscriptions/{sub}/resourcegroups/{name}")
-        for resource in self.store.resources(sub, group=group.name):
-            self._remove(resource)
-        self.rbac.delete_scope(group.id)
-        self.store.delete(group.id)
+        group = self.get_group(caller, sub, name, check=False)
         op_id = self.ids.guid()
         now = self.clock.now()
-        self.store.add_operation(op_id, "Succeeded", group.id, now, now)
+        with self.store.db.tx():
+            for resource in self.store.resources(sub, group=group.name):
+                self._remove(resource)
+            self.rbac.delete_scope(group.id)
+            self.store.delete(group.id)
+            self.store.add_operation(op_id, "Succeeded", group.id, now, now)
         return op_id
 
     # resources --------------------------------------------------------------------------------------------
@@ -171,18 +194,20 @@ class ArmService:
             group = stored.name if stored else group
         return ResourceRef(ref.subscription.lower(), group, namespace, tuple(types), ref.names)
 
-    def _require_group(self, ref: ResourceRef) -> None:
+    def _prepare(self, caller: Caller, ref: ResourceRef, api_version: str, verb: str) -> ResourceProvider:
+        """Type, subscription, then authorization before existence (as ARM: "or the scope is invalid")."""
+        provider = self.provider(ref, api_version)
         self.check_subscription(ref.subscription)
+        self.authorize(caller, f"{provider.resource_type}/{verb}", ref.id)
         if ref.group is not None and self.store.get(self.group_id(ref.subscription, ref.group)) is None:
             raise ServiceError(errors.GROUP_NOT_FOUND, group=ref.group)
+        return provider
 
     def _not_found(self, ref: ResourceRef) -> ServiceError:
         return ServiceError(errors.RESOURCE_NOT_FOUND, type=ref.type, name=ref.name, group=ref.group or "")
 
     def get_resource(self, caller: Caller, ref: ResourceRef, api_version: str) -> dict[str, Any]:
-        provider = self.provider(ref, api_version)
-        self._require_group(ref)
-        self.authorize(caller, f"{provider.resource_type}/read", ref.id)
+        provider = self._prepare(caller, ref, api_version, "read")
         found = self.store.get(ref.id)
         if found is None:
             raise self._not_found(ref)
@@ -190,24 +215,22 @@ class ArmService:
 
     def put_resource(self, caller: Caller, ref: ResourceRef, body: dict[str, Any],
                      api_version: str) -> tuple[int, dict[str, Any]]:
-        provider = self.provider(ref, api_version)
-        self._require_group(ref)
-        self.authorize(caller, f"{provider.resource_type}/write", ref.id)
-        existing = self.store.get(ref.id)
-        ref = self._canonical_ref(ref) if existing is None else _ref_of(existing, ref)
-        built = provider.build(PutRequest(ref, body, existing, caller, api_version))
-        resource = Resource(ref.id, provider.resource_type, ref.name, ref.subscription, ref.group, built)
-        self.store.put(resource, self.clock.now())
+        provider = self._prepare(caller, ref, api_version, "write")
+        with self.store.db.tx():  # the resource and what its provider creates (an identity) commit together
+            existing = self.store.get(ref.id)
+            ref = self._canonical_ref(ref) if existing is None else _ref_of(existing, ref)
+            built = provider.build(PutRequest(ref, body, existing, caller, api_version))
+            resource = Resource(ref.id, provider.resource_type, ref.name, ref.subscription, ref.group, built)
+            self.store.put(resource, self.clock.now())
         return (200 if existing else 201), provider.render(resource, api_version)
 
     def delete_resource(self, caller: Caller, ref: ResourceRef, api_version: str) -> bool:
-        provider = self.provider(ref, api_version)
-        self._require_group(ref)
-        self.authorize(caller, f"{provider.resource_type}/delete", ref.id)
-        found = self.store.get(ref.id)
-        if found is None:
-            return False
-        self._remove(found)
+        self._prepare(caller, ref, api_version, "delete")
+        with self.store.db.tx():
+            found = self.store.get(ref.id)
+            if found is None:
+                return False
+            self._remove(found)
         return True
 
     def _remove(self, resource: Resource) -> None:
@@ -222,6 +245,11 @@ class ArmService:
     def list_resources(self, caller: Caller, sub: str, group: str | None, type_filter: str | None,
                        api_version: str) -> list[dict[str, Any]]:
         self.check_subscription(sub)
+        scope, action = f"/subscriptions/{sub}", "Microsoft.Resources/subscriptions/resources/read"
+        if group is not None:
+            scope = f"{scope}/resourcegroups/{group}"
+            action = "Microsoft.Resources/subscriptions/resourceGroups/resources/read"
+        self.require_role_in(caller, sub, action, scope)
         if group is not None:
             self.get_group(caller, sub, group, check=False)
         found = []
@@ -231,15 +259,37 @@ class ArmService:
                 found.append(provider.render(resource, api_version) if provider else resource.body)
         return found
 
+    def list_collection(self, caller: Caller, ref: ResourceRef, api_version: str) -> list[dict[str, Any]]:
+        """``GET .../{type}`` or ``GET .../{parent}/{child type}``: only the parent's children."""
+        self.provider(ref, api_version)
+        found = self.list_resources(caller, ref.subscription, ref.group, ref.type, api_version)
+        if ref.parent is None:
+            return found
+        if self.store.get(ref.parent.id) is None:
+            raise self._not_found(ref.parent)
+        prefix = resource_key(ref.parent.id) + "/"
+        return [body for body in found if resource_key(str(body.get("id", ""))).startswith(prefix)]
+
     def action(self, caller: Caller, ref: ResourceRef, action: str, payload: dict[str, Any],
                api_version: str) -> tuple[int, Any]:
-        provider = self.provider(ref, api_version)
-        self._require_group(ref)
-        self.authorize(caller, f"{provider.resource_type}/{action}/action", ref.id)
+        provider = self._prepare(caller, ref, api_version, f"{action}/action")
         found = self.store.get(ref.id)
         if found is None:
             raise self._not_found(ref)
-        return provider.action(found, action, payload, caller)
+        before = json.dumps(found.body, sort_keys=True)
+        result = provider.action(found, action, payload, caller)
+        if json.dumps(found.body, sort_keys=True) != before:
+            self.store.put(found, self.clock.now())
+        return result
+
+    def namespace_action(self, caller: Caller, sub: str, namespace: str, action: str,
+                         payload: dict[str, Any]) -> tuple[int, Any]:
+        """A POST on ``/subscriptions/{s}/providers/{namespace}/{action}`` (e.g. checkNameAvailability)."""
+        self.check_subscription(sub)
+        handler = self.namespace_actions.get((namespace.lower(), action.lower()))
+        if handler is None:
+            raise ServiceError(errors.INVALID_NAMESPACE, namespace=namespace)
+        return handler(caller, payload)
 
     def operation(self, op_id: str) -> dict[str, Any]:
         row = self.store.operation(op_id)
@@ -259,6 +309,12 @@ def _ref_of(resource: Resource, ref: ResourceRef) -> ResourceRef:
     group = resource.group
     return ResourceRef(resource.subscription, group, resource.type.split("/")[0],
                        tuple(resource.type.split("/")[1:]), names or ref.names)
+
+
+def _within(scope_keys: set[str], sub_id: str) -> bool:
+    """Whether any of the scope keys is the root, the subscription or a scope inside it."""
+    prefix = f"/subscriptions/{sub_id.lower()}"
+    return any(k in ("/", prefix) or k.startswith(prefix + "/") for k in scope_keys)
 
 
 def _utc(epoch: float) -> str:

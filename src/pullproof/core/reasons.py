@@ -35,6 +35,16 @@ class Reason(StrEnum):
     NODE_IDENTITY_NOT_ASSIGNED = "NODE_IDENTITY_NOT_ASSIGNED"
     NODE_IDENTITY_AMBIGUOUS = "NODE_IDENTITY_AMBIGUOUS"
     MANAGED_IDENTITY_ISSUED = "MANAGED_IDENTITY_ISSUED"
+    LEGACY_ROLE_IGNORED = "LEGACY_ROLE_IGNORED"
+    ANONYMOUS_PULL_ALLOWED = "ANONYMOUS_PULL_ALLOWED"
+    ANONYMOUS_PULL_DISABLED = "ANONYMOUS_PULL_DISABLED"
+    ADMIN_USER = "ADMIN_USER"
+    ADMIN_USER_DISABLED = "ADMIN_USER_DISABLED"
+    ADMIN_PASSWORD_INVALID = "ADMIN_PASSWORD_INVALID"
+    EXCHANGE_AUDIENCE_REJECTED = "EXCHANGE_AUDIENCE_REJECTED"
+    REGISTRY_TOKEN_INVALID = "REGISTRY_TOKEN_INVALID"
+    SCOPE_NOT_GRANTED = "SCOPE_NOT_GRANTED"
+    NO_REGISTRY_PERMISSION = "NO_REGISTRY_PERMISSION"
 
 
 REASON_TEXT: dict[Reason, str] = {
@@ -63,6 +73,17 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.NODE_IDENTITY_NOT_ASSIGNED: "the requested identity is not assigned to this node",
     Reason.NODE_IDENTITY_AMBIGUOUS: "the node has several identities and the request names none",
     Reason.MANAGED_IDENTITY_ISSUED: "a managed identity token was issued to the node",
+    Reason.LEGACY_ROLE_IGNORED: "the registry uses repository permissions (ABAC): AcrPull/AcrPush/AcrDelete and "
+                                "Owner/Contributor/Reader grant nothing on its data plane",
+    Reason.ANONYMOUS_PULL_ALLOWED: "anonymous pull is enabled on the registry",
+    Reason.ANONYMOUS_PULL_DISABLED: "no credentials were presented and anonymous pull is disabled",
+    Reason.ADMIN_USER: "the registry's admin user authenticated",
+    Reason.ADMIN_USER_DISABLED: "the registry's name was used as user name but the admin user is disabled",
+    Reason.ADMIN_PASSWORD_INVALID: "the admin user's password is wrong",
+    Reason.EXCHANGE_AUDIENCE_REJECTED: "the Entra token's audience is not accepted by the registry",
+    Reason.REGISTRY_TOKEN_INVALID: "the registry refresh or access token is invalid, expired or for another registry",
+    Reason.SCOPE_NOT_GRANTED: "the registry access token does not include the action the request needs",
+    Reason.NO_REGISTRY_PERMISSION: "the principal has no permission at all on the registry",
 }
 
 

@@ -39,6 +39,10 @@ class Database:
                 self._all.append(conn)
         return conn
 
+    def connection(self) -> sqlite3.Connection:
+        """The calling thread's connection (for diagnostics: query plans, statement tracing)."""
+        return self._connect()
+
     @contextmanager
     def tx(self) -> Iterator[sqlite3.Connection]:
         """A write transaction; nested calls join the outer one."""
@@ -49,10 +53,11 @@ class Database:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # also when COMMIT itself failed: never leave a dangling transaction
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         return list(self._connect().execute(sql, params).fetchall())

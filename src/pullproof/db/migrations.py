@@ -56,6 +56,33 @@ INITIAL: list[str] = [
     "CREATE INDEX decisions_principal ON decisions(principal_id, seq)",
 ]
 
+REGISTRY: list[str] = [
+    """CREATE TABLE blobs (digest TEXT PRIMARY KEY, size INTEGER NOT NULL, created REAL NOT NULL)""",
+    """CREATE TABLE repositories (
+        registry TEXT NOT NULL, name TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL,
+        PRIMARY KEY (registry, name))""",
+    """CREATE TABLE repository_blobs (
+        registry TEXT NOT NULL, repository TEXT NOT NULL, digest TEXT NOT NULL REFERENCES blobs(digest),
+        PRIMARY KEY (registry, repository, digest))""",
+    "CREATE INDEX repository_blobs_digest ON repository_blobs(digest)",
+    """CREATE TABLE manifests (
+        registry TEXT NOT NULL, repository TEXT NOT NULL, digest TEXT NOT NULL, media_type TEXT NOT NULL,
+        size INTEGER NOT NULL, artifact_type TEXT, subject TEXT, created REAL NOT NULL,
+        PRIMARY KEY (registry, repository, digest))""",
+    "CREATE INDEX manifests_subject ON manifests(registry, repository, subject)",
+    """CREATE TABLE manifest_references (
+        registry TEXT NOT NULL, repository TEXT NOT NULL, manifest TEXT NOT NULL, child TEXT NOT NULL,
+        kind TEXT NOT NULL, PRIMARY KEY (registry, repository, manifest, child))""",
+    "CREATE INDEX manifest_references_child ON manifest_references(registry, repository, child)",
+    """CREATE TABLE tags (
+        registry TEXT NOT NULL, repository TEXT NOT NULL, name TEXT NOT NULL, digest TEXT NOT NULL,
+        created REAL NOT NULL, updated REAL NOT NULL, PRIMARY KEY (registry, repository, name))""",
+    """CREATE TABLE uploads (
+        id TEXT PRIMARY KEY, registry TEXT NOT NULL, repository TEXT NOT NULL, committed INTEGER NOT NULL,
+        started REAL NOT NULL, updated REAL NOT NULL)""",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_initial", INITIAL),
+    ("0002_registry", REGISTRY),
 ]

@@ -11,7 +11,7 @@ from pullproof.core.reasons import Decision, Reason
 from pullproof.core.trace import TraceSink
 from pullproof.identity import errors
 from pullproof.identity.models import ServicePrincipal, User
-from pullproof.identity.service import DirectoryService
+from pullproof.identity.service import DirectoryService, mirid_of
 from pullproof.identity.tokens import REFRESH_TOKEN_SECONDS, TokenIssuer
 
 
@@ -100,8 +100,8 @@ class Grants:
         self, node_name: str | None, node_secret: str | None, resource: str, selector: dict[str, str]
     ) -> Issued:
         """A token for one of the calling node's identities; a caller that is no node has none."""
-        node = self._node(node_name, node_secret)
-        sp = self._pick_identity(node, selector)
+        system, assigned = self._node(node_name, node_secret)
+        sp = self._pick_identity(system, assigned, selector)
         try:
             self.issuer.check_resource(resource)
         except ServiceError:
@@ -113,36 +113,46 @@ class Grants:
         )
         return Issued(token, lifetime, resource, sp, {"client_id": sp.app_id})
 
-    def _node(self, name: str | None, secret: str | None) -> list[ServicePrincipal]:
+    def _node(self, name: str | None, secret: str | None) -> tuple[ServicePrincipal | None, list[ServicePrincipal]]:
+        """The calling node's (system-assigned, user-assigned) managed identities that still exist."""
         row = self.directory.store.node_row(name) if name else None
         if row is None or not matches(digest_secret(secret or "", row["salt"]), row["digest"]):
             self.trace.record("identity", Decision(False, Reason.NODE_UNKNOWN, {"node": name}), None, "imds/token")
             raise ServiceError(errors.IMDS_NO_IDENTITY)
         node = self.directory.store.node_of(row)
-        found: list[ServicePrincipal] = []
-        if node.identities.system:
-            sp = self.directory.store.sp(object_id=node.identities.system)
-            found += [sp] if sp else []
-        for resource_id in node.identities.user_assigned:
-            sp = self.directory.managed_identity(resource_id)
-            found += [sp] if sp else []
-        return found
+        system = self.directory.store.sp(object_id=node.identities.system) if node.identities.system else None
+        assigned = [self.directory.managed_identity(resource_id) for resource_id in node.identities.user_assigned]
+        return (system if _managed(system) else None), [sp for sp in assigned if sp is not None and _managed(sp)]
 
-    def _pick_identity(self, identities: list[ServicePrincipal], selector: dict[str, str]) -> ServicePrincipal:
+    def _pick_identity(self, system: ServicePrincipal | None, assigned: list[ServicePrincipal],
+                       selector: dict[str, str]) -> ServicePrincipal:
+        """IMDS's rule: the named identity; else the system-assigned one; else the only user-assigned one."""
+        identities = ([system] if system else []) + assigned
         if not identities:
             self._deny(errors.IMDS_NO_IDENTITY, Reason.NODE_HAS_NO_IDENTITY, None)
         if not selector:
-            system = [sp for sp in identities if sp.resource_id and "/userassignedidentities/" not in
-                      sp.resource_id.lower()]
-            if system:
-                return system[0]
-            if len(identities) == 1:
-                return identities[0]
+            if system is not None:
+                return system
+            if len(assigned) == 1:
+                return assigned[0]
             self._deny(errors.IMDS_AMBIGUOUS, Reason.NODE_IDENTITY_AMBIGUOUS, None)
         for sp in identities:
-            if (selector.get("client_id", "").lower() == sp.app_id
-                    or selector.get("object_id", "").lower() == sp.object_id
-                    or (selector.get("resource_id") or "").lower() == (sp.resource_id or "").lower()):
+            if _selected(sp, selector):
                 return sp
         self._deny(errors.IMDS_NO_IDENTITY, Reason.NODE_IDENTITY_NOT_ASSIGNED, None, selector=selector)
         raise AssertionError("unreachable")
+
+
+def _managed(sp: ServicePrincipal | None) -> bool:
+    """Only managed identities live on machines (an application's principal never does)."""
+    return sp is not None and sp.kind == "ManagedIdentity"
+
+
+def _selected(sp: ServicePrincipal, selector: dict[str, str]) -> bool:
+    """Every selector the request names (client_id, object_id, resource_id) matches ``sp``."""
+    own = {"client_id": sp.app_id, "object_id": sp.object_id, "resource_id": sp.resource_id or ""}
+    for key, value in selector.items():
+        wanted = mirid_of(value) if key == "resource_id" else value
+        if not own.get(key) or wanted.lower() != own[key].lower():
+            return False
+    return bool(selector)

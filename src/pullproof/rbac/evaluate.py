@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pullproof.core.reasons import Decision, Reason
+from pullproof.rbac.conditions import ConditionError, holds
 from pullproof.rbac.models import Permission, RoleAssignment, RoleDefinition, ancestors, scope_key
 
 
@@ -33,6 +34,17 @@ class Request:
     action: str
     scope: str
     data_action: bool = False
+    attributes: Mapping[str, str] | None = None
+
+
+def condition_holds(assignment: RoleAssignment, request: Request, patterns: PatternCache) -> bool:
+    """An assignment without a condition always applies; a malformed condition never does."""
+    if not assignment.condition:
+        return True
+    try:
+        return holds(assignment.condition, request.action, request.attributes or {}, patterns.matches)
+    except ConditionError:
+        return False
 
 
 def permits(perm: Permission, request: Request, patterns: PatternCache) -> tuple[bool, bool]:

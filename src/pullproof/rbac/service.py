@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from importlib import resources
+from collections.abc import Mapping
 from typing import Protocol
 
 from pullproof.core.clock import Clock
@@ -157,11 +158,16 @@ class RbacService:
 
     # authorization --------------------------------------------------------------------------------
     def check(self, principal_id: str, action: str, scope: str, data_action: bool = False,
-              surface: str = "arm") -> Decision:
+              surface: str = "arm", attributes: Mapping[str, str] | None = None) -> Decision:
         """The decision for one principal, action and scope, recorded in the trace."""
+        decision = self.evaluate_only(principal_id, action, scope, data_action, attributes)
+        self.trace.record(surface, decision, principal_id.lower(), action, scope)
+        return decision
+
+    def evaluate_only(self, principal_id: str, action: str, scope: str, data_action: bool = False,
+                      attributes: Mapping[str, str] | None = None) -> Decision:
+        """The same decision, not recorded (for what-if questions such as "would the legacy role allow it")."""
         principal = principal_id.lower()
         candidates = self.store.for_principal(principal, ancestors(scope))
-        request = Request(principal, action, scope, data_action)
-        decision = evaluate(request, candidates, self.roles, self.clock.now(), self.patterns)
-        self.trace.record(surface, decision, principal, action, scope)
-        return decision
+        request = Request(principal, action, scope, data_action, attributes)
+        return evaluate(request, candidates, self.roles, self.clock.now(), self.patterns)

@@ -1,0 +1,1 @@
+"""Blob bytes behind a small port (``BlobDriver``), with filesystem and memory adapters."""

@@ -1,0 +1,195 @@
+"""Blobs and upload sessions over the ``BlobDriver`` port, content-addressed and shared by every
+repository. Blob bytes live at ``blobs/<algorithm>/<2 hex>/<hex>``; an upload session's bytes at
+``uploads/<id>``; its committed length is in the database, so a session survives a restart."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import AsyncIterator, Iterator
+
+from pullproof.blobstore.base import BlobDriver, PathNotFound
+from pullproof.core.clock import Clock
+from pullproof.core.errors import ServiceError
+from pullproof.core.ids import IdFactory
+from pullproof.registry import errors
+from pullproof.registry.models import Upload
+from pullproof.registry.scope import DIGEST_RE
+from pullproof.registry.store import RegistryStore
+
+ALGORITHMS = {"sha256": 64, "sha512": 128}
+
+
+def blob_path(digest: str) -> str:
+    algorithm, _, hexpart = digest.partition(":")
+    return f"blobs/{algorithm}/{hexpart[:2]}/{hexpart}"
+
+
+def check_digest(digest: str) -> str:
+    algorithm, _, hexpart = digest.partition(":")
+    if (not DIGEST_RE.match(digest) or ALGORITHMS.get(algorithm) != len(hexpart)
+            or any(c not in "0123456789abcdef" for c in hexpart)):
+        raise ServiceError(errors.DIGEST_INVALID, detail_object={"digest": digest})
+    return digest
+
+
+class Hashing:
+    """Running digests of live upload sessions; after a restart the digest is recomputed from the bytes."""
+
+    def __init__(self) -> None:
+        self._hashers: dict[str, tuple[int, hashlib._Hash]] = {}
+        self._lock = threading.Lock()
+
+    def update(self, upload_id: str, offset: int, data: bytes) -> None:
+        with self._lock:
+            known = self._hashers.get(upload_id)
+            if known is None and offset == 0:
+                known = (0, hashlib.sha256())
+            if known is None or known[0] != offset:
+                self._hashers.pop(upload_id, None)
+                return
+            known[1].update(data)
+            self._hashers[upload_id] = (offset + len(data), known[1])
+
+    def digest(self, upload_id: str, size: int) -> str | None:
+        with self._lock:
+            known = self._hashers.get(upload_id)
+            return f"sha256:{known[1].hexdigest()}" if known and known[0] == size else None
+
+    def forget(self, upload_id: str) -> None:
+        with self._lock:
+            self._hashers.pop(upload_id, None)
+
+
+class Content:
+    def __init__(self, store: RegistryStore, driver: BlobDriver, clock: Clock, ids: IdFactory) -> None:
+        self.store = store
+        self.driver = driver
+        self.clock = clock
+        self.ids = ids
+        self.hashing = Hashing()
+
+    # blobs ---------------------------------------------------------------------------------------
+    def blob_size(self, registry: str, repository: str, digest: str) -> int:
+        size = self.store.linked_size(registry, repository, check_digest(digest))
+        if size is None:
+            raise ServiceError(errors.BLOB_UNKNOWN, detail_object={"digest": digest})
+        return size
+
+    def read(self, digest: str, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
+        return self.driver.reader(blob_path(digest), offset, length)
+
+    def read_all(self, digest: str) -> bytes:
+        return b"".join(self.driver.reader(blob_path(digest)))
+
+    def mount(self, registry: str, repository: str, digest: str, source: str) -> int | None:
+        size = self.store.linked_size(registry, source, check_digest(digest))
+        if size is not None:
+            self.store.add_blob(registry, repository, digest, size, self.clock.now())
+        return size
+
+    def delete_blob(self, registry: str, repository: str, digest: str) -> None:
+        if not self.store.unlink_blob(registry, repository, check_digest(digest)):
+            raise ServiceError(errors.BLOB_UNKNOWN, detail_object={"digest": digest})
+
+    def store_bytes(self, registry: str, repository: str, data: bytes) -> str:
+        """Put small content (a manifest) into the blob store; returns its digest."""
+        digest = f"sha256:{hashlib.sha256(data).hexdigest()}"
+        if self.store.blob_size(digest) is None or not self._exists(digest):
+            writer = self.driver.writer(blob_path(digest))
+            writer.write(data)
+            writer.commit()
+        return digest
+
+    def _exists(self, digest: str) -> bool:
+        try:
+            self.driver.stat(blob_path(digest))
+        except PathNotFound:
+            return False
+        return True
+
+    # uploads ----------------------------------------------------------------------------------------
+    def start_upload(self, registry: str, repository: str) -> Upload:
+        upload = Upload(self.ids.guid(), registry, repository, 0, self.clock.now())
+        writer = self.driver.writer(f"uploads/{upload.id}")
+        writer.commit()
+        self.store.add_upload(upload)
+        return upload
+
+    def upload(self, registry: str, repository: str, upload_id: str) -> Upload:
+        found = self.store.upload(upload_id) if len(upload_id) <= 64 else None
+        if found is None or found.registry != registry or found.repository != repository:
+            raise ServiceError(errors.BLOB_UPLOAD_UNKNOWN, detail_object={"uuid": upload_id})
+        return found
+
+    async def append(self, upload: Upload, chunks: AsyncIterator[bytes], expected: int | None = None) -> int:
+        """Append a request body to the session; returns the new committed length."""
+        self._repair(upload)
+        writer = self.driver.writer(f"uploads/{upload.id}", append=True)
+        offset = upload.committed
+        try:
+            async for chunk in chunks:
+                if chunk:
+                    writer.write(chunk)
+                    self.hashing.update(upload.id, offset, chunk)
+                    offset += len(chunk)
+            if expected is not None and offset - upload.committed != expected:
+                raise ServiceError(errors.SIZE_INVALID)
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            self.hashing.forget(upload.id)
+            raise
+        self.store.set_upload_offset(upload.id, offset, self.clock.now())
+        return offset
+
+    def _repair(self, upload: Upload) -> None:
+        """Bytes past the committed length (a crash between commit and record) are dropped."""
+        path = f"uploads/{upload.id}"
+        size = self.driver.stat(path)
+        if size != upload.committed:
+            truncate = getattr(self.driver, "truncate", None)
+            if truncate is None:
+                raise ServiceError(errors.BLOB_UPLOAD_INVALID, detail_object={"uuid": upload.id})
+            truncate(path, upload.committed)
+            self.hashing.forget(upload.id)
+
+    def finish(self, upload: Upload, digest: str) -> int:
+        """Verify the digest of everything uploaded, then move the bytes into the blob store."""
+        check_digest(digest)
+        path = f"uploads/{upload.id}"
+        size = self.driver.stat(path)
+        actual = self.hashing.digest(upload.id, size) if digest.startswith("sha256:") else None
+        if actual is None:
+            hasher = hashlib.new(digest.partition(":")[0])
+            for chunk in self.driver.reader(path):
+                hasher.update(chunk)
+            actual = f"{hasher.name}:{hasher.hexdigest()}"
+        if actual != digest:
+            raise ServiceError(errors.DIGEST_INVALID, detail_object={"digest": digest})
+        self.driver.move(path, blob_path(digest))
+        self.store.add_blob(upload.registry, upload.repository, digest, size, self.clock.now())
+        self.store.delete_upload(upload.id)
+        self.hashing.forget(upload.id)
+        return size
+
+    def cancel(self, upload: Upload) -> None:
+        self.store.delete_upload(upload.id)
+        self.hashing.forget(upload.id)
+        try:
+            self.driver.delete(f"uploads/{upload.id}")
+        except PathNotFound:
+            pass
+
+    # garbage collection ---------------------------------------------------------------------------------
+    def collect(self) -> list[str]:
+        """Delete blobs no repository links to; returns their digests."""
+        removed = []
+        for row in self.store.unreferenced_blobs():
+            self.store.forget_blob(row["digest"])
+            try:
+                self.driver.delete(blob_path(row["digest"]))
+            except PathNotFound:
+                pass
+            removed.append(row["digest"])
+        return removed
