@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Lint, type-check and run the whole test suite (real clients included).
+# Installs what the tests need (Debian packages for the real clients, .venv, the real Azure CLI in
+# .venv-az), then lints, type-checks and runs the whole test suite. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/install-debian.sh
+bash scripts/install.sh
 .venv/bin/ruff check src tests scripts
 .venv/bin/mypy
 .venv/bin/python -m pytest "$@"

@@ -11,6 +11,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -26,11 +27,13 @@ KILL_AFTER = 24  # acknowledged writes before the kill; the workers keep writing
 class Burst:
     """Writes the server acknowledged (2xx), as ``(url, body)``; set ``enough`` once there are plenty."""
 
-    acked: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+    acked: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    cut_off: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     enough: threading.Event = field(default_factory=threading.Event)
 
-    def ack(self, url: str, body: dict[str, object]) -> None:
+    def ack(self, url: str, body: dict[str, Any]) -> None:
         with self.lock:
             self.acked.append((url, body))
             if len(self.acked) >= KILL_AFTER:
@@ -52,11 +55,13 @@ def operator_token(served: Served) -> tuple[str, str]:
     return str(response.json()["access_token"]), str(op["subscription_id"])
 
 
-def put(http: httpx.Client, burst: Burst, url: str, body: dict[str, object]) -> dict[str, object]:
+def put(http: httpx.Client, burst: Burst, url: str, body: dict[str, Any]) -> dict[str, Any]:
     response = http.put(url, json=body)
-    assert response.status_code in (200, 201), response.text
-    burst.ack(url, response.json())
-    created: dict[str, object] = response.json()
+    if response.status_code not in (200, 201):
+        burst.refused.append(f"{url}: {response.status_code} {response.text}")
+        raise httpx.TransportError("refused")
+    created: dict[str, Any] = response.json()
+    burst.ack(url, created)
     return created
 
 
@@ -70,12 +75,14 @@ def writer(served: Served, token: str, sub: str, worker: int, burst: Burst) -> N
                 put(http, burst, f"{group}?api-version=2024-11-01", {"location": "westeurope"})
                 identity = put(http, burst, f"{group}/providers/{MSI}/id-{worker}-{step}?api-version=2024-11-30",
                                {"location": "westeurope"})
-                principal = identity["properties"]["principalId"]  # type: ignore[index]
+                principal = identity["properties"]["principalId"]
                 put(http, burst, f"{group}/providers/Microsoft.Authorization/roleAssignments/{uuid.uuid4()}"
                     "?api-version=2022-04-01", {"properties": {
                         "roleDefinitionId": f"/subscriptions/{sub}/providers/Microsoft.Authorization/"
                                             f"roleDefinitions/{ACR_PULL}", "principalId": principal}})
             except httpx.TransportError:
+                with burst.lock:
+                    burst.cut_off += 1
                 return
 
 
@@ -127,7 +134,8 @@ def test_kill_9_mid_burst(tmp_path: Path) -> None:
         if first.process.poll() is None:
             first.process.kill()
             first.process.wait()
-    assert len(burst.acked) >= KILL_AFTER
+    assert len(burst.acked) >= KILL_AFTER and burst.refused == []
+    assert burst.cut_off == WORKERS  # every writer was still writing when the process died
     check_database(data_dir / "pullproof.db")
     second = start_served(data_dir)
     try:

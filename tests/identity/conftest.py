@@ -112,7 +112,8 @@ def password_grant(login: TestClient, local: Local, scope: str = USER_SCOPE, ver
 
 def identity_id(local: Local, name: str, group: str = "RG-Nodes") -> str:
     sub = local.emulator.operator.subscription_id
-    return f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
+    return (f"/subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.ManagedIdentity/"
+            f"userAssignedIdentities/{name}")
 
 
 def make_identity(local: Local, name: str, group: str = "RG-Nodes") -> ServicePrincipal:

@@ -235,7 +235,7 @@ def test_managed_identity_app_service_style(monkeypatch: pytest.MonkeyPatch, ser
         credential.get_token(ARM_SCOPE)
 
 
-# --- azure-mgmt-authorization with the operator ------------------------------------------------------------------------
+# --- azure-mgmt-authorization with the operator ----------------------------------------------------------------------
 
 def test_acrpull_role_definition_by_name(monkeypatch: pytest.MonkeyPatch, world: World) -> None:
     apply(monkeypatch, world.env)
