@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-debian.sh
-bash scripts/install.sh
+bash scripts/install.sh --test
 .venv/bin/ruff check src tests scripts
 .venv/bin/mypy
 .venv/bin/python -m pytest "$@"

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pytest
-from tests.conformance.blobstore_suite import BlobDriverSuite, append, get, put
 
 from pullproof.blobstore import filesystem
 from pullproof.blobstore.base import BlobDriver, PathConflict, PathNotFound
 from pullproof.blobstore.filesystem import FilesystemDriver
+from tests.conformance.blobstore_suite import BlobDriverSuite, append, get, put
 
 
 def stray(root: Path) -> list[str]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.conformance.blobstore_suite import BlobDriverSuite
 
 from pullproof.blobstore.base import BlobDriver, Truncatable
 from pullproof.blobstore.factory import create_driver
 from pullproof.blobstore.filesystem import FilesystemDriver
 from pullproof.blobstore.memory import MemoryDriver
+from tests.conformance.blobstore_suite import BlobDriverSuite
 
 
 class TestMemoryDriver(BlobDriverSuite):

@@ -104,12 +104,16 @@ def test_a_new_application_secret_authenticates(local: Local, login: TestClient)
     assert (token["appid"], token["oid"], token["appidacr"]) == (client_id, object_id, "1")
 
 
-def test_success_is_recorded_without_secret_and_failure_with_reason(local: Local, login: TestClient) -> None:
+def test_sign_in_is_recorded_without_the_secret(local: Local, login: TestClient) -> None:
+    op = local.emulator.operator
+    client_credentials(login, local)
     client_credentials(login, local, secret="wrong-secret-value")
-    entries = local.emulator.trace.entries(principal_id=local.emulator.operator.object_id)
-    assert entries[0].decision.reason is Reason.CLIENT_SECRET_INVALID
-    assert not entries[0].decision.allowed
-    assert "wrong-secret-value" not in json.dumps(entries[0].decision.evidence)
+    failed, passed = local.emulator.trace.entries(principal_id=op.object_id)[:2]
+    assert (passed.decision.allowed, passed.decision.reason) == (True, Reason.CLIENT_AUTHENTICATED)
+    assert passed.decision.evidence == {"client_id": op.client_id, "resource": "https://management.core.windows.net/"}
+    assert (failed.decision.allowed, failed.decision.reason) == (False, Reason.CLIENT_SECRET_INVALID)
+    assert "wrong-secret-value" not in json.dumps(failed.decision.evidence)
+    assert op.client_secret not in json.dumps(passed.decision.evidence)
 
 
 # --- client-credentials errors ---------------------------------------------------------------------------------
@@ -119,6 +123,7 @@ def test_unknown_tenant_is_aadsts90002(local: Local, login: TestClient) -> None:
     assert_aadsts(response, 400, "invalid_request", 90002,
                   "AADSTS90002: Tenant 'contoso.onmicrosoft.com' not found. Check to make sure you have the "
                   "correct tenant ID and are signing into the correct cloud.")
+    assert local.emulator.trace.entries()[0].decision.reason is Reason.TENANT_UNKNOWN
 
 
 def test_correlation_id_echoes_client_request_id(local: Local, login: TestClient) -> None:
@@ -227,6 +232,8 @@ def test_unknown_resource_is_aadsts500011(local: Local, login: TestClient, tid: 
     assert_aadsts(response, 400, "invalid_resource", 500011,
                   f"AADSTS500011: The resource principal named {resource} was not found in the tenant named "
                   f"{tid}.")
+    entry = local.emulator.trace.entries()[0]
+    assert (entry.decision.reason, entry.principal_id) == (Reason.RESOURCE_UNKNOWN, local.emulator.operator.object_id)
 
 
 def test_token_endpoint_only_accepts_post(login: TestClient, tid: str) -> None:

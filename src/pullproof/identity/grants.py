@@ -14,6 +14,8 @@ from pullproof.identity.models import ServicePrincipal, User
 from pullproof.identity.service import DirectoryService, mirid_of
 from pullproof.identity.tokens import REFRESH_TOKEN_SECONDS, TokenIssuer
 
+PUBLIC_TENANTS = frozenset({"common", "organizations", "consumers"})
+
 
 @dataclass(frozen=True)
 class Issued:
@@ -36,6 +38,20 @@ class Grants:
         self.trace.record("identity", Decision(False, reason, dict(params)), principal, "token")
         raise ServiceError(error, **params)
 
+    def tenant_of(self, key: str) -> str:
+        """The tenant id an authority's tenant segment names: the id, the domain, or a public alias."""
+        tenant = self.directory.tenant
+        if key.lower() in PUBLIC_TENANTS or key.lower() in {tenant.id, tenant.domain.lower()}:
+            return tenant.id
+        self._deny(errors.TENANT_NOT_FOUND, Reason.TENANT_UNKNOWN, None, tenant=key)
+        raise AssertionError("unreachable")
+
+    def _check_resource(self, resource: str, principal: str, error: ErrorCode = errors.RESOURCE_NOT_FOUND) -> None:
+        try:
+            self.issuer.check_resource(resource)
+        except ServiceError:
+            self._deny(error, Reason.RESOURCE_UNKNOWN, principal, resource=resource, tenant=self.directory.tenant.id)
+
     def client_credentials(self, client_id: str, secret: str | None, resource: str) -> Issued:
         tenant = self.directory.tenant.id
         sp = self.directory.store.sp(app_id=client_id) if client_id else None
@@ -45,8 +61,10 @@ class Grants:
         if not secret:
             self._deny(errors.MISSING_SECRET, Reason.CLIENT_SECRET_INVALID, sp.object_id)
         self.authenticate_secret(sp, secret or "")
-        self.issuer.check_resource(resource)
+        self._check_resource(resource, sp.object_id)
         token, lifetime = self.issuer.app_token(sp, resource)
+        evidence = {"client_id": sp.app_id, "resource": resource}
+        self.trace.record("identity", Decision(True, Reason.CLIENT_AUTHENTICATED, evidence), sp.object_id, "token")
         return Issued(token, lifetime, resource, sp, {})
 
     def authenticate_secret(self, sp: ServicePrincipal, secret: str) -> None:
@@ -81,7 +99,7 @@ class Grants:
         return self._for_user(store.user_of(user_row), client_id, resource, authority)
 
     def _for_user(self, user: User, client_id: str, resource: str, authority: str) -> Issued:
-        self.issuer.check_resource(resource)
+        self._check_resource(resource, user.object_id)
         token, lifetime = self.issuer.user_token(user, client_id, resource)
         refresh = self.directory.ids.secret(64)
         self.directory.store.add_refresh_token(
@@ -102,10 +120,7 @@ class Grants:
         """A token for one of the calling node's identities; a caller that is no node has none."""
         system, assigned = self._node(node_name, node_secret)
         sp = self._pick_identity(system, assigned, selector)
-        try:
-            self.issuer.check_resource(resource)
-        except ServiceError:
-            raise ServiceError(errors.IMDS_BAD_RESOURCE, resource=resource, tenant=self.directory.tenant.id) from None
+        self._check_resource(resource, sp.object_id, errors.IMDS_BAD_RESOURCE)
         token, lifetime = self.issuer.app_token(sp, resource)
         self.trace.record(
             "identity", Decision(True, Reason.MANAGED_IDENTITY_ISSUED, {"node": node_name, "resource": resource}),

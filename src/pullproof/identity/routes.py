@@ -16,7 +16,6 @@ from pullproof.identity import errors
 from pullproof.identity.grants import Grants, Issued
 from pullproof.identity.tokens import TokenIssuer, resource_from_scope
 
-PUBLIC_TENANTS = {"common", "organizations", "consumers"}
 LOGIN_ALIASES = ("login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
@@ -43,11 +42,7 @@ class IdentityRoutes:
         ]
 
     def _tenant(self, request: Request) -> str:
-        key = request.path_params["tenant"]
-        tenant = self.grants.directory.tenant
-        if key.lower() in PUBLIC_TENANTS or key.lower() in {tenant.id, tenant.domain.lower()}:
-            return tenant.id
-        raise ServiceError(errors.TENANT_NOT_FOUND, tenant=key)
+        return self.grants.tenant_of(request.path_params["tenant"])
 
     async def openid_v2(self, request: Request) -> Response:
         tid = self._tenant(request)
