@@ -11,22 +11,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp
 
+from pullproof.aks.agentpools import AgentPools, AksNodeAuth
+from pullproof.aks.identities import ClusterIdentities
+from pullproof.aks.nodes import NodeFleet
+from pullproof.aks.provider import CLUSTER_TYPE, ManagedClusters
 from pullproof.arm.providers.identities import UserAssignedIdentities
 from pullproof.arm.providers.registries import Registries, RegistryLookup
-from pullproof.blobstore.factory import create_driver
-from pullproof.core.sealing import Sealer
-from pullproof.registry.access import AccessController
-from pullproof.registry.acr_routes import AcrRoutes
-from pullproof.registry.blob_routes import BlobRoutes
-from pullproof.registry.content import Content
-from pullproof.registry.manifest_routes import ManifestRoutes
-from pullproof.registry.manifests import Manifests
-from pullproof.registry.routes import RegistryRoutes
-from pullproof.registry.store import RegistryStore
-from pullproof.registry.tokens import TokenService
 from pullproof.arm.routes import ArmRoutes
 from pullproof.arm.service import ArmService
 from pullproof.arm.store import ArmStore
+from pullproof.blobstore.factory import create_driver
 from pullproof.bootstrap import Bootstrap, OperatorCredentials
 from pullproof.core.clock import Clock, SystemClock
 from pullproof.core.errors import ServiceError
@@ -34,6 +28,7 @@ from pullproof.core.ids import IdFactory, RandomIds
 from pullproof.core.jwt import TokenCodec
 from pullproof.core.keys import KeyRing
 from pullproof.core.nodekeys import NodeKey
+from pullproof.core.sealing import Sealer
 from pullproof.core.tls import LocalCA
 from pullproof.core.trace import TraceSink
 from pullproof.db.engine import Database
@@ -49,8 +44,19 @@ from pullproof.identity.routes import IdentityRoutes
 from pullproof.identity.service import DirectoryService
 from pullproof.identity.store import DirectoryStore
 from pullproof.identity.tokens import TokenIssuer
+from pullproof.kube.clusters import Clusters
+from pullproof.kube.store import KubeStore
 from pullproof.rbac.service import RbacService, load_builtin_roles
 from pullproof.rbac.store import AssignmentStore
+from pullproof.registry.access import AccessController
+from pullproof.registry.acr_routes import AcrRoutes
+from pullproof.registry.blob_routes import BlobRoutes
+from pullproof.registry.content import Content
+from pullproof.registry.manifest_routes import ManifestRoutes
+from pullproof.registry.manifests import Manifests
+from pullproof.registry.routes import RegistryRoutes
+from pullproof.registry.store import RegistryStore
+from pullproof.registry.tokens import TokenService
 from pullproof.settings import Settings
 
 
@@ -93,11 +99,25 @@ class Emulator:
         self.rbac = RbacService(AssignmentStore(self.db), load_builtin_roles(), self.directory, self.clock,
                                 self.trace, tenant.id, settings.propagation_delay)
         self._registry_layer(settings)
+        self._aks_layer()
         self.arm = ArmService(self.arm_store, self.rbac, self.issuer, self.clock, self.ids,
-                              [UserAssignedIdentities(self.directory), self.registries])
+                              [UserAssignedIdentities(self.directory), self.registries, self.managed_clusters,
+                               self.agent_pools])
         self.arm.namespace_actions[("microsoft.containerregistry", "checknameavailability")] = self.lookup.check_name
         self.operator: OperatorCredentials = boot.populate(self.directory, self.arm.store, self.rbac)
         self.graph = GraphService(self.directory, {self.operator.object_id})
+        for cluster in self.arm_store.by_type(CLUSTER_TYPE):
+            self.managed_clusters.activate(cluster)
+
+    def _aks_layer(self) -> None:
+        self.clusters = Clusters(KubeStore(self.db), self.clock, self.ids)
+        self.hosts.add_resolver(".azmk8s.io", lambda host: self.clusters.by_host(host) is not None)
+        identities = ClusterIdentities(self.directory, self.grants, self.arm_store, self.clock)
+        fleet = NodeFleet(self.directory, self.node_key, self.clock)
+        self.managed_clusters = ManagedClusters(identities, fleet, self.clusters, self.sealer, self.ids,
+                                                self.ca.cert_path.read_bytes(), self.arm_store, self.clock)
+        self.agent_pools = AgentPools(self.managed_clusters, self.arm_store, self.clock)
+        self.node_auth = AksNodeAuth(self.managed_clusters, self.arm_store)
 
     def _registry_layer(self, settings: Settings) -> None:
         self.sealer = Sealer(settings.data_dir / "seal.key")

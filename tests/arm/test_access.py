@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -24,7 +25,7 @@ from tests.arm.support import (
     role_id,
     token_for,
 )
-from tests.conftest import Local
+from tests.conftest import Local, make_local
 
 Headers = dict[str, str]
 NAME = "3c0c8f2a-1d2e-4f3a-9b4c-5d6e7f8a9b0c"
@@ -121,3 +122,26 @@ def test_authorization_comes_before_existence(local: Local, arm: TestClient, sub
     resource = f"/subscriptions/{sub}/resourceGroups/nowhere/providers/{MSI}/id1"  # the canonical id form
     assert identity.json() == denied(reader, f"{MSI}/write", resource)
     assert assigned.json() == denied(reader, ASSIGN, group)
+
+
+def test_new_assignment_waits_for_the_propagation_delay(tmp_path: Path) -> None:
+    delayed = make_local(tmp_path, propagation_delay=30.0)
+    try:
+        sub = delayed.emulator.operator.subscription_id
+        reader = new_principal(delayed, "late-reader")
+        group = f"/subscriptions/{sub}/resourceGroups/rg1"
+        with delayed.client() as arm:
+            owner = bearer(delayed.token())
+            arm.put(f"{group}?{RG_API}", json={"location": "westeurope"}, headers=owner)
+            arm.put(f"/subscriptions/{sub}/providers/Microsoft.Authorization/roleAssignments/{NAME}?{AUTHZ_API}",
+                    json={"properties": {"roleDefinitionId": role_id(sub, READER), "principalId": reader.object_id}},
+                    headers=owner)
+            headers = bearer(token_for(delayed, reader))
+            early = arm.get(f"{group}?{RG_API}", headers=headers)
+            [entry] = delayed.emulator.trace.entries(reader.object_id, limit=1)
+            delayed.clock.advance(30)
+            late = arm.get(f"{group}?{RG_API}", headers=headers)
+        assert early.status_code == 403 and entry.decision.reason is Reason.ASSIGNMENT_NOT_PROPAGATED
+        assert late.status_code == 200
+    finally:
+        delayed.emulator.close()

@@ -89,6 +89,16 @@ def test_deleting_a_parent_deletes_its_children(world: World) -> None:
     assert world.arm.delete_resource(world.caller, world.ref("clusters/c1"), API)
     assert world.arm.store.get(world.ref("clusters/c1/pools/p1").id) is None
     assert world.clusters.deleted_ids == [world.ref("clusters/c1").id]
+    assert world.pools.deleted_ids == [world.ref("clusters/c1/pools/p1").id]  # the child released what it owned
+
+
+def test_group_delete_releases_each_resource_once(world: World) -> None:
+    for tail in ("clusters/c1", "clusters/c1/pools/p1", "clusters/c1/pools/p2", "clusters/c2"):
+        world.put(tail)
+    world.arm.delete_group(world.caller, world.sub, "rg1")
+    assert world.clusters.deleted_ids == [world.ref("clusters/c1").id, world.ref("clusters/c2").id]
+    assert sorted(world.pools.deleted_ids) == [world.ref(f"clusters/c1/pools/{p}").id for p in ("p1", "p2")]
+    assert world.arm.store.resources(world.sub) == []
 
 
 def test_a_failed_put_leaves_nothing_behind(local: Local, world: World) -> None:

@@ -172,15 +172,23 @@ def test_instance_discovery_for_the_direct_listener(login: TestClient, tid: str)
     assert body["metadata"][0]["aliases"] == ["127.0.0.1:8443"]
 
 
+def test_instance_discovery_without_an_endpoint_describes_this_host(login: TestClient) -> None:
+    body = login.get("/common/discovery/instance", params={"api-version": "1.1"}).json()
+    assert body["tenant_discovery_endpoint"] == f"{LOGIN}/common/v2.0/.well-known/openid-configuration"
+    assert body["metadata"][0]["preferred_network"] == "login.microsoftonline.com"
+
+
 def test_instance_discovery_keeps_the_tenant_segment(login: TestClient) -> None:
     body = discover(login, f"{LOGIN}/organizations/oauth2/v2.0/authorize").json()
     assert body["tenant_discovery_endpoint"] == f"{LOGIN}/organizations/v2.0/.well-known/openid-configuration"
 
 
 @pytest.mark.parametrize("endpoint", ["https://login.contoso.com/common/oauth2/v2.0/authorize",
-                                      "http://login.microsoftonline.com/common/oauth2/v2.0/authorize", ""])
+                                      "http://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+                                      "https://login.microsoftonline.com/", "https://[::1/common/oauth2",
+                                      "https://127.0.0.1:port/common/oauth2"])
 def test_instance_discovery_rejects_unknown_instances(login: TestClient, endpoint: str) -> None:
-    response = discover(login, endpoint) if endpoint else login.get("/common/discovery/instance")
+    response = discover(login, endpoint)
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "invalid_instance"

@@ -211,6 +211,8 @@ def test_unknown_resource_is_invalid_resource(local: Local, imds: TestClient, fl
     assert body["error_description"].startswith(
         "AADSTS500011: The resource principal named https://vault.azure.net was not found in the tenant named "
         f"{local.emulator.operator.tenant_id}.")
+    entry = local.emulator.trace.entries()[0]
+    assert (entry.decision.reason, entry.principal_id) == (Reason.RESOURCE_UNKNOWN, fleet.id1.object_id)
 
 
 def test_only_get_is_served(imds: TestClient, fleet: Fleet) -> None:

@@ -205,8 +205,10 @@ def test_check_records_the_decision(rig: Rig) -> None:
 
 def test_propagation_delay_on_the_manual_clock(tmp_path: Path) -> None:
     rig = make_rig(tmp_path, delay=30.0)
-    rig.service.create(new(), None)
+    rig.service.create(new(), "caller")
+    rig.service.create(new(name=N2, principal=USER), None)  # made by the platform itself: effective at once
     scope = f"{GROUP}/providers/Microsoft.ContainerRegistry/registries/a"
+    assert rig.service.check(USER, PULL, scope).allowed
     assert rig.service.check(SP, PULL, scope).reason is Reason.ASSIGNMENT_NOT_PROPAGATED
     rig.clock.advance(29.9)
     assert rig.service.check(SP, PULL, scope).reason is Reason.ASSIGNMENT_NOT_PROPAGATED

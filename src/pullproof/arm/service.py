@@ -168,7 +168,8 @@ class ArmService:
         now = self.clock.now()
         with self.store.db.tx():
             for resource in self.store.resources(sub, group=group.name):
-                self._remove(resource)
+                if self.store.get(resource.id) is not None:  # not already gone with its parent
+                    self._remove(resource)
             self.rbac.delete_scope(group.id)
             self.store.delete(group.id)
             self.store.add_operation(op_id, "Succeeded", group.id, now, now)
@@ -222,6 +223,7 @@ class ArmService:
             built = provider.build(PutRequest(ref, body, existing, caller, api_version))
             resource = Resource(ref.id, provider.resource_type, ref.name, ref.subscription, ref.group, built)
             self.store.put(resource, self.clock.now())
+        provider.stored(resource)
         return (200 if existing else 201), provider.render(resource, api_version)
 
     def delete_resource(self, caller: Caller, ref: ResourceRef, api_version: str) -> bool:
@@ -234,13 +236,13 @@ class ArmService:
         return True
 
     def _remove(self, resource: Resource) -> None:
-        for child in reversed(self.store.children(resource.id)):
-            self.store.delete(child.id)
-        self.store.delete(resource.id)
+        """The resource and its children (deepest first), what each owned, and role assignments at or below."""
+        for item in [*reversed(self.store.children(resource.id)), resource]:
+            self.store.delete(item.id)
+            provider = self.providers.get(item.type.lower())
+            if provider is not None:
+                provider.deleted(item)
         self.rbac.delete_scope(resource.id)
-        provider = self.providers.get(resource.type.lower())
-        if provider is not None:
-            provider.deleted(resource)
 
     def list_resources(self, caller: Caller, sub: str, group: str | None, type_filter: str | None,
                        api_version: str) -> list[dict[str, Any]]:
@@ -248,7 +250,7 @@ class ArmService:
         scope, action = f"/subscriptions/{sub}", "Microsoft.Resources/subscriptions/resources/read"
         if group is not None:
             scope = f"{scope}/resourcegroups/{group}"
-            action = "Microsoft.Resources/subscriptions/resourceGroups/resources/read"
+            action = "Microsoft.Resources/subscriptions/resourcegroups/resources/read"
         self.require_role_in(caller, sub, action, scope)
         if group is not None:
             self.get_group(caller, sub, group, check=False)

@@ -70,6 +70,10 @@ class ArmStore:
             sql += f" AND type_key != '{GROUP_TYPE}'"
         return [_resource(r) for r in self.db.query(sql + " ORDER BY key", tuple(params))]
 
+    def by_type(self, type_name: str) -> list[Resource]:
+        rows = self.db.query("SELECT * FROM resources WHERE type_key = ? ORDER BY key", (type_name.lower(),))
+        return [_resource(r) for r in rows]
+
     def by_type_and_name(self, type_key: str, name: str) -> list[Resource]:
         """Resources of a type with this name in any subscription (registry names are global)."""
         rows = self.db.query("SELECT * FROM resources WHERE type_key = ? AND name = ? COLLATE NOCASE ORDER BY key",

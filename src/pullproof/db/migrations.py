@@ -82,7 +82,15 @@ REGISTRY: list[str] = [
         started REAL NOT NULL, updated REAL NOT NULL)""",
 ]
 
+KUBE: list[str] = [
+    """CREATE TABLE kube_objects (
+        cluster TEXT NOT NULL, resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+        rv INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (cluster, resource, namespace, name))""",
+    """CREATE TABLE kube_clusters (cluster TEXT PRIMARY KEY, rv INTEGER NOT NULL)""",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_initial", INITIAL),
     ("0002_registry", REGISTRY),
+    ("0003_kube", KUBE),
 ]

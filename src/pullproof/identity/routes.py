@@ -95,23 +95,19 @@ class IdentityRoutes:
 
     async def instance_discovery(self, request: Request) -> Response:
         """MSAL's check of an authority host it does not know: the tenant discovery endpoint of the
-        ``authorization_endpoint`` it names, if that host is one this emulator answers for."""
-        endpoint = urlsplit(request.query_params.get("authorization_endpoint", ""))
-        tenant = next((part for part in endpoint.path.split("/") if part), None)
-        host = (endpoint.hostname or "").lower()
-        if endpoint.scheme != "https" or tenant is None or not self._own_host(host, request):
+        ``authorization_endpoint`` it names (this host's ``common`` if none), if this emulator serves it."""
+        default = f"{base_url(request)}/common/oauth2/v2.0/authorize"
+        named = _authority(request.query_params.get("authorization_endpoint") or default)
+        own = (request.url.hostname or "").lower()
+        if named is None or named[0] not in (*LOGIN_ALIASES, *LOOPBACK_HOSTS, own):
             raise ServiceError(errors.INVALID_INSTANCE)
-        instance = endpoint.netloc.lower()
-        aliases = list(LOGIN_ALIASES) if instance in LOGIN_ALIASES else [instance]
+        host, instance, tenant = named
+        aliases = list(LOGIN_ALIASES) if host in LOGIN_ALIASES and instance == host else [instance]
         return JSONResponse({
             "tenant_discovery_endpoint": f"https://{instance}/{tenant}/v2.0/.well-known/openid-configuration",
             "api-version": "1.1",
             "metadata": [{"preferred_network": aliases[0], "preferred_cache": aliases[0], "aliases": aliases}],
         })
-
-    @staticmethod
-    def _own_host(host: str, request: Request) -> bool:
-        return host in LOGIN_ALIASES or host in LOOPBACK_HOSTS or host == (request.url.hostname or "").lower()
 
     async def user_realm(self, request: Request) -> Response:
         user = request.path_params["user"]
@@ -187,3 +183,16 @@ def _granted_scope(requested: str, issued: Issued) -> str:
     if "refresh_token" in issued.extra:
         return " ".join([f"{issued.resource}/user_impersonation", *scopes, "openid", "profile", "offline_access"])
     return " ".join(scopes)
+
+
+def _authority(url: str) -> tuple[str, str, str] | None:
+    """(host, host[:port], tenant) of an https authority URL such as ``https://h/{tenant}/oauth2/...``."""
+    try:
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return None
+    tenant = next((segment for segment in parts.path.split("/") if segment), None)
+    if parts.scheme != "https" or not host or tenant is None:
+        return None
+    return host, f"{host}:{port}" if port else host, tenant

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from collections.abc import Mapping
 from typing import Protocol
 
 from pullproof.core.clock import Clock
@@ -86,7 +86,9 @@ class RbacService:
         """Create (or return unchanged) an assignment; the flag says whether it is new.
 
         The lookups and the insert run in one write transaction, so two concurrent PUTs of the
-        same assignment cannot both pass the duplicate check."""
+        same assignment cannot both pass the duplicate check. An assignment made by a caller takes
+        effect after the propagation delay; one the platform makes itself (``caller_id`` None, e.g.
+        the operator's Owner role at first start) takes effect at once."""
         if not is_guid(new.name):
             raise ServiceError(errors.INVALID_ASSIGNMENT_ID, name=new.name)
         if not new.principal_id or not is_guid(new.principal_id):
@@ -116,9 +118,10 @@ class RbacService:
                 raise ServiceError(errors.PRINCIPAL_NOT_FOUND, principal=principal.replace("-", ""),
                                    tenant=self.tenant_id)
         now = self.clock.now()
+        delay = self.propagation_delay if caller_id is not None else 0.0
         assignment = RoleAssignment(
             new.name.lower(), new.scope, new.role_definition_id, role.guid, principal, principal_type, now, now,
-            caller_id, new.condition, new.condition_version, new.description, now + self.propagation_delay,
+            caller_id, new.condition, new.condition_version, new.description, now + delay,
         )
         self.store.add(assignment)
         return assignment, True

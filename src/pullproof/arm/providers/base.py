@@ -31,6 +31,10 @@ class ResourceProvider(Protocol):
         """The resource's body after this PUT (``id``, ``name``, ``type`` and ``properties`` included)."""
         ...
 
+    def stored(self, resource: Resource) -> None:
+        """Called after a PUT has been committed (e.g. to start what the resource runs)."""
+        ...
+
     def render(self, resource: Resource, api_version: str) -> dict[str, Any]:
         """The body of a GET (e.g. without secrets)."""
         ...

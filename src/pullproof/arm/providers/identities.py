@@ -45,6 +45,9 @@ class UserAssignedIdentities:
         return {"id": ref.id, "name": ref.name, "type": self.resource_type, "location": location.lower()
                 .replace(" ", ""), "tags": tags, "properties": props}
 
+    def stored(self, resource: Resource) -> None:
+        """Nothing runs for this resource."""
+
     def render(self, resource: Resource, api_version: str) -> dict[str, Any]:
         return resource.body
 

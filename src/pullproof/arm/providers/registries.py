@@ -142,6 +142,9 @@ class Registries:
             resource_id, resource_id.rsplit("/", 1)[-1])
         return {"type": kind, "principalId": sp.object_id, "tenantId": sp.tenant_id}
 
+    def stored(self, resource: Resource) -> None:
+        """Nothing runs for this resource."""
+
     def render(self, resource: Resource, api_version: str) -> dict[str, Any]:
         return {k: v for k, v in resource.body.items() if not k.startswith("_")}
 

@@ -1,0 +1,1 @@
+"""AKS: managed clusters in ARM, their identities, node pools and Kubernetes clusters."""

@@ -1,0 +1,57 @@
+"""ARM errors of the Microsoft.ContainerService resource provider."""
+
+from __future__ import annotations
+
+from pullproof.core.errors import ErrorRegistry
+
+AKS = ErrorRegistry("arm", "Microsoft.ContainerService resource provider")
+
+SP_NOT_FOUND = AKS.register(
+    "sp_not_found", "ServicePrincipalValidationClientError", 400,
+    "Service principal clientID: {client_id} not found in Active Directory tenant {tenant}, Please see "
+    "https://aka.ms/aks-sp-help for more details.",
+    "servicePrincipalProfile.clientId names no application in the tenant.",
+)
+SP_BAD_SECRET = AKS.register(
+    "sp_bad_secret", "ServicePrincipalValidationClientError", 400,
+    "{detail}",
+    "The service principal's secret does not sign in (wrong or expired); the detail is the AADSTS message.",
+)
+NO_IDENTITY = AKS.register(
+    "no_identity", "InvalidParameter", 400,
+    "Either servicePrincipalProfile.clientId with a secret, or a managed identity (identity.type SystemAssigned "
+    "or UserAssigned) is required.",
+    "A cluster without control-plane identity.",
+)
+IDENTITY_NOT_FOUND = AKS.register(
+    "identity_not_found", "InvalidParameter", 400,
+    "The user assigned identity '{id}' was not found.",
+    "identity.userAssignedIdentities or identityProfile.kubeletidentity names no identity.",
+)
+KUBELET_NEEDS_USER_ASSIGNED = AKS.register(
+    "kubelet_needs_user_assigned", "BadRequest", 400,
+    "Kubelet identity can only be specified together with a user-assigned control plane identity.",
+    "identityProfile.kubeletidentity on a cluster whose control plane is not user-assigned.",
+)
+INVALID_POOL = AKS.register(
+    "invalid_pool", "InvalidParameter", 400,
+    "The value of parameter agentPoolProfile.name is invalid. Error details: Agent Pool name '{name}' is "
+    "invalid. It must start with a lowercase letter, have max length of 12, and only have characters a-z0-9.",
+    "Pool names follow ^[a-z][a-z0-9]{0,11}$.",
+)
+INVALID_COUNT = AKS.register(
+    "invalid_count", "InvalidParameter", 400,
+    "The value of parameter agentPoolProfile.count is invalid. Please see https://aka.ms/aks-naming-rules for "
+    "more details.",
+    "A node count below 0 or above 1000.",
+)
+NO_POOLS = AKS.register(
+    "no_pools", "InvalidParameter", 400,
+    "The cluster must have at least one agent pool of mode System.",
+    "agentPoolProfiles is empty.",
+)
+LAST_SYSTEM_POOL = AKS.register(
+    "last_system_pool", "OperationNotAllowed", 400,
+    "Cannot delete the last system agent pool '{name}'.",
+    "Deleting the only System-mode pool.",
+)

@@ -1,0 +1,99 @@
+"""Nodes of a cluster's agent pools: Kubernetes Node objects and, for each, a machine identity in
+the directory (so IMDS answers the node with its kubelet identity)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pullproof.core.clock import Clock
+from pullproof.core.nodekeys import NodeKey
+from pullproof.identity.models import NodeIdentities
+from pullproof.identity.service import DirectoryService
+from pullproof.kube.clusters import Cluster
+from pullproof.kube.tracker import kube_time
+
+NODE_IMAGE = "AKSUbuntu-2204gen2containerd-202511.03.0"
+BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def pool_number(cluster_id: str, pool: str) -> str:
+    digest = hashlib.sha256(f"{cluster_id.lower()}/{pool}".encode()).digest()
+    return str(int.from_bytes(digest[:4], "big") % 90_000_000 + 10_000_000)
+
+
+def node_names(cluster_id: str, pool: str, count: int) -> list[str]:
+    number = pool_number(cluster_id, pool)
+    names = []
+    for index in range(count):
+        suffix, value = "", index
+        for _ in range(6):
+            suffix = BASE36[value % 36] + suffix
+            value //= 36
+        names.append(f"aks-{pool}-{number}-vmss{suffix}")
+    return names
+
+
+class NodeFleet:
+    def __init__(self, directory: DirectoryService, node_key: NodeKey, clock: Clock) -> None:
+        self.directory = directory
+        self.node_key = node_key
+        self.clock = clock
+
+    def credential(self, node: str) -> str:
+        return f"{node}:{self.node_key.secret_for(node)}"
+
+    def sync(self, cluster: Cluster, resource: dict[str, Any], kubelet_identity: str | None) -> None:
+        """Make the cluster's Node objects and machine identities match its agent pools."""
+        props = resource["properties"]
+        wanted: dict[str, dict[str, Any]] = {}
+        for pool in props.get("agentPoolProfiles", []):
+            for index, name in enumerate(node_names(cluster.id, pool["name"], int(pool.get("count") or 0))):
+                wanted[name] = self._node(name, index, pool, resource)
+        existing, _ = cluster.tracker.list("nodes")
+        for node in existing:
+            if node["metadata"]["name"] not in wanted:
+                cluster.tracker.delete("nodes", "", node["metadata"]["name"])
+                self.directory.delete_node(node["metadata"]["name"])
+        identities = (kubelet_identity,) if kubelet_identity else ()
+        for name, body in wanted.items():
+            current = cluster.tracker.find("nodes", "", name)
+            if current is None:
+                cluster.tracker.create("nodes", "", body)
+            else:
+                current["metadata"]["labels"] = body["metadata"]["labels"]
+                current["status"]["nodeInfo"] = body["status"]["nodeInfo"]
+                cluster.tracker.update("nodes", "", current, check_version=False)
+            self.directory.put_node(name, NodeIdentities(None, identities), self.node_key.secret_for(name))
+
+    def remove(self, cluster: Cluster) -> None:
+        nodes, _ = cluster.tracker.list("nodes")
+        for node in nodes:
+            self.directory.delete_node(node["metadata"]["name"])
+
+    def _node(self, name: str, index: int, pool: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
+        props = resource["properties"]
+        image = pool.get("nodeImageVersion", NODE_IMAGE)
+        version = props.get("currentKubernetesVersion", "1.32.4")
+        labels = {"agentpool": pool["name"], "kubernetes.azure.com/agentpool": pool["name"],
+                  "kubernetes.azure.com/cluster": props["nodeResourceGroup"],
+                  "kubernetes.azure.com/mode": str(pool.get("mode", "System")).lower(),
+                  "kubernetes.azure.com/node-image-version": image,
+                  "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
+                  "node.kubernetes.io/instance-type": pool.get("vmSize", "Standard_DS2_v2"),
+                  "topology.kubernetes.io/region": resource["location"]}
+        now = kube_time(self.clock.now())
+        ready = {"type": "Ready", "status": "True", "reason": "KubeletReady",
+                 "message": "kubelet is posting ready status", "lastHeartbeatTime": now, "lastTransitionTime": now}
+        resources = {"cpu": "2", "memory": "7097684Ki", "pods": str(pool.get("maxPods", 110)),
+                     "ephemeral-storage": "129886128Ki"}
+        return {"apiVersion": "v1", "kind": "Node",
+                "metadata": {"name": name, "labels": labels},
+                "spec": {"podCIDR": f"10.244.{index}.0/24", "providerID": f"azure://{name}"},
+                "status": {"conditions": [ready], "addresses": [
+                    {"type": "InternalIP", "address": f"10.224.0.{4 + index}"}, {"type": "Hostname", "address": name}],
+                    "capacity": resources, "allocatable": resources, "images": [],
+                    "nodeInfo": {"kubeletVersion": f"v{version}", "kubeProxyVersion": "",
+                                 "containerRuntimeVersion": "containerd://1.7.27-1", "osImage": "Ubuntu 22.04.5 LTS",
+                                 "kernelVersion": "5.15.0-1089-azure", "operatingSystem": "linux",
+                                 "architecture": "amd64"}}}

@@ -1,0 +1,230 @@
+"""``Microsoft.ContainerService/managedClusters`` (and its ``agentPools``): a cluster's ARM body,
+identities, node pools and its Kubernetes cluster. Secrets (the service principal's, the kubeconfig
+tokens) are sealed in private fields that responses never show."""
+
+from __future__ import annotations
+
+import base64
+import re
+from typing import Any
+
+from pullproof.aks import errors
+from pullproof.aks.identities import ClusterIdentities
+from pullproof.aks.kubeconfig import kubeconfig
+from pullproof.aks.nodes import NODE_IMAGE, NodeFleet
+from pullproof.arm import errors as arm_errors
+from pullproof.arm.models import Resource
+from pullproof.arm.providers.base import PutRequest
+from pullproof.arm.store import ArmStore
+from pullproof.core.clock import Clock
+from pullproof.core.errors import ServiceError
+from pullproof.core.ids import IdFactory
+from pullproof.core.sealing import Sealer
+from pullproof.identity.models import Caller
+from pullproof.kube.clusters import Clusters
+from pullproof.kube.nodeauth import NodeAuth
+
+CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters"
+POOL_TYPE = f"{CLUSTER_TYPE}/agentPools"
+NAME_RE = re.compile(r"^[a-zA-Z0-9]$|^[a-zA-Z0-9][-_a-zA-Z0-9]{0,61}[a-zA-Z0-9]$")
+POOL_RE = re.compile(r"^[a-z][a-z0-9]{0,11}$")
+VERSION, CURRENT_VERSION = "1.32", "1.32.4"
+NAME_RULE = "The name can contain only letters, digits, '-' and '_' and must be 1 to 63 characters long."
+
+
+def default_pool(given: dict[str, Any]) -> dict[str, Any]:
+    pool = {k: v for k, v in given.items() if v not in ("", None)}
+    name = str(pool.get("name") or "nodepool1")
+    if not POOL_RE.match(name):
+        raise ServiceError(errors.INVALID_POOL, name=name)
+    count = int(pool.get("count", 3))
+    if count < 0 or count > 1000:
+        raise ServiceError(errors.INVALID_COUNT)
+    pool.update({"name": name, "count": count, "vmSize": pool.get("vmSize", "Standard_DS2_v2"),
+                 "osType": pool.get("osType", "Linux"), "osSKU": pool.get("osSKU", "Ubuntu"),
+                 "mode": pool.get("mode", "System"), "type": pool.get("type", "VirtualMachineScaleSets"),
+                 "maxPods": int(pool.get("maxPods", 110)), "osDiskSizeGB": int(pool.get("osDiskSizeGB", 128)),
+                 "orchestratorVersion": pool.get("orchestratorVersion", VERSION),
+                 "currentOrchestratorVersion": CURRENT_VERSION, "nodeImageVersion": pool.get("nodeImageVersion",
+                                                                                             NODE_IMAGE),
+                 "provisioningState": "Succeeded", "powerState": {"code": "Running"}})
+    return pool
+
+
+def pool_body(cluster: Resource, pool: dict[str, Any]) -> dict[str, Any]:
+    return {"id": f"{cluster.id}/agentPools/{pool['name']}", "name": pool["name"], "type": POOL_TYPE,
+            "properties": {k: v for k, v in pool.items() if k != "name"}}
+
+
+class ManagedClusters:
+    resource_type = CLUSTER_TYPE
+    actions = frozenset({"listclusterusercredential", "listclusteradmincredential",
+                         "listclustermonitoringusercredential"})
+
+    def __init__(self, identities: ClusterIdentities, fleet: NodeFleet, clusters: Clusters, sealer: Sealer,
+                 ids: IdFactory, ca_pem: bytes, store: ArmStore, clock: Clock) -> None:
+        self.identities = identities
+        self.fleet = fleet
+        self.clusters = clusters
+        self.sealer = sealer
+        self.ids = ids
+        self.ca_pem = ca_pem
+        self.store = store
+        self.clock = clock
+
+    # PUT ------------------------------------------------------------------------------------------
+    def build(self, request: PutRequest) -> dict[str, Any]:
+        ref, body = request.ref, request.body
+        old = request.existing.body if request.existing else {}
+        if not NAME_RE.match(ref.name):
+            raise ServiceError(arm_errors.INVALID_NAME, name=ref.name, rule=NAME_RULE)
+        location = str(body.get("location") or old.get("location") or "").lower().replace(" ", "")
+        if not location:
+            raise ServiceError(arm_errors.LOCATION_REQUIRED)
+        given = body.get("properties") or {}
+        props = self._properties(ref.subscription, ref.group or "", ref.name, location, given, old.get("properties"))
+        result: dict[str, Any] = {"id": ref.id, "location": location, "name": ref.name, "type": CLUSTER_TYPE,
+                                  "tags": body.get("tags") or old.get("tags") or {},
+                                  "sku": body.get("sku") or old.get("sku") or {"name": "Base", "tier": "Free"},
+                                  "properties": props, "_private": dict(old.get("_private") or {})}
+        self._identities(result, body, old, given)
+        self._tokens(result["_private"])
+        result["eTag"] = self.ids.hex(8)
+        return result
+
+    def _properties(self, sub: str, group: str, name: str, location: str, given: dict[str, Any],
+                    old: dict[str, Any] | None) -> dict[str, Any]:
+        props: dict[str, Any] = dict(old or {})
+        prefix = given.get("dnsPrefix") or props.get("dnsPrefix") or f"{name[:10]}-{group[:16]}-{sub[:6]}"
+        suffix = props.get("fqdn", "").split(".")[0].rsplit("-", 1)[-1] if props.get("fqdn") else self.ids.hex(4)
+        pools = given.get("agentPoolProfiles") or props.get("agentPoolProfiles") or []
+        if not pools:
+            raise ServiceError(errors.NO_POOLS)
+        props.update({
+            "provisioningState": "Succeeded", "powerState": {"code": "Running"},
+            "kubernetesVersion": given.get("kubernetesVersion") or props.get("kubernetesVersion") or VERSION,
+            "currentKubernetesVersion": CURRENT_VERSION, "dnsPrefix": prefix,
+            "fqdn": f"{prefix}-{suffix}.hcp.{location}.azmk8s.io",
+            "azurePortalFQDN": f"{prefix}-{suffix}.portal.hcp.{location}.azmk8s.io",
+            "agentPoolProfiles": [default_pool(p) for p in pools],
+            "nodeResourceGroup": given.get("nodeResourceGroup") or props.get("nodeResourceGroup")
+            or f"MC_{group}_{name}_{location}",
+            "enableRBAC": given.get("enableRBAC", props.get("enableRBAC", True)), "maxAgentPools": 100,
+            "supportPlan": "KubernetesOfficial", "disableLocalAccounts": False,
+            "addonProfiles": given.get("addonProfiles") or props.get("addonProfiles") or {},
+            "networkProfile": {"networkPlugin": "kubenet", "podCidr": "10.244.0.0/16", "serviceCidr": "10.0.0.0/16",
+                               "dnsServiceIP": "10.0.0.10", "outboundType": "loadBalancer",
+                               "loadBalancerSku": "standard", **(given.get("networkProfile") or {})},
+            "oidcIssuerProfile": {"enabled": False}, "securityProfile": {},
+            "autoUpgradeProfile": {"nodeOSUpgradeChannel": "NodeImage"},
+        })
+        return props
+
+    def _identities(self, result: dict[str, Any], body: dict[str, Any], old: dict[str, Any],
+                    given: dict[str, Any]) -> None:
+        props, private = result["properties"], result["_private"]
+        identity = self.identities.control_plane(result["id"], body.get("identity", old.get("identity")))
+        sp_profile = given.get("servicePrincipalProfile") or {}
+        if identity is None:
+            client_id = str(sp_profile.get("clientId") or "")
+            if not client_id or client_id == "msi":
+                raise ServiceError(errors.NO_IDENTITY)
+            secret = sp_profile.get("secret")
+            if secret is None and private.get("sp_client_id") == client_id:
+                secret = self.sealer.open(private["sp_secret"])
+            self.identities.check_service_principal(client_id, secret)
+            private.update({"sp_client_id": client_id, "sp_secret": self.sealer.seal(str(secret)),
+                            "nodes": "sp"})
+            props["servicePrincipalProfile"] = {"clientId": client_id}
+            props.pop("identityProfile", None)
+            result.pop("identity", None)
+            return
+        result["identity"] = identity
+        props["servicePrincipalProfile"] = {"clientId": "msi"}
+        if private.get("nodes") == "sp":
+            return  # migrated control plane; nodes keep the service principal until a node image upgrade
+        self._kubelet(result, given.get("identityProfile") or props.get("identityProfile"), identity)
+
+    def _kubelet(self, result: dict[str, Any], profile: Any, identity: dict[str, Any]) -> None:
+        props = result["properties"]
+        wanted = (profile or {}).get("kubeletidentity") if isinstance(profile, dict) else None
+        if wanted and wanted.get("resourceId"):
+            if identity["type"] != "UserAssigned":
+                raise ServiceError(errors.KUBELET_NEEDS_USER_ASSIGNED)
+            kubelet = self.identities.user_assigned(wanted["resourceId"])
+        else:
+            sub = result["id"].split("/")[2]
+            kubelet = self.identities.created_kubelet(sub, props["nodeResourceGroup"], result["location"],
+                                                      result["name"], result["id"])
+        props["identityProfile"] = {"kubeletidentity": {"resourceId": kubelet["resourceId"],
+                                                        "clientId": kubelet["clientId"],
+                                                        "objectId": kubelet["principalId"]}}
+        result["_private"]["nodes"] = "msi"
+
+    def _tokens(self, private: dict[str, Any]) -> None:
+        for user in ("clusterUser", "clusterAdmin"):
+            if f"token_{user}" not in private:
+                private[f"token_{user}"] = self.sealer.seal(self.ids.hex(32))
+
+    # the Kubernetes side -------------------------------------------------------------------------------
+    def activate(self, resource: Resource) -> None:
+        """Open (or update) the cluster's Kubernetes side after the ARM body is stored."""
+        private = resource.body["_private"]
+        digests = {user: Clusters.token_digest(self.sealer.open(private[f"token_{user}"]))
+                   for user in ("clusterUser", "clusterAdmin")}
+        props = resource.body["properties"]
+        cluster = self.clusters.open(resource.id, props["fqdn"], digests, props["currentKubernetesVersion"])
+        kubelet = props.get("identityProfile", {}).get("kubeletidentity", {}).get("resourceId")
+        self.fleet.sync(cluster, resource.body, kubelet if private.get("nodes") == "msi" else None)
+
+    def upgrade_node_image(self, resource: Resource) -> None:
+        """``upgradeNodeImageVersion``: reimaged nodes pick up the cluster's current identity."""
+        body = resource.body
+        if body["_private"].get("nodes") == "sp" and body.get("identity"):
+            self._kubelet(body, None, body["identity"])
+        for pool in body["properties"]["agentPoolProfiles"]:
+            pool["nodeImageVersion"] = NODE_IMAGE
+
+    def node_auth(self, resource: Resource, node: str) -> NodeAuth:
+        private, props = resource.body["_private"], resource.body["properties"]
+        credential = self.fleet.credential(node)
+        tenant = self.identities.directory.tenant.id
+        if private.get("nodes") == "sp":
+            return NodeAuth(tenant, "sp", private["sp_client_id"], self.sealer.open(private["sp_secret"]), credential)
+        return NodeAuth(tenant, "msi", props["identityProfile"]["kubeletidentity"]["clientId"], None, credential)
+
+    # ARM provider contract -------------------------------------------------------------------------------
+    def stored(self, resource: Resource) -> None:
+        self.save_cluster(resource)
+
+    def save_cluster(self, cluster: Resource) -> None:
+        """Store the cluster, its pool rows, and bring its Kubernetes side up to date."""
+        self.store.put(cluster, self.clock.now())
+        wanted = {p["name"] for p in cluster.body["properties"]["agentPoolProfiles"]}
+        for child in self.store.children(cluster.id):
+            if child.type.lower() == POOL_TYPE.lower() and child.name not in wanted:
+                self.store.delete(child.id)
+        for pool in cluster.body["properties"]["agentPoolProfiles"]:
+            body = pool_body(cluster, pool)
+            self.store.put(Resource(body["id"], POOL_TYPE, pool["name"], cluster.subscription, cluster.group, body),
+                           self.clock.now())
+        self.activate(cluster)
+
+    def render(self, resource: Resource, api_version: str) -> dict[str, Any]:
+        return {k: v for k, v in resource.body.items() if not k.startswith("_")}
+
+    def deleted(self, resource: Resource) -> None:
+        cluster = self.clusters.get(resource.id)
+        if cluster is not None:
+            self.fleet.remove(cluster)
+            self.clusters.remove(resource.id)
+        self.identities.directory.delete_managed_identity(resource.id)
+        sub = resource.id.split("/")[2]
+        self.identities.remove_node_group(sub, resource.body["properties"]["nodeResourceGroup"])
+
+    def action(self, resource: Resource, action: str, payload: dict[str, Any], caller: Caller) -> tuple[int, Any]:
+        user = "clusterAdmin" if action.lower() == "listclusteradmincredential" else "clusterUser"
+        token = self.sealer.open(resource.body["_private"][f"token_{user}"])
+        group = resource.id.split("/")[4]
+        text = kubeconfig(resource.name, group, resource.body["properties"]["fqdn"], self.ca_pem, user, token)
+        return 200, {"kubeconfigs": [{"name": user, "value": base64.b64encode(text.encode()).decode()}]}

@@ -1,0 +1,1 @@
+"""Per-cluster Kubernetes API subset, controllers and simulated kubelets."""
