@@ -301,8 +301,8 @@ def _prepare(world: World, rng: random.Random, queries: int = 4096) -> None:
         allowed = world.emu.rbac.check(*triple).allowed
         if len(buckets[allowed]) < queries // 2:
             buckets[allowed].append(triple)
-    for allowed, denied in zip(buckets[True], buckets[False], strict=False):
-        world.queries += [allowed, denied]
+    for yes, no in zip(buckets[True], buckets[False], strict=False):
+        world.queries += [yes, no]
     apps = [p for p in world.principals if p.secret is not None]
     world.clients = [(p.client_id, p.secret or "") for p in rng.sample(apps, min(len(apps), 256))]
     grants = world.emu.grants
@@ -606,7 +606,7 @@ def render(console: Console, figures: Sequence[Figure], worlds: Sequence[World],
         f"[dim]{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs; "
         f"median of {budget.rounds} alternating rounds of ≤{budget.seconds}s in-process, {budget.http_rounds} of "
         f"≤{budget.http_seconds}s over HTTP with {budget.clients} keep-alive clients; "
-        "ratio > 1 means the large world is slower.[/dim]")
+        f"ratio > 1 means the large world is slower; load average {_load()}.[/dim]")
     for world in worlds:
         levels = {lvl: sum(g.level == lvl for g in world.granted) for lvl in ("subscription", "group", "resource")}
         console.print(f"[dim]{world.spec.key}: {len(world.granted):,} assignments, "
@@ -615,9 +615,16 @@ def render(console: Console, figures: Sequence[Figure], worlds: Sequence[World],
                       f"{sum(len(r) for r in world.resources.values()):,} resources; scopes {levels}[/dim]")
 
 
+def _load() -> str:
+    with contextlib.suppress(OSError, AttributeError):
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return "n/a"
+
+
 def to_json(figures: Sequence[Figure]) -> dict[str, Any]:
     return {f.metric: {"small": f.median("small"), "large": f.median("large"), "ratio": f.ratio(),
-                       "rounds": f.rates, "notes": f.notes} for f in figures}
+                       "rounds": f.rates, "server_cpu_seconds_per_request": f.server_cpu, "notes": f.notes}
+            for f in figures}
 
 
 @contextlib.contextmanager
@@ -638,13 +645,14 @@ def maybe_profile(enabled: bool, console: Console) -> Iterator[None]:
 
 def profile_large(world: World, budget: Budget, console: Console) -> None:
     """cProfile of each in-process operation on the large world (``--profile``)."""
-    emu = world.emu
-    for name, op in (
-        ("rbac.check", lambda i: emu.rbac.check(*world.queries[i % len(world.queries)])),
-        ("grants.client_credentials",
-         lambda i: emu.grants.client_credentials(*world.clients[i % len(world.clients)], ARM_RESOURCE)),
-        ("issuer.verify", lambda i: emu.issuer.verify(world.tokens[i % len(world.tokens)], ARM_AUDIENCES)),
-    ):
+    emu, queries, clients, tokens = world.emu, world.queries, world.clients, world.tokens
+    ops: list[tuple[str, Callable[[int], object]]] = [
+        ("rbac.check", lambda i: emu.rbac.check(*queries[i % len(queries)])),
+        ("grants.client_credentials", lambda i: emu.grants.client_credentials(
+            clients[i % len(clients)][0], clients[i % len(clients)][1], ARM_RESOURCE)),
+        ("issuer.verify", lambda i: emu.issuer.verify(tokens[i % len(tokens)], ARM_AUDIENCES)),
+    ]
+    for name, op in ops:
         console.rule(f"profile: {name} on the large world")
         with maybe_profile(True, console):
             timed(op, budget.max_ops, budget.seconds)

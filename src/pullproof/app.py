@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -44,7 +45,12 @@ from pullproof.identity.routes import IdentityRoutes
 from pullproof.identity.service import DirectoryService
 from pullproof.identity.store import DirectoryStore
 from pullproof.identity.tokens import TokenIssuer
-from pullproof.kube.clusters import Clusters
+from pullproof.kube.clusters import Cluster, Clusters
+from pullproof.kube.credentials import AcrCredentialProvider
+from pullproof.kube.kubelet import Kubelets
+from pullproof.kube.puller import Puller
+from pullproof.kube.pulllog import PullLog
+from pullproof.kube.runtime import Runtimes
 from pullproof.kube.store import KubeStore
 from pullproof.rbac.service import RbacService, load_builtin_roles
 from pullproof.rbac.store import AssignmentStore
@@ -79,6 +85,7 @@ class Emulator:
                  ids: IdFactory | None = None) -> None:
         self.settings = settings
         self.endpoints = endpoints
+        self._app: ASGIApp | None = None
         self.clock = clock or SystemClock(settings.time_scale)
         self.ids = ids or RandomIds()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -118,6 +125,20 @@ class Emulator:
                                                 self.ca.cert_path.read_bytes(), self.arm_store, self.clock)
         self.agent_pools = AgentPools(self.managed_clusters, self.arm_store, self.clock)
         self.node_auth = AksNodeAuth(self.managed_clusters, self.arm_store)
+        self.pull_log = PullLog(self.db)
+        self.runtimes = Runtimes(self.clusters, self.clock, self.ids, self._kubelets)
+
+    def _kubelets(self, cluster: Cluster) -> Kubelets:
+        """Kubelets reach IMDS and the registry over HTTP (in process), as real nodes would."""
+        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), timeout=60.0)
+        return Kubelets(cluster.tracker, cluster.id, self.clock, self.node_auth, Puller(http),
+                        AcrCredentialProvider(http, self.clock), self.pull_log)
+
+    @property
+    def app(self) -> ASGIApp:
+        if self._app is None:
+            self._app = self.asgi()
+        return self._app
 
     def _registry_layer(self, settings: Settings) -> None:
         self.sealer = Sealer(settings.data_dir / "seal.key")

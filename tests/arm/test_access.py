@@ -109,6 +109,9 @@ def test_no_role_at_all_cannot_list(local: Local, arm: TestClient, sub: str) -> 
                                    f"/subscriptions/{sub}")
     assert resources.json() == denied(nobody, "Microsoft.Resources/subscriptions/resources/read",
                                       f"/subscriptions/{sub}")
+    [entry] = local.emulator.trace.entries(nobody.object_id, limit=1)
+    assert (entry.action, entry.decision.reason) == ("Microsoft.Resources/subscriptions/resources/read",
+                                                     Reason.NO_ROLE_ASSIGNMENT)
 
 
 def test_authorization_comes_before_existence(local: Local, arm: TestClient, sub: str) -> None:

@@ -26,6 +26,7 @@ class FakeProvider:
         self.resource_type = resource_type
         self.directory = local.emulator.directory
         self.deleted_ids: list[str] = []
+        self.stored_ids: list[str] = []
         self.fail_build = self.fail_delete = False
 
     def build(self, request: PutRequest) -> dict[str, Any]:
@@ -33,6 +34,9 @@ class FakeProvider:
         if self.fail_build:
             raise ServiceError(errors.INVALID_CONTENT, detail="boom")
         return {"id": request.ref.id, "name": request.ref.name, "type": self.resource_type, "properties": {}}
+
+    def stored(self, resource: Resource) -> None:
+        self.stored_ids.append(resource.id)
 
     def render(self, resource: Resource, api_version: str) -> dict[str, Any]:
         return resource.body
@@ -108,6 +112,7 @@ def test_a_failed_put_leaves_nothing_behind(local: Local, world: World) -> None:
     ref = world.ref("clusters/c1")
     assert world.arm.store.get(ref.id) is None
     assert local.emulator.directory.managed_identity(ref.id) is None  # the side effect was rolled back
+    assert world.clusters.stored_ids == []
 
 
 def test_a_failed_group_delete_changes_nothing(local: Local, world: World) -> None:

@@ -123,13 +123,16 @@ def test_node_without_identity_is_400(local: Local, imds: TestClient, fleet: Fle
     response = ask(imds, fleet.vm0)
     assert response.status_code == 400
     assert response.json() == NOT_FOUND
-    assert local.emulator.trace.entries()[0].decision.reason is Reason.NODE_HAS_NO_IDENTITY
+    entry = local.emulator.trace.entries()[0]
+    assert (entry.decision.reason, entry.decision.evidence) == (Reason.NODE_HAS_NO_IDENTITY, {"node": "vm0"})
 
 
-def test_two_identities_and_no_selector_is_400(imds: TestClient, fleet: Fleet) -> None:
+def test_two_identities_and_no_selector_is_400(local: Local, imds: TestClient, fleet: Fleet) -> None:
     response = ask(imds, fleet.vm2)
     assert response.status_code == 400
     assert response.json() == {"error": "invalid_request", "error_description": AMBIGUOUS}
+    evidence = local.emulator.trace.entries()[0].decision.evidence
+    assert evidence == {"node": "vm2", "identities": [fleet.id1.app_id, fleet.id2.app_id]}
 
 
 @pytest.mark.parametrize("how", ["client_id", "object_id", "msi_res_id", "mi_res_id", "upper-case client_id",
@@ -159,7 +162,8 @@ def test_selecting_an_identity_the_node_does_not_carry(local: Local, imds: TestC
     response = ask(imds, fleet.vm1, **selector)
     assert response.status_code == 400
     assert response.json() == NOT_FOUND
-    assert local.emulator.trace.entries()[0].decision.reason is Reason.NODE_IDENTITY_NOT_ASSIGNED
+    entry = local.emulator.trace.entries()[0]
+    assert (entry.decision.reason, entry.decision.evidence["node"]) == (Reason.NODE_IDENTITY_NOT_ASSIGNED, "vm1")
 
 
 def test_system_assigned_identity_is_the_default(local: Local, imds: TestClient, fleet: Fleet) -> None:

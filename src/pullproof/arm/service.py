@@ -75,6 +75,7 @@ class ArmService:
     def require_role_in(self, caller: Caller, sub_id: str, action: str, scope: str) -> None:
         """403 unless the caller holds some role in the subscription (ARM lists filter, but only for those)."""
         if not _within(self._role_scopes(caller), sub_id):
+            self.authorize(caller, action, scope)  # denies (no role at or above), recording why in the trace
             raise self._denied(caller, action, scope)
 
     def _role_scopes(self, caller: Caller) -> set[str]:

@@ -89,8 +89,17 @@ KUBE: list[str] = [
     """CREATE TABLE kube_clusters (cluster TEXT PRIMARY KEY, rv INTEGER NOT NULL)""",
 ]
 
+PULLS: list[str] = [
+    """CREATE TABLE pull_attempts (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, cluster TEXT NOT NULL, node TEXT NOT NULL, namespace TEXT NOT NULL,
+        pod TEXT NOT NULL, pod_uid TEXT NOT NULL, container TEXT NOT NULL, image TEXT NOT NULL, at REAL NOT NULL,
+        ok INTEGER NOT NULL, message TEXT NOT NULL, attempts TEXT NOT NULL)""",
+    "CREATE INDEX pull_attempts_pod ON pull_attempts(cluster, namespace, pod, seq)",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_initial", INITIAL),
     ("0002_registry", REGISTRY),
     ("0003_kube", KUBE),
+    ("0004_pull_attempts", PULLS),
 ]

@@ -51,7 +51,7 @@ class Running:
         host = "127.0.0.1" if settings.host in {"0.0.0.0", "127.0.0.1"} else settings.host
         self.endpoints = Endpoints(f"https://{host}:{self.port}", f"http://{host}:{self.proxy_port}")
         self.emulator = Emulator(settings, self.endpoints)
-        app = self.emulator.asgi()
+        app = self.emulator.app
         ca = self.emulator.ca
         hosts = self.emulator.hosts
 
@@ -85,8 +85,10 @@ class Running:
         while not (self.https.started and self.http.started):
             await asyncio.sleep(0.01)
         self.write_runtime()
+        kube = asyncio.create_task(self.emulator.runtimes.run(stop))
         on_ready()
         await stop.wait()
+        await kube
         proxy_server.close()
         self.https.should_exit = self.http.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)

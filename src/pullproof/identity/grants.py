@@ -119,7 +119,7 @@ class Grants:
     ) -> Issued:
         """A token for one of the calling node's identities; a caller that is no node has none."""
         system, assigned = self._node(node_name, node_secret)
-        sp = self._pick_identity(system, assigned, selector)
+        sp = self._pick_identity(node_name, system, assigned, selector)
         self._check_resource(resource, sp.object_id, errors.IMDS_BAD_RESOURCE)
         token, lifetime = self.issuer.app_token(sp, resource)
         self.trace.record(
@@ -139,22 +139,23 @@ class Grants:
         assigned = [self.directory.managed_identity(resource_id) for resource_id in node.identities.user_assigned]
         return (system if _managed(system) else None), [sp for sp in assigned if sp is not None and _managed(sp)]
 
-    def _pick_identity(self, system: ServicePrincipal | None, assigned: list[ServicePrincipal],
+    def _pick_identity(self, node: str | None, system: ServicePrincipal | None, assigned: list[ServicePrincipal],
                        selector: dict[str, str]) -> ServicePrincipal:
         """IMDS's rule: the named identity; else the system-assigned one; else the only user-assigned one."""
         identities = ([system] if system else []) + assigned
         if not identities:
-            self._deny(errors.IMDS_NO_IDENTITY, Reason.NODE_HAS_NO_IDENTITY, None)
+            self._deny(errors.IMDS_NO_IDENTITY, Reason.NODE_HAS_NO_IDENTITY, None, node=node)
         if not selector:
             if system is not None:
                 return system
             if len(assigned) == 1:
                 return assigned[0]
-            self._deny(errors.IMDS_AMBIGUOUS, Reason.NODE_IDENTITY_AMBIGUOUS, None)
+            self._deny(errors.IMDS_AMBIGUOUS, Reason.NODE_IDENTITY_AMBIGUOUS, None, node=node,
+                       identities=[sp.app_id for sp in assigned])
         for sp in identities:
             if _selected(sp, selector):
                 return sp
-        self._deny(errors.IMDS_NO_IDENTITY, Reason.NODE_IDENTITY_NOT_ASSIGNED, None, selector=selector)
+        self._deny(errors.IMDS_NO_IDENTITY, Reason.NODE_IDENTITY_NOT_ASSIGNED, None, node=node, selector=selector)
         raise AssertionError("unreachable")
 
 

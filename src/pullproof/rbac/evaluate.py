@@ -79,20 +79,35 @@ def evaluate(
         if assignment.principal_id.lower() != principal or assignment.scope_key not in in_chain:
             continue
         role = roles.get(assignment.role_guid)
-        found.append({"assignment": assignment.name, "role": role.role_name if role else assignment.role_guid,
-                      "scope": assignment.scope})
-        for perm in role.permissions if role else ():
-            ok, removed = permits(perm, request, patterns)
-            excluded = excluded or removed
-            if ok and assignment.effective_from > now:
-                pending = True
-            elif ok and granted is None:
-                granted = assignment
+        entry: dict[str, object] = {"assignment": assignment.name, "scope": assignment.scope,
+                                    "role": role.role_name if role else assignment.role_guid}
+        applies = condition_holds(assignment, request, patterns)
+        if assignment.condition:
+            entry["condition_met"] = applies
+        found.append(entry)
+        if role is None or not applies:
+            continue
+        grants, removed = _weigh(role, request, patterns)
+        excluded = excluded or removed
+        if grants and assignment.effective_from > now:
+            pending = True
+        elif grants and granted is None:
+            granted = assignment
     evidence: dict[str, object] = {
         "principal_id": principal, "action": request.action, "scope": scope_key(request.scope),
         "scopes_checked": chain, "assignments": found, "data_action": request.data_action,
     }
     return _decide(evidence, granted, roles, pending, excluded)
+
+
+def _weigh(role: RoleDefinition, request: Request, patterns: PatternCache) -> tuple[bool, bool]:
+    """(grants, excluded): whether a permission block of the role grants the action, and whether a
+    not-list removed it from one."""
+    grants = excluded = False
+    for perm in role.permissions:
+        ok, removed = permits(perm, request, patterns)
+        grants, excluded = grants or ok, excluded or removed
+    return grants, excluded
 
 
 def _decide(evidence: dict[str, object], granted: RoleAssignment | None, roles: Mapping[str, RoleDefinition],

@@ -1,0 +1,124 @@
+"""The resource types this API server serves, as data: group, version, kind, names, scope, verbs,
+subresources and the field-selector labels each one supports.
+
+``key`` is the name objects are filed under in the tracker (``pods``, ``deployments.apps``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+STATUS_VERBS = ("get", "patch", "update")
+COMMON_FIELDS = ("metadata.name", "metadata.namespace")
+
+
+@dataclass(frozen=True)
+class Subresource:
+    name: str
+    kind: str
+    verbs: tuple[str, ...]
+    group: str | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    group: str
+    version: str
+    kind: str
+    plural: str
+    singular: str
+    namespaced: bool
+    message: str
+    verbs: tuple[str, ...] = ALL_VERBS
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    subresources: tuple[Subresource, ...] = ()
+    fields: tuple[str, ...] = ()
+    has_generation: bool = False
+    returns_deleted: bool = False
+    """DELETE answers with the object (pods, namespaces) instead of a ``Status`` of success."""
+
+    @property
+    def key(self) -> str:
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def group_version(self) -> str:
+        return self.api_version
+
+    @property
+    def qualified_kind(self) -> str:
+        """``Deployment.apps`` / ``Pod``: how Invalid messages name the kind."""
+        return f"{self.kind}.{self.group}" if self.group else self.kind
+
+    def subresource(self, name: str) -> Subresource | None:
+        return next((s for s in self.subresources if s.name == name), None)
+
+    def field_labels(self) -> tuple[str, ...]:
+        return COMMON_FIELDS + self.fields
+
+
+def _status(kind: str) -> Subresource:
+    return Subresource("status", kind, STATUS_VERBS)
+
+
+def _scale() -> Subresource:
+    return Subresource("scale", "Scale", STATUS_VERBS, "autoscaling", "v1")
+
+
+POD_FIELDS = ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+              "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName")
+EVENT_FIELDS = ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
+                "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
+                "reportingComponent", "source", "type")
+
+RESOURCES: tuple[ResourceType, ...] = (
+    ResourceType("", "v1", "ConfigMap", "configmaps", "configmap", True, "core.v1.ConfigMap", short_names=("cm",)),
+    ResourceType("", "v1", "Event", "events", "event", True, "core.v1.Event", short_names=("ev",),
+                 fields=EVENT_FIELDS),
+    ResourceType("", "v1", "Namespace", "namespaces", "namespace", False, "core.v1.Namespace",
+                 verbs=("create", "delete", "get", "list", "patch", "update", "watch"), short_names=("ns",),
+                 subresources=(_status("Namespace"),), fields=("status.phase",), returns_deleted=True),
+    ResourceType("", "v1", "Node", "nodes", "node", False, "core.v1.Node", short_names=("no",),
+                 subresources=(_status("Node"),), fields=("spec.unschedulable",)),
+    ResourceType("", "v1", "Pod", "pods", "pod", True, "core.v1.Pod", short_names=("po",), categories=("all",),
+                 subresources=(Subresource("log", "Pod", ("get",)), _status("Pod")), fields=POD_FIELDS,
+                 returns_deleted=True),
+    ResourceType("", "v1", "Secret", "secrets", "secret", True, "core.v1.Secret", fields=("type",)),
+    ResourceType("", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", True, "core.v1.ServiceAccount",
+                 short_names=("sa",)),
+    ResourceType("apps", "v1", "Deployment", "deployments", "deployment", True, "apps.v1.Deployment",
+                 short_names=("deploy",), categories=("all",), subresources=(_scale(), _status("Deployment")),
+                 has_generation=True),
+    ResourceType("apps", "v1", "ReplicaSet", "replicasets", "replicaset", True, "apps.v1.ReplicaSet",
+                 short_names=("rs",), categories=("all",), subresources=(_scale(), _status("ReplicaSet")),
+                 fields=("status.replicas",), has_generation=True),
+)
+
+GROUP_VERSIONS: tuple[tuple[str, str], ...] = (("", "v1"), ("apps", "v1"))
+
+
+def in_group_version(group: str, version: str) -> list[ResourceType]:
+    return [r for r in RESOURCES if r.group == group and r.version == version]
+
+
+def find(group: str, version: str, plural: str) -> ResourceType | None:
+    return next((r for r in RESOURCES if (r.group, r.version, r.plural) == (group, version, plural)), None)
+
+
+def by_key(key: str) -> ResourceType | None:
+    return next((r for r in RESOURCES if r.key == key), None)
+
+
+def for_kind(api_version: str, kind: str) -> ResourceType | None:
+    return next((r for r in RESOURCES if r.api_version == api_version and r.kind == kind), None)
+
+
+def serves_group_version(group: str, version: str) -> bool:
+    return (group, version) in GROUP_VERSIONS

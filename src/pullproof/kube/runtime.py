@@ -1,0 +1,75 @@
+"""Drives each cluster's controllers, scheduler and kubelets: ``step()`` for tests and tools (one
+deterministic pass), ``run()`` for the server (a loop on real time; emulated time may run faster)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from pullproof.core.clock import Clock
+from pullproof.core.ids import IdFactory
+from pullproof.kube.clusters import Cluster, Clusters
+from pullproof.kube.controllers import ReplicaSetController, Scheduler
+from pullproof.kube.deployments import DeploymentController
+from pullproof.kube.kubelet import Kubelets
+
+KubeletFactory = Callable[[Cluster], Kubelets]
+LOG = logging.getLogger("pullproof.kube")
+
+
+class ClusterRuntime:
+    def __init__(self, cluster: Cluster, clock: Clock, ids: IdFactory, kubelets: Kubelets) -> None:
+        self.cluster = cluster
+        self.deployments = DeploymentController(cluster.tracker, clock)
+        self.replicasets = ReplicaSetController(cluster.tracker, clock, ids)
+        self.scheduler = Scheduler(cluster.tracker, clock)
+        self.kubelets = kubelets
+
+    def reconcile(self) -> None:
+        self.deployments.reconcile()
+        self.replicasets.reconcile()
+        self.scheduler.reconcile()
+        self.deployments.reconcile()
+
+    async def step(self) -> None:
+        self.reconcile()
+        await self.kubelets.sync()
+        self.reconcile()
+
+
+class Runtimes:
+    def __init__(self, clusters: Clusters, clock: Clock, ids: IdFactory, kubelets: KubeletFactory) -> None:
+        self.clusters = clusters
+        self.clock = clock
+        self.ids = ids
+        self.kubelets = kubelets
+        self._runtimes: dict[str, ClusterRuntime] = {}
+
+    def get(self, cluster: Cluster) -> ClusterRuntime:
+        found = self._runtimes.get(cluster.id)
+        if found is None or found.cluster is not cluster:
+            found = ClusterRuntime(cluster, self.clock, self.ids, self.kubelets(cluster))
+            self._runtimes[cluster.id] = found
+        return found
+
+    async def step(self) -> None:
+        """One pass over every cluster."""
+        live = {c.id for c in self.clusters.all()}
+        self._runtimes = {k: v for k, v in self._runtimes.items() if k in live}
+        for cluster in self.clusters.all():
+            await self.get(cluster).step()
+
+    async def settle(self, passes: int = 5) -> None:
+        for _ in range(passes):
+            await self.step()
+
+    async def run(self, stop: asyncio.Event, tick: float = 0.1) -> None:
+        while not stop.is_set():
+            try:
+                await self.step()
+            except Exception:  # one bad pass must not stop every cluster; the next pass retries
+                LOG.exception("kubernetes runtime pass failed")
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), tick)

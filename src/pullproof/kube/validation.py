@@ -1,0 +1,150 @@
+"""Object validation with the API server's messages: names (RFC 1123 subdomain / label), required
+fields of the kinds served, and the ``Invalid`` Status (``Kind "name" is invalid: ...``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from pullproof.core.errors import ServiceError
+from pullproof.kube import errors
+from pullproof.kube.resources import ResourceType
+from pullproof.kube.selectors import selector_matches
+
+LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+LABEL_MSG = ("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start "
+             "and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is "
+             "'[a-z0-9]([-a-z0-9]*[a-z0-9])?')")
+SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and "
+                 "must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation "
+                 "is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')")
+LABEL_KINDS = frozenset({"namespaces"})
+EMPTY_SELECTOR = ("Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), "
+                  "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment")
+DOCKER_TYPES = {"kubernetes.io/dockerconfigjson": ".dockerconfigjson", "kubernetes.io/dockercfg": ".dockercfg"}
+
+
+@dataclass(frozen=True)
+class Cause:
+    reason: str
+    field: str
+    message: str
+
+    def text(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+    def wire(self) -> dict[str, str]:
+        return {"reason": self.reason, "message": self.message, "field": self.field}
+
+
+def invalid_value(field: str, value: Any, detail: str) -> Cause:
+    shown = json.dumps(value) if isinstance(value, str) else _go_value(value)
+    return Cause("FieldValueInvalid", field, f"Invalid value: {shown}: {detail}")
+
+
+def required(field: str, detail: str = "") -> Cause:
+    return Cause("FieldValueRequired", field, "Required value" + (f": {detail}" if detail else ""))
+
+
+def _go_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in sorted(value.items()))
+        return f"map[string]string{{{inner}}}"
+    return str(value)
+
+
+def name_causes(rtype: ResourceType, name: str, field: str = "metadata.name") -> list[Cause]:
+    label = rtype.key in LABEL_KINDS
+    limit, pattern, message = (63, LABEL_RE, LABEL_MSG) if label else (253, SUBDOMAIN_RE, SUBDOMAIN_MSG)
+    causes = []
+    if len(name) > limit:
+        causes.append(invalid_value(field, name, f"must be no more than {limit} characters"))
+    if not pattern.match(name):
+        causes.append(invalid_value(field, name, message))
+    return causes
+
+
+def raise_invalid(rtype: ResourceType, name: str, causes: list[Cause]) -> None:
+    if not causes:
+        return
+    texts = [c.text() for c in causes]
+    joined = texts[0] if len(texts) == 1 else "[" + ", ".join(texts) + "]"
+    raise ServiceError(errors.INVALID, kind=rtype.qualified_kind, name=name, causes=joined, detail_name=name,
+                       detail_group=rtype.group or None, detail_kind=rtype.kind,
+                       causes_list=[c.wire() for c in causes])
+
+
+def validate(rtype: ResourceType, obj: dict[str, Any]) -> None:
+    meta = obj.get("metadata") or {}
+    name = str(meta.get("name") or "")
+    causes = name_causes(rtype, name) if name else [required("metadata.name", "name or generateName is required")]
+    if rtype.namespaced and not meta.get("namespace"):
+        causes.append(required("metadata.namespace"))
+    checker = KIND_CHECKS.get(rtype.key)
+    if checker is not None:
+        causes += checker(obj)
+    raise_invalid(rtype, name, causes)
+
+
+def _containers(spec: dict[str, Any], path: str) -> list[Cause]:
+    containers = spec.get("containers") or []
+    causes = [] if containers else [required(f"{path}.containers")]
+    seen: set[str] = set()
+    for index, container in enumerate(containers):
+        here = f"{path}.containers[{index}]"
+        name = str(container.get("name") or "")
+        if not name:
+            causes.append(required(f"{here}.name"))
+        elif not LABEL_RE.match(name) or len(name) > 63:
+            causes.append(invalid_value(f"{here}.name", name, LABEL_MSG))
+        elif name in seen:
+            causes.append(Cause("FieldValueDuplicate", f"{here}.name", f"Duplicate value: {json.dumps(name)}"))
+        seen.add(name)
+        if not container.get("image"):
+            causes.append(required(f"{here}.image"))
+    return causes
+
+
+def _pod(obj: dict[str, Any]) -> list[Cause]:
+    return _containers(obj.get("spec") or {}, "spec")
+
+
+def _workload(obj: dict[str, Any]) -> list[Cause]:
+    spec = obj.get("spec") or {}
+    template = spec.get("template") or {}
+    labels = (template.get("metadata") or {}).get("labels") or {}
+    selector = spec.get("selector")
+    causes: list[Cause] = []
+    if selector is None:
+        causes.append(required("spec.selector"))
+    elif not (selector.get("matchLabels") or selector.get("matchExpressions")):
+        causes.append(Cause("FieldValueInvalid", "spec.selector", EMPTY_SELECTOR))
+    elif not _selects(selector, labels):
+        causes.append(invalid_value("spec.template.metadata.labels", labels,
+                                    "`selector` does not match template `labels`"))
+    if isinstance(spec.get("replicas"), int) and spec["replicas"] < 0:
+        causes.append(invalid_value("spec.replicas", spec["replicas"],
+                                    "must be greater than or equal to 0"))
+    return causes + _containers(template.get("spec") or {}, "spec.template.spec")
+
+
+def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    return selector_matches(selector, labels)
+
+
+def _secret(obj: dict[str, Any]) -> list[Cause]:
+    key = DOCKER_TYPES.get(str(obj.get("type") or ""))
+    if key and key not in (obj.get("data") or {}):
+        return [required(f"data[{key}]")]
+    return []
+
+
+KIND_CHECKS: Mapping[str, Callable[[dict[str, Any]], list[Cause]]] = MappingProxyType(
+    {"pods": _pod, "deployments.apps": _workload, "replicasets.apps": _workload, "secrets": _secret})
