@@ -50,6 +50,7 @@ from pullproof.kube.credentials import AcrCredentialProvider
 from pullproof.kube.kubelet import Kubelets
 from pullproof.kube.puller import Puller
 from pullproof.kube.pulllog import PullLog
+from pullproof.kube.routes import KubeRoutes
 from pullproof.kube.runtime import Runtimes
 from pullproof.kube.store import KubeStore
 from pullproof.rbac.service import RbacService, load_builtin_roles
@@ -132,7 +133,13 @@ class Emulator:
         """Kubelets reach IMDS and the registry over HTTP (in process), as real nodes would."""
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), timeout=60.0)
         return Kubelets(cluster.tracker, cluster.id, self.clock, self.node_auth, Puller(http),
-                        AcrCredentialProvider(http, self.clock), self.pull_log)
+                        AcrCredentialProvider(http, self.clock), self.pull_log, self._registry_location)
+
+    def _registry_location(self, login_server: str) -> str | None:
+        """Where a registry lives, as DNS would tell a node (None: the name does not resolve)."""
+        found = self.lookup.find(login_server)
+        resource = self.arm_store.get(found.resource_id) if found else None
+        return str(resource.body["location"]) if resource else None
 
     @property
     def app(self) -> ASGIApp:
@@ -170,8 +177,9 @@ class Emulator:
         registry = RegistryRoutes(self.lookup, self.registry_tokens, access, BlobRoutes(self.content, access),
                                   ManifestRoutes(self.manifests, access), self.ids, max_body)
         acr = AcrRoutes(self.lookup, self.registry_store, self.content, access)
+        kube = KubeRoutes(self.clusters, self.clock, self.ids)
         renderers = {"oauth2": identity.render_error, "imds": imds.render_error, "graph": graph.render_error,
-                     "arm": arm.render_error, "oci": registry.render_error}
+                     "arm": arm.render_error, "oci": registry.render_error, "kube": kube.render_error}
 
         async def on_error(request: Request, exc: Exception) -> Response:
             assert isinstance(exc, ServiceError)
@@ -189,6 +197,7 @@ class Emulator:
             "telemetry": app(harmless.telemetry_routes()),
             "version-check": app(harmless.version_routes()),
             ".azurecr.io": app([*registry.routes(), *acr.routes()]),
+            ".azmk8s.io": app(kube.routes()),
         }
         return HostRouter(self.hosts, apps, app(list(imds.routes())))
 

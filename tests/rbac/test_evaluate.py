@@ -150,3 +150,39 @@ def test_evidence_of_an_allow_names_the_broadest_grant() -> None:
 ])
 def test_patterns(pattern: str, action: str, matches: bool) -> None:
     assert PatternCache().matches(pattern, action) is matches
+
+
+CONTENT = "Microsoft.ContainerRegistry/registries/repositories/content/read"
+METADATA = "Microsoft.ContainerRegistry/registries/repositories/metadata/read"
+TEAM_A = ("((!(ActionMatches{'Microsoft.ContainerRegistry/registries/repositories/content/read'})) OR "
+          "(@Request[Microsoft.ContainerRegistry/registries/repositories:name] StringStartsWithIgnoreCase 'team-a/'))")
+
+
+def conditional(condition: str) -> RoleAssignment:
+    plain = ra("Container Registry Repository Reader", ACR, "c1")
+    return RoleAssignment(plain.name, plain.scope, plain.role_definition_id, plain.role_guid, plain.principal_id,
+                          plain.principal_type, 0.0, 0.0, condition=condition, condition_version="2.0")
+
+
+def on_repository(action: str, repository: str, *assignments: RoleAssignment) -> Decision:
+    request = Request(P, action, ACR, data_action=True, attributes={"repository": repository})
+    return evaluate(request, assignments, ROLES, NOW, PatternCache())
+
+
+def test_a_condition_limits_what_the_assignment_grants() -> None:
+    limited = conditional(TEAM_A)
+    assert on_repository(CONTENT, "Team-A/web", limited).allowed
+    refused = on_repository(CONTENT, "team-b/web", limited)
+    assert (refused.allowed, refused.reason) == (False, Reason.ACTION_NOT_IN_ROLE)
+    assert refused.evidence["assignments"] == [
+        {"assignment": "c1", "role": "Container Registry Repository Reader", "scope": ACR, "condition_met": False}]
+    assert on_repository(METADATA, "team-b/web", limited).allowed  # the condition only restricts content/read
+
+
+def test_a_malformed_condition_never_applies() -> None:
+    assert not on_repository(CONTENT, "team-a/web", conditional("@Request[ nonsense")).allowed
+
+
+def test_an_unconditional_assignment_still_grants_beside_a_conditional_one() -> None:
+    assert on_repository(CONTENT, "team-b/web", conditional(TEAM_A),
+                         ra("Container Registry Repository Reader", GROUP, "c2")).allowed

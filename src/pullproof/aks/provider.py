@@ -181,6 +181,7 @@ class ManagedClusters:
         """``upgradeNodeImageVersion``: reimaged nodes pick up the cluster's current identity."""
         body = resource.body
         if body["_private"].get("nodes") == "sp" and body.get("identity"):
+            body["_private"]["previous_sp_client_id"] = body["_private"].get("sp_client_id")
             self._kubelet(body, None, body["identity"])
         for pool in body["properties"]["agentPoolProfiles"]:
             pool["nodeImageVersion"] = NODE_IMAGE

@@ -97,9 +97,15 @@ PULLS: list[str] = [
     "CREATE INDEX pull_attempts_pod ON pull_attempts(cluster, namespace, pod, seq)",
 ]
 
+CORRELATION: list[str] = [
+    "ALTER TABLE decisions ADD COLUMN correlation TEXT",
+    "CREATE INDEX decisions_correlation ON decisions(correlation)",
+]
+
 MIGRATIONS: list[tuple[str, list[str]]] = [
     ("0001_initial", INITIAL),
     ("0002_registry", REGISTRY),
     ("0003_kube", KUBE),
     ("0004_pull_attempts", PULLS),
+    ("0005_decision_correlation", CORRELATION),
 ]

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from pullproof.core.trace import CORRELATION
 from pullproof.front.hosts import HostTable
 
 
@@ -20,6 +21,13 @@ def host_of(scope: Scope) -> str:
             return str(text.rsplit(":", 1)[0] if text.count(":") == 1 else text)
     server = scope.get("server")
     return str(server[0]) if server else ""
+
+
+def correlation_of(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name in (b"x-ms-client-request-id", b"client-request-id"):
+            return str(value.decode("latin-1"))[:100]
+    return None
 
 
 class HostRouter:
@@ -41,8 +49,19 @@ class HostRouter:
             scope["path"] = re.sub(r"/{2,}", "/", scope["path"])
             scope["raw_path"] = re.sub(rb"/{2,}", b"/", scope.get("raw_path") or scope["path"].encode())
         if scope.get("scheme") == "http":
-            await self.plain(scope, receive, send)
+            token = CORRELATION.set(correlation_of(scope))
+            try:
+                await self.plain(scope, receive, send)
+            finally:
+                CORRELATION.reset(token)
             return
+        token = CORRELATION.set(correlation_of(scope))
+        try:
+            await self._https(scope, receive, send)
+        finally:
+            CORRELATION.reset(token)
+
+    async def _https(self, scope: Scope, receive: Receive, send: Send) -> None:
         host = host_of(scope)
         kind = self.table.service_of(host)
         app = self.apps.get(kind or "")

@@ -87,6 +87,6 @@ def _token_volume(ids: IdFactory, spec: Obj) -> None:
 def _tolerations(spec: Obj) -> None:
     tolerations = spec.setdefault("tolerations", [])
     for key in TOLERATED_TAINTS:
-        if not any(t.get("key") == key and t.get("effect") in ("NoExecute", None, "") or
+        if not any((t.get("key") == key and t.get("effect") in ("NoExecute", None, "")) or
                    (t.get("operator") == "Exists" and not t.get("key")) for t in tolerations):
             tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300})

@@ -90,8 +90,8 @@ class AcrCredentialProvider:
     def invalidate(self, node: str) -> None:
         self._cache = {k: v for k, v in self._cache.items() if k[0] != node}
 
-    async def credentials(self, node: str, auth: NodeAuth, image: ImageRef, steps: list[dict[str, Any]]) -> list[
-            Credential]:
+    async def credentials(self, node: str, auth: NodeAuth, image: ImageRef, steps: list[dict[str, Any]],
+                          correlation: str | None = None) -> list[Credential]:
         if not any(urls_match(p, image.host) for p in ACR_PATTERNS):
             return []
         cached = self._cache.get((node, image.host))
@@ -102,23 +102,25 @@ class AcrCredentialProvider:
             creds = [Credential("acr-credential-provider", auth.client_id, auth.client_secret or "", auth.client_id)]
             steps.append({"step": "credential-provider", "mode": "servicePrincipal", "client_id": auth.client_id})
         else:
-            creds = await self._exchange(auth, image, steps)
+            creds = await self._exchange(auth, image, steps, correlation)
         if creds:
             self._cache[(node, image.host)] = (self.clock.now() + PROVIDER_CACHE_SECONDS, creds)
         return creds
 
-    async def _exchange(self, auth: NodeAuth, image: ImageRef, steps: list[dict[str, Any]]) -> list[Credential]:
+    async def _exchange(self, auth: NodeAuth, image: ImageRef, steps: list[dict[str, Any]],
+                        correlation: str | None) -> list[Credential]:
+        base = {"x-ms-client-request-id": correlation} if correlation else {}
         node_name, _, node_secret = auth.node_credential.partition(":")
         basic = base64.b64encode(f"{node_name}:{node_secret}".encode()).decode()
         imds = await self.http.get(
             "http://169.254.169.254/metadata/identity/oauth2/token",
             params={"api-version": "2018-02-01", "resource": ACR_AUDIENCE, "client_id": auth.client_id},
-            headers={"Metadata": "true", "Proxy-Authorization": f"Basic {basic}"})
+            headers={**base, "Metadata": "true", "Proxy-Authorization": f"Basic {basic}"})
         steps.append({"step": "imds", "status": imds.status_code, "client_id": auth.client_id})
         if imds.status_code != 200:
             return []
         aad = imds.json()["access_token"]
-        agent = {"User-Agent": "kubernetes-credentialprovider-acr"}
+        agent = {**base, "User-Agent": "kubernetes-credentialprovider-acr"}
         ping = await self.http.get(f"https://{image.host}/v2/", headers=agent)
         challenges = ping.headers.get_list("www-authenticate")
         steps.append({"step": "challenge", "status": ping.status_code, "challenges": len(challenges)})

@@ -63,3 +63,5 @@ NOT_ACCEPTABLE_RESPONSE = KUBE.register("not_acceptable", "NotAcceptable", 406,
                                         "The Accept header names no media type the server can produce.")
 INVALID_PATCH = KUBE.register("invalid_patch", "Invalid", 422, "{detail}",
                               "A JSON patch operation failed (missing path, failed test).")
+PRECONDITION = KUBE.register("precondition", "Conflict", 409, "{detail}",
+                             "A DeleteOptions precondition (uid, resourceVersion) does not hold.")

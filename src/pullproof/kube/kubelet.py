@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,11 +18,13 @@ from pullproof.kube.events import EventRecorder
 from pullproof.kube.images import ImageRef, parse_image
 from pullproof.kube.nodeauth import NodeAuthSource
 from pullproof.kube.podstate import PodState
+from pullproof.kube.programs import CanIPull, is_builtin
 from pullproof.kube.puller import Puller, PullError
 from pullproof.kube.pulllog import PullLog
 from pullproof.kube.tracker import Tracker
 
 BACKOFF_START, BACKOFF_MAX = 10.0, 300.0
+POD_LOGS = "podlogs"
 
 
 @dataclass
@@ -38,7 +41,8 @@ class NodeState:
 
 class Kubelets:
     def __init__(self, tracker: Tracker, cluster_id: str, clock: Clock, auth: NodeAuthSource, puller: Puller,
-                 provider: AcrCredentialProvider, log: PullLog) -> None:
+                 provider: AcrCredentialProvider, log: PullLog,
+                 location_of: Callable[[str], str | None] = lambda _acr: None) -> None:
         self.tracker = tracker
         self.cluster_id = cluster_id
         self.clock = clock
@@ -46,6 +50,7 @@ class Kubelets:
         self.puller = puller
         self.provider = provider
         self.log = log
+        self.location_of = location_of
         self.nodes: dict[str, NodeState] = {}
         self.backoff: dict[tuple[str, str], Backoff] = {}
         self.next_sync: dict[str, float] = {}
@@ -136,6 +141,9 @@ class Kubelets:
             events.record(pod, "Pod", "Warning", "InspectFailed", f'Failed to apply default image tag "{spec_image}"'
                           f': couldn\'t parse image name "{spec_image}": invalid reference format', path)
             return False
+        if is_builtin(spec_image):
+            await self._program(pod, state, node, container, events, path, index)
+            return True
         cache = self.nodes.setdefault(node, NodeState()).images
         policy = container.get("imagePullPolicy", "IfNotPresent")
         if policy != "Always" and image.normalized in cache:
@@ -186,19 +194,22 @@ class Kubelets:
         credentials: list[Credential] = [c for name, s in secrets for c in secret_credentials(name, s, image)]
         auth = self.auth.node_auth(self.cluster_id, node)
         provider_steps: list[dict[str, Any]] = []
+        correlation = f"{pod['metadata']['uid']}/{container}/{self.clock.now():.3f}"
         if auth is not None:
-            credentials += await self.provider.credentials(node, auth, image, provider_steps)
+            credentials += await self.provider.credentials(node, auth, image, provider_steps, correlation + "/provider")
         if provider_steps:
-            tried.append({"source": "acr-credential-provider", "steps": provider_steps,
-                          "mode": auth.mode if auth else None, "client_id": auth.client_id if auth else None})
+            tried.append({"source": "acr-credential-provider", "steps": provider_steps, "mode": auth.mode if auth
+                          else None, "client_id": auth.client_id if auth else None,
+                          "correlation": correlation + "/provider"})
         if not credentials:
             credentials = [Credential("anonymous", "", "")]
         errors: list[str] = []
-        for credential in credentials:
+        for index, credential in enumerate(credentials):
             record: dict[str, Any] = {"source": credential.source, "username": credential.username,
-                                      "identity": credential.identity}
+                                      "identity": credential.identity, "correlation": f"{correlation}/{index}"}
             try:
-                pulled = await self.puller.pull(image, credential.username, credential.secret)
+                pulled = await self.puller.with_correlation(record["correlation"]).pull(
+                    image, credential.username, credential.secret)
             except PullError as exc:
                 record.update({"ok": False, "error": exc.message, "steps": exc.steps})
                 tried.append(record)
@@ -212,6 +223,31 @@ class Kubelets:
         message = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
         self.log.add(self.cluster_id, node, pod, container, image.spec, self.clock.now(), False, message, tried)
         return False, message, 0
+
+    async def _program(self, pod: dict[str, Any], state: PodState, node: str, container: dict[str, Any],
+                       events: EventRecorder, path: str, index: int) -> None:
+        """A program every AKS node has (canipull): run it to completion, keep its output as the log."""
+        image = str(container.get("image", ""))
+        events.record(pod, "Pod", "Normal", "Pulled", f'Container image "{image}" already present on machine', path)
+        events.record(pod, "Pod", "Normal", "Created", f"Created container {container['name']}", path)
+        events.record(pod, "Pod", "Normal", "Started", f"Started container {container['name']}", path)
+        node_obj = self.tracker.find("nodes", "", node) or {}
+        location = node_obj.get("metadata", {}).get("labels", {}).get("topology.kubernetes.io/region", "")
+        program = CanIPull(self.puller.http, self.clock, self.location_of, location)
+        outcome = await program.run([str(a) for a in container.get("args") or []],
+                                    self.auth.node_auth(self.cluster_id, node))
+        self._keep_log(pod, container["name"], outcome.log)
+        state.finish(container["name"], image, outcome.exit_code, index)
+
+    def _keep_log(self, pod: dict[str, Any], container: str, text: str) -> None:
+        namespace, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+        current = self.tracker.find(POD_LOGS, namespace, name)
+        body = current or {"metadata": {"name": name, "namespace": namespace}, "containers": {}}
+        body["containers"][container] = text
+        if current is None:
+            self.tracker.create(POD_LOGS, namespace, body)
+        else:
+            self.tracker.update(POD_LOGS, namespace, body, check_version=False)
 
     def _start(self, pod: dict[str, Any], state: PodState, events: EventRecorder, container: dict[str, Any],
                path: str, index: int) -> None:

@@ -41,7 +41,8 @@ def strategic_merge(original: Any, patch: Any) -> Any:
 def _merge_map(result: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     directive = patch.get("$patch")
     if directive == "replace":
-        return _strip(patch)
+        stripped: dict[str, Any] = _strip(patch)
+        return stripped
     if directive not in (None, "merge", "delete"):
         raise _bad(f"Unknown patch type: {directive!r}")
     orders = {k[len(ORDER):]: v for k, v in patch.items() if k.startswith(ORDER)}

@@ -39,11 +39,12 @@ class PodState:
         return next(c for c in self.status["containerStatuses"] if c["name"] == name)
 
     def running(self, name: str) -> bool:
-        return "running" in self._container(name).get("state", {})
+        return bool({"running", "terminated"} & set(self._container(name).get("state", {})))
 
     def all_running(self) -> bool:
+        """Nothing left to do: every container runs or has run to completion."""
         statuses = self.status.get("containerStatuses") or []
-        return bool(statuses) and all("running" in c.get("state", {}) for c in statuses)
+        return bool(statuses) and all({"running", "terminated"} & set(c.get("state", {})) for c in statuses)
 
     def waiting(self, name: str, image: str, reason: str, message: str) -> None:
         container = self._container(name)
@@ -61,6 +62,17 @@ class PodState:
         if ready:
             self.status["phase"] = "Running"
         self._conditions(ready)
+
+    def finish(self, name: str, image: str, exit_code: int, index: int) -> None:
+        """A container that ran to completion; the pod ends Succeeded or Failed."""
+        now = kube_time(self.clock.now())
+        self._container(name).update({
+            "state": {"terminated": {"exitCode": exit_code, "reason": "Completed" if exit_code == 0 else "Error",
+                                     "startedAt": now, "finishedAt": now,
+                                     "containerID": f"containerd://{hashlib.sha256(name.encode()).hexdigest()}"}},
+            "ready": False, "started": False, "image": image})
+        self.status["phase"] = "Succeeded" if exit_code == 0 else "Failed"
+        self._conditions(False)
 
     def _conditions(self, ready: bool) -> None:
         now = kube_time(self.clock.now())

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -51,6 +51,7 @@ def _fields(data: bytes) -> Iterator[Field]:
     while pos < len(data):
         tag, pos = _varint(data, pos)
         number, wire = tag >> 3, tag & 7
+        value: Any
         if wire == 0:
             value, pos = _varint(data, pos)
         elif wire == 2:
@@ -102,7 +103,7 @@ def _raw_json(data: bytes) -> Any:
         raise ProtobufError(f"embedded JSON does not decode: {exc}") from exc
 
 
-SPECIAL = {
+SPECIAL: dict[str, Callable[[bytes], Any]] = {
     "meta.v1.Time": lambda data: _time(data, False),
     "meta.v1.MicroTime": lambda data: _time(data, True),
     "resource.Quantity": lambda data: next((bytes(v).decode() for n, _, v in _fields(data) if n == 1), ""),

@@ -44,8 +44,17 @@ def _status(response: httpx.Response) -> str:
 
 
 class Puller:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, correlation: str | None = None) -> None:
+        """``correlation`` is sent as ``x-ms-client-request-id`` on every request, so the registry's
+        decisions can be tied to this pull."""
         self.http = http
+        self.base = {"x-ms-client-request-id": correlation} if correlation else {}
+
+    def with_correlation(self, correlation: str) -> Puller:
+        return Puller(self.http, correlation)
+
+    def _h(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return {**self.base, **(extra or {})}
 
     async def pull(self, image: ImageRef, username: str, secret: str) -> Pulled:
         steps: list[dict[str, Any]] = []
@@ -64,7 +73,7 @@ class Puller:
 
     async def _resolve(self, image: ImageRef, username: str, secret: str, steps: list[dict[str, Any]]) -> str | None:
         url = self._url(image, "manifests", image.reference)
-        first = await self.http.head(url, headers={"Accept": ACCEPT})
+        first = await self.http.head(url, headers=self._h({"Accept": ACCEPT}))
         steps.append({"step": "resolve", "url": url, "status": first.status_code})
         if first.status_code == 200:
             return None
@@ -72,7 +81,7 @@ class Puller:
             raise self._unexpected(first, image)
         challenge = dict(PARAM_RE.findall(first.headers.get("www-authenticate", "")))
         token = await self._token(image, challenge, username, secret, steps)
-        again = await self.http.head(url, headers={"Accept": ACCEPT, "Authorization": f"Bearer {token}"})
+        again = await self.http.head(url, headers=self._h({"Accept": ACCEPT, "Authorization": f"Bearer {token}"}))
         steps.append({"step": "resolve-authorized", "url": url, "status": again.status_code})
         if again.status_code == 401:
             raise PullError("pull access denied, repository does not exist or may require authorization: server "
@@ -98,7 +107,7 @@ class Puller:
         query = urlencode(sorted([("scope", s) for s in scopes] + [("service", challenge.get("service", ""))]))
         get_url = f"{realm}?{query}"
         if not secret:
-            response = await self.http.get(get_url)
+            response = await self.http.get(get_url, headers=self._h())
             steps.append({"step": "token", "method": "GET", "anonymous": True, "status": response.status_code})
             if response.status_code // 100 != 2:
                 raise PullError(f"failed to authorize: failed to fetch anonymous token: unexpected status from GET "
@@ -107,14 +116,14 @@ class Puller:
         form = {"scope": " ".join(scopes), "service": challenge.get("service", ""), "client_id": "containerd-client"}
         form.update({"grant_type": "password", "username": username, "password": secret} if username
                     else {"grant_type": "refresh_token", "refresh_token": secret})
-        posted = await self.http.post(realm, data=form)
+        posted = await self.http.post(realm, data=form, headers=self._h())
         steps.append({"step": "token", "method": "POST", "grant": form["grant_type"], "status": posted.status_code})
         if posted.status_code // 100 == 2:
             return str(posted.json().get("access_token") or posted.json().get("token"))
         if posted.status_code not in (400, 401, 404) and not (posted.status_code == 405 and username):
             raise PullError(f"failed to authorize: failed to fetch oauth token: unexpected status from POST request "
                             f"to {realm}: {_status(posted)}")
-        response = await self.http.get(get_url, auth=(username, secret))
+        response = await self.http.get(get_url, auth=(username, secret), headers=self._h())
         steps.append({"step": "token", "method": "GET", "basic": True, "status": response.status_code})
         if response.status_code // 100 != 2:
             raise PullError(f"failed to authorize: failed to fetch oauth token: unexpected status from GET request "
@@ -122,7 +131,7 @@ class Puller:
         return str(response.json().get("token") or response.json().get("access_token"))
 
     async def _fetch(self, image: ImageRef, bearer: str | None, steps: list[dict[str, Any]]) -> Pulled:
-        headers = {"Accept": ACCEPT, **({"Authorization": f"Bearer {bearer}"} if bearer else {})}
+        headers = self._h({"Accept": ACCEPT, **({"Authorization": f"Bearer {bearer}"} if bearer else {})})
         response = await self.http.get(self._url(image, "manifests", image.reference), headers=headers)
         if response.status_code != 200:
             raise self._unexpected(response, image)

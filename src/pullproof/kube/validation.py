@@ -148,3 +148,43 @@ def _secret(obj: dict[str, Any]) -> list[Cause]:
 
 KIND_CHECKS: Mapping[str, Callable[[dict[str, Any]], list[Cause]]] = MappingProxyType(
     {"pods": _pod, "deployments.apps": _workload, "replicasets.apps": _workload, "secrets": _secret})
+
+
+POD_MUTABLE = ("`spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,"
+               "`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` "
+               "(allow it to be set to 1 if it was previously negative)")
+
+
+def _pod_spec_shape(spec: dict[str, Any]) -> dict[str, Any]:
+    shape = {k: v for k, v in spec.items() if k not in ("activeDeadlineSeconds", "tolerations",
+                                                         "terminationGracePeriodSeconds")}
+    for key in ("containers", "initContainers"):
+        shape[key] = [{k: v for k, v in c.items() if k != "image"} for c in spec.get(key) or []]
+    return shape
+
+
+def _selector_go(selector: dict[str, Any]) -> str:
+    labels = selector.get("matchLabels")
+    shown = "map[string]string(nil)" if labels is None else _go_value(labels)
+    return (f"v1.LabelSelector{{MatchLabels:{shown}, "
+            f"MatchExpressions:[]v1.LabelSelectorRequirement(nil)}}")
+
+
+def immutable(rtype: ResourceType, current: dict[str, Any], new: dict[str, Any]) -> None:
+    """Fields that may not change on update, with the API server's messages."""
+    name = str(new["metadata"]["name"])
+    old_spec, new_spec = current.get("spec") or {}, new.get("spec") or {}
+    causes: list[Cause] = []
+    if rtype.key == "pods" and _pod_spec_shape(old_spec) != _pod_spec_shape(new_spec):
+        causes.append(Cause("FieldValueForbidden", "spec",
+                            f"Forbidden: pod updates may not change fields other than {POD_MUTABLE}"))
+    if rtype.key in ("deployments.apps", "replicasets.apps") and rtype.group == "apps" and \
+            old_spec.get("selector") != new_spec.get("selector"):
+        causes.append(Cause("FieldValueInvalid", "spec.selector",
+                            f"Invalid value: {_selector_go(new_spec.get('selector') or {})}: field is immutable"))
+    if rtype.key in ("secrets", "configmaps") and current.get("immutable"):
+        for key in ("data", "stringData", "binaryData"):
+            if current.get(key) != new.get(key) and key != "stringData":
+                causes.append(Cause("FieldValueForbidden", key, "Forbidden: field is immutable when `immutable` "
+                                                                "is set"))
+    raise_invalid(rtype, name, causes)

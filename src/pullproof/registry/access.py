@@ -15,6 +15,9 @@ from pullproof.registry.scope import Scope
 from pullproof.registry.tokens import Principal, TokenService
 
 
+BASIC_CHALLENGE = 'Basic realm="Azure Container Registry"'
+
+
 def challenge(registry: RegistryInfo, scope: Scope | None, error: str | None = None) -> str:
     parts = [f'realm="https://{registry.login_server}/oauth2/token"', f'service="{registry.login_server}"']
     if scope is not None:
@@ -39,13 +42,14 @@ class AccessController:
     def __init__(self, tokens: TokenService) -> None:
         self.tokens = tokens
 
+    @staticmethod
+    def _detail(scope: Scope | None) -> list[dict[str, str]] | None:
+        return None if scope is None else [{"Type": scope.type, "Name": scope.name, "Action": a}
+                                           for a in scope.actions]
+
     def denied(self, registry: RegistryInfo, scope: Scope | None, error: str | None = None) -> ServiceError:
-        detail = None if scope is None else [{"Type": scope.type, "Name": scope.name, "Action": a}
-                                             for a in scope.actions]
-        if detail is not None and len(detail) == 1:
-            detail = [detail[0]]
         return ServiceError(errors.UNAUTHORIZED, headers={"Www-Authenticate": challenge(registry, scope, error)},
-                            detail_object=detail)
+                            detail_object=self._detail(scope))
 
     def authorize(self, registry: RegistryInfo, authorization: str | None, needed: Scope | None) -> Principal:
         """Return the principal if the request may do ``needed`` (``None``: the ``/v2/`` ping)."""
@@ -57,7 +61,9 @@ class AccessController:
             try:
                 principal = self.tokens.principal_from_basic(registry, *basic)
             except ServiceError:
-                raise self.denied(registry, needed) from None
+                # ACR answers wrong Basic credentials with a Basic challenge, never a second header
+                raise ServiceError(errors.UNAUTHORIZED, headers={"Www-Authenticate": BASIC_CHALLENGE},
+                                   detail_object=self._detail(needed)) from None
             if needed is not None and not self._covered(self.tokens.grant(registry, principal, [needed]), needed):
                 raise self.denied(registry, needed, "insufficient_scope")
             return principal

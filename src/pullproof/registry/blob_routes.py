@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -153,7 +152,7 @@ class BlobRoutes:
 
     @staticmethod
     def _created(name: str, digest: str) -> Response:
-        return Response(status_code=201, headers=_headers({"Location": f"/v2/{name}/blobs/{quote(digest)}",
+        return Response(status_code=201, headers=_headers({"Location": f"/v2/{name}/blobs/{digest}",
                                                            "Docker-Content-Digest": digest, "Content-Length": "0"}))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -40,7 +39,7 @@ class ManifestRoutes:
             ref = Reference.parse(rest)
             data = await bounded_body(request, MAX_MANIFEST)
             record = self.manifests.put(registry.login_server, name, ref, request.headers.get("content-type"), data)
-            headers = {"Location": f"/v2/{name}/manifests/{quote(record.digest)}",
+            headers = {"Location": f"/v2/{name}/manifests/{record.digest}",
                        "Docker-Content-Digest": record.digest, "Content-Length": "0"}
             if record.subject:
                 headers["OCI-Subject"] = record.subject

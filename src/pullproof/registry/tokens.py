@@ -154,7 +154,9 @@ class TokenService:
             return self.decide(registry, principal.object_id, "catalog", None).allowed
         if scope.type != "repository" or verb not in REPOSITORY_VERBS:
             return False
-        return self.decide(registry, principal.object_id, verb, scope.name).allowed
+        # '*' is every verb at once: granted only when pull, push and delete each are
+        verbs = ("pull", "push", "delete") if verb == "*" else (verb,)
+        return all(self.decide(registry, principal.object_id, v, scope.name).allowed for v in verbs)
 
     # principals -----------------------------------------------------------------------------------------
     def principal_from_basic(self, registry: RegistryInfo, username: str, password: str) -> Principal:

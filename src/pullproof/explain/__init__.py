@@ -1,0 +1,1 @@
+"""Explanations of failing pulls, from the recorded facts, with fixes."""

@@ -1,0 +1,59 @@
+"""Fixes as a person applies them: the exact az command, a Bicep module like the seed's
+``aks-acr-role.bicep`` (with its deterministic ``guid()`` name), and a Terraform resource."""
+
+from __future__ import annotations
+
+from pullproof.explain.findings import Fix
+from pullproof.iac_names import arm_guid
+
+ROLE_GUIDS = {"AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
+              "Container Registry Repository Reader": "b93aa761-3e63-49ed-ac28-beffa264f7ac"}
+
+BICEP = """@description('Principal ID of the identity that pulls images')
+param {param} string
+
+@description('ACR resource name')
+param acrName string = '{acr}'
+
+resource acr 'Microsoft.ContainerRegistry/registries@2023-07-01' existing = {{
+  name: acrName
+}}
+
+// {comment}
+resource {symbol} 'Microsoft.Authorization/roleAssignments@2022-04-01' = {{
+  name: guid(acr.id, {param}, '{role_key}')   // = {name} for this registry and principal
+  scope: acr
+  properties: {{
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{role_guid}') // {role}
+    principalId: {param}
+    principalType: 'ServicePrincipal'
+  }}
+}}
+
+output roleAssignmentId string = {symbol}.id
+"""
+
+TERRAFORM = """resource "azurerm_role_assignment" "{symbol}" {{
+  scope                            = "{scope}"
+  role_definition_name             = "{role}"
+  principal_id                     = "{principal}"
+  skip_service_principal_aad_check = true
+}}
+"""
+
+
+def grant_pull(summary: str, registry_id: str, principal_id: str, role: str = "AcrPull",
+               extra_az: str | None = None) -> Fix:
+    """Grant ``role`` on the registry to the principal that pulls."""
+    acr = registry_id.rstrip("/").rsplit("/", 1)[-1]
+    role_key = "AcrPull" if role == "AcrPull" else role.replace(" ", "")
+    name = arm_guid(registry_id, principal_id, role_key)
+    az = (f"az role assignment create --assignee-object-id {principal_id} --assignee-principal-type "
+          f"ServicePrincipal --role {role} --scope {registry_id}")
+    if extra_az:
+        az = f"{az}\n# or: {extra_az}"
+    bicep = BICEP.format(param="kubeletIdentityPrincipalId", acr=acr, comment=f"{role} for the identity that pulls",
+                         symbol="aksAcrPull", role_key=role_key, name=name, role_guid=ROLE_GUIDS.get(role, ""),
+                         role=role)
+    terraform = TERRAFORM.format(symbol="aks_acr_pull", scope=registry_id, role=role, principal=principal_id)
+    return Fix(summary, az, bicep, terraform)

@@ -1,0 +1,17 @@
+"""Drive the emulator into a state, then explain it (the findings come from recorded facts)."""
+
+from __future__ import annotations
+
+from pullproof.explain.engine import Explainer
+from pullproof.explain.facts import cluster_facts, pod_facts
+from pullproof.explain.findings import Finding
+from pullproof.kube.clusters import Cluster
+from tests.aks.support import pods
+from tests.conftest import Local
+
+
+def explain_first_pod(local: Local, cluster: Cluster, app: str) -> Finding:
+    facts = cluster_facts(local.emulator, cluster.id)
+    assert facts is not None
+    pod = pods(cluster, app)[0]["metadata"]["name"]
+    return Explainer(local.emulator).pod(pod_facts(local.emulator, facts, "default", pod))
