@@ -424,6 +424,28 @@ def fetch_blob(session: Session, digest: str, size: int) -> None:
         raise RuntimeError(f"pulled {digest}: {got} bytes, digest sha256:{hasher.hexdigest()}")
 
 
+def curl_blob(session: Session, digest: str, size: int) -> int:
+    """GET one blob with curl (a C client) to /dev/null: the server's rate without Python on the client side."""
+    target = session.target
+    command = ["curl", "--silent", "--show-error", "--fail", "--output", "/dev/null", "--write-out",
+               "%{size_download}", "--cacert", target.verify]
+    auth = session.http.headers.get("Authorization")
+    if auth:
+        command += ["--header", f"Authorization: {auth}"]
+    if target.host:
+        port = urlsplit(target.base).port
+        command += ["--resolve", f"{target.host}:{port}:127.0.0.1", f"https://{target.host}:{port}"]
+    else:
+        if target.proxy:
+            command += ["--proxy", target.proxy]
+        command.append(target.base)
+    command[-1] += f"/v2/{REPO}/blobs/{digest}"
+    done = subprocess.run(command, capture_output=True, text=True, env=clean_env(), timeout=300)
+    if done.returncode != 0 or int(done.stdout or 0) != size:
+        raise RuntimeError(f"curl {digest}: exit {done.returncode}, {done.stdout} bytes, {done.stderr.strip()}")
+    return size
+
+
 def pull(session: Session, tag: str) -> int:
     """Pull an image by tag; returns the bytes of its blobs."""
     response = _expect(session.request("GET", f"/v2/{REPO}/manifests/{tag}", headers={"Accept": OCI_MANIFEST}), 200)
@@ -505,7 +527,11 @@ class Profiler:
 
 
 def measured(target: Target, op: Callable[[], int]) -> tuple[float, float]:
-    """(MiB/s, server CPU seconds) of ``op()``, which returns the bytes it moved."""
+    """(MiB/s, server CPU seconds) of ``op()``, which returns the bytes it moved.
+
+    Dirty pages are flushed first (untimed), so no operation pays for the writeback of the one before.
+    """
+    os.sync()
     cpu0 = cpu_seconds(target.pid)
     start = time.perf_counter()
     moved = op()
@@ -520,6 +546,8 @@ def transfers(targets: Sequence[Target], budget: Budget, profiler: Profiler, con
     small = Figure("push", f"push {budget.small_layers} x 1 MiB layers", "MiB/s")
     small_pull = Figure("pull", f"pull {budget.small_layers} x 1 MiB layers", "MiB/s")
     chunked = Figure("push", "push 64 MiB as 8 x 8 MiB PATCH + PUT", "MiB/s")
+    curl = Figure("pull", "GET the 64 MiB blob with curl (C client)", "MiB/s")
+    has_curl = shutil.which("curl") is not None
     sessions = {t.key: Session(t) for t in targets}
     try:
         for round_no in range(budget.rounds + 1):   # round 0 warms up (connections, caches) and is not kept
@@ -533,6 +561,10 @@ def transfers(targets: Sequence[Target], budget: Budget, profiler: Profiler, con
                 patched = make_image(f"{tag}-chunked", base, 64 * MIB, 1)
                 steps.append((big, "push-big", lambda s=session, i=one: (push(s, i), i.size)[1]))
                 steps.append((big_pull, "pull-big", lambda s=session, i=one: pull(s, i.tag)))
+                if has_curl:
+                    layer = one.layers[0]
+                    steps.append((curl, "curl-big",
+                                  lambda s=session, b=layer: curl_blob(s, b.digest, len(b.data))))
                 steps.append((small, "push-small", lambda s=session, i=many: (push(s, i), i.size)[1]))
                 steps.append((small_pull, "pull-small", lambda s=session, i=many: pull(s, i.tag)))
                 steps.append((chunked, "push-chunked",
@@ -548,7 +580,7 @@ def transfers(targets: Sequence[Target], budget: Budget, profiler: Profiler, con
     finally:
         for session in sessions.values():
             session.close()
-    return [big, big_pull, small, small_pull, chunked]
+    return [big, big_pull, small, small_pull, chunked] + ([curl] if has_curl else [])
 
 
 def _head_worker(target: Target, tag: str, count: int, seconds: float, barrier: Any, results: Any) -> None:
@@ -712,7 +744,7 @@ def to_markdown(figures: Sequence[Figure]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="one round, short HEAD loops (a smoke run, noisy)")
-    parser.add_argument("--rounds", type=int, help="transfer rounds (default 3, --quick 1)")
+    parser.add_argument("--rounds", type=int, help="transfer rounds (default 5, --quick 1)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON to this file")
     parser.add_argument("--markdown", type=Path, help="also write the table as Markdown to this file")
     parser.add_argument("--py-spy", type=Path, help="py-spy executable: record the pullproof process per phase")
@@ -720,7 +752,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip", action="append", default=[], choices=["transfers", "manifests"],
                         help="leave out a part (repeatable)")
     args = parser.parse_args(argv)
-    budget = (Budget(1, 1, 1.5, 1500, 8, 50) if args.quick else Budget(3, 3, 4.0, 5000, 8, 50))
+    budget = (Budget(1, 1, 1.5, 1500, 8, 50) if args.quick else Budget(5, 3, 4.0, 5000, 8, 50))
     if args.rounds:
         budget = Budget(max(1, args.rounds), budget.head_rounds, budget.head_seconds, budget.head_per_client,
                         budget.clients, budget.small_layers)

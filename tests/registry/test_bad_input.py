@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -313,7 +313,8 @@ def test_manifest_delete_by_tag_and_by_digest_and_blob_delete(acr: Acr) -> None:
     body = push_simple(acr.http, "app", "v1", acr.auth)
     put_manifest(acr.http, "app", "v2", body, OCI_MANIFEST, acr.auth)
     assert acr.http.delete("/v2/app/manifests/v1", headers=acr.auth).status_code == 202
-    assert oci_error(acr.http.get("/v2/app/manifests/v1", headers=acr.auth))[2] == 'manifest tagged by "v1" is not found'
+    gone = acr.http.get("/v2/app/manifests/v1", headers=acr.auth)
+    assert oci_error(gone)[2] == 'manifest tagged by "v1" is not found'
     assert acr.http.get("/v2/app/manifests/v2", headers=acr.auth).status_code == 200
     assert acr.http.delete(f"/v2/app/manifests/{digest(body)}", headers=acr.auth).status_code == 202
     assert oci_error(acr.http.get("/v2/app/manifests/v2", headers=acr.auth))[1] == "MANIFEST_UNKNOWN"
@@ -425,7 +426,8 @@ def test_kill_9_during_a_push_then_restart(tmp_path: Path) -> None:
         with wire.client(login) as http:
             assert_intact(http, auth, committed)
             assert http.get(location, headers=auth).headers["Range"] == f"0-{half - 1}"
-            rest = http.patch(location, content=data[half:], headers={**auth, "Content-Range": f"{half}-{len(data) - 1}"})
+            rest = http.patch(location, content=data[half:],
+                              headers={**auth, "Content-Range": f"{half}-{len(data) - 1}"})
             assert rest.status_code == 202, rest.text
             assert http.put(location, params={"digest": digest(data)}, headers=auth).status_code == 201
             assert digest(http.get(f"/v2/app/blobs/{digest(data)}", headers=auth).content) == digest(data)

@@ -8,9 +8,9 @@ import json
 import socket
 import ssl
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-import httpx
+import httpx2 as httpx
 
 from tests.registry.support import digest
 
@@ -24,12 +24,7 @@ DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 
 
-class Http(Protocol):
-    """What both starlette's TestClient and an ``httpx.Client`` offer."""
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response: ...
-
-
+Http = httpx.Client  # httpx2, whose Client starlette's TestClient is
 def oci_error(response: httpx.Response) -> tuple[int, str, str]:
     """(status, code, message) of an OCI ``{"errors":[...]}`` body with one error."""
     errors = response.json()["errors"]

@@ -222,7 +222,7 @@ def python_env(monkeypatch: pytest.MonkeyPatch, values: dict[str, str]) -> None:
 def test_oras_push_and_pull_an_artifact_with_basic_auth(acr: Registry, az: Az, pusher: Principal,
                                                         puller: Principal, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    import oras.client
+    import oras.client  # type: ignore[import-untyped]
 
     python_env(monkeypatch, az.values)
     monkeypatch.chdir(tmp_path)  # oras only pushes files under the working directory

@@ -14,13 +14,15 @@ import typer
 from rich.console import Console
 
 from pullproof.app import Emulator, Endpoints
+from pullproof.cli.context import EXIT_NOT_RUNNING, DataDir, open_emulator
+from pullproof.cli.demo import demo_command
+from pullproof.cli.env import exports
+from pullproof.cli.explain import check_acr_command, explain_app
 from pullproof.front.server import Running, runtime_path
 from pullproof.settings import Settings
 
-EXIT_NOT_RUNNING = 3
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Offline emulator of how AKS authenticates to ACR and pulls images.")
-DataDir = typer.Option(None, "--data-dir", help="State directory (default ~/.pullproof or PULLPROOF_DATA_DIR).")
 
 
 @app.command()
@@ -76,31 +78,20 @@ def env(
     typer.echo("\n".join(f"export {k}={shlex.quote(v)}" for k, v in lines))
 
 
-def exports(emulator: Emulator, proxy: str, node: str | None, identity: list[str],
-            app_service: bool) -> list[tuple[str, str]]:
-    ca = str(emulator.ca.cert_path)
-    proxy_url = proxy
-    lines: list[tuple[str, str]] = []
-    if node:
-        credential = emulator.put_node(node, identity)
-        if app_service:
-            lines += [("IDENTITY_ENDPOINT", f"{proxy}/msi/token"), ("IDENTITY_HEADER", credential)]
-        else:
-            proxy_url = proxy.replace("http://", f"http://{credential}@", 1)
-    op = emulator.operator
-    lines = [
-        ("HTTPS_PROXY", proxy_url), ("HTTP_PROXY", proxy_url), ("https_proxy", proxy_url), ("http_proxy", proxy_url),
-        ("NO_PROXY", ""), ("no_proxy", ""),
-        ("REQUESTS_CA_BUNDLE", ca), ("SSL_CERT_FILE", ca), ("CURL_CA_BUNDLE", ca),
-        ("AZURE_CORE_COLLECT_TELEMETRY", "false"), ("AZURE_CORE_SURVEY_MESSAGE", "false"),
-        ("AZURE_EXTENSION_USE_DYNAMIC_INSTALL", "no"),
-        ("PULLPROOF_DIRECT_URL", emulator.endpoints.direct),
-        ("PULLPROOF_TENANT_ID", op.tenant_id), ("PULLPROOF_SUBSCRIPTION_ID", op.subscription_id),
-        ("PULLPROOF_CLIENT_ID", op.client_id), ("PULLPROOF_CLIENT_SECRET", op.client_secret),
-        ("PULLPROOF_USERNAME", op.username), ("PULLPROOF_PASSWORD", op.password),
-        *lines,
-    ]
-    return lines
+@app.command()
+def gc(data_dir: Path | None = DataDir) -> None:
+    """Delete registry blobs that no repository references."""
+    emulator = open_emulator(data_dir)
+    removed = emulator.content.collect()
+    emulator.close()
+    typer.echo(f"removed {len(removed)} unreferenced blob(s)")
+    for digest in removed:
+        typer.echo(f"  {digest}")
+
+
+app.add_typer(explain_app, name="explain")
+app.command("check-acr")(check_acr_command)
+app.command("demo")(demo_command)
 
 
 def main() -> None:

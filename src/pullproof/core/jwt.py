@@ -52,7 +52,7 @@ class TokenCodec:
         try:
             claims: dict[str, Any] = pyjwt.decode(
                 token,
-                key.private_key.public_key(),
+                key.public_key,
                 algorithms=["RS256"],
                 options={"verify_aud": False, "verify_iss": False, "verify_exp": False, "verify_nbf": False,
                          "verify_iat": False},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
@@ -32,17 +33,22 @@ class SigningKey:
     private_pem: bytes
     cert_pem: bytes
 
-    @property
+    @cached_property
     def private_key(self) -> rsa.RSAPrivateKey:
+        """Parsed once per key (parsing a PEM costs tens of milliseconds)."""
         key = serialization.load_pem_private_key(self.private_pem, password=None)
         assert isinstance(key, rsa.RSAPrivateKey)
         return key
 
-    @property
+    @cached_property
+    def public_key(self) -> rsa.RSAPublicKey:
+        return self.private_key.public_key()
+
+    @cached_property
     def cert_der(self) -> bytes:
         return x509.load_pem_x509_certificate(self.cert_pem).public_bytes(serialization.Encoding.DER)
 
-    @property
+    @cached_property
     def x5t(self) -> str:
         return b64url(hashlib.sha1(self.cert_der).digest())
 

@@ -34,6 +34,12 @@ def rbac_steps(entries: list[TraceEntry]) -> Iterator[Step]:
         if not relevant(entry):
             continue
         evidence = entry.decision.evidence
+        if "scopes_checked" not in evidence:
+            detail = (f"{entry.action} for {entry.principal_id or 'anonymous'}: {entry.decision.reason.value} "
+                      f"({REASON_TEXT[entry.decision.reason]}).")
+            yield Step("Registry decision", "ok" if entry.decision.allowed else "fail", detail,
+                       entry.decision.to_dict())
+            continue
         found = evidence.get("assignments") or []
         assignments = ", ".join(f"{a['role']} at {a['scope']}" for a in found) or "none"
         checked = " > ".join(evidence.get("scopes_checked", [])) or entry.scope or ""

@@ -28,6 +28,10 @@ CODES: tuple[FindingCode, ...] = (
                 "The cluster's service principal has no pull role on the registry",
                 "A service-principal cluster hands its client id and secret to containerd as registry "
                 "credentials; ACR refuses the token unless the principal has AcrPull on the registry."),
+    FindingCode("PRINCIPAL_NO_PULL_ROLE", "identity-role", 10,
+                "The principal has no pull role on the registry",
+                "Pulling needs AcrPull (or another role with registries/pull/read, or a Container Registry "
+                "Repository role in repository-permission mode) at the registry or above."),
     FindingCode("ACRPULL_ON_CONTROL_PLANE_IDENTITY", "wrong-identity", 11,
                 "AcrPull was granted to the control-plane identity, not to the kubelet identity",
                 "The control-plane identity manages Azure resources for the cluster; image pulls use the "

@@ -59,11 +59,19 @@ class Running:
             return ca.server_context(hosts.serves)
 
         common = {"lifespan": "off", "log_level": "warning", "access_log": False, "server_header": False,
-                  "date_header": True, "timeout_keep_alive": 75}
+                  "date_header": True, "timeout_keep_alive": 75,
+                  "timeout_graceful_shutdown": 2}
         self.https = _Server(uvicorn.Config(app, ssl_context_factory=tls_context, **common))  # type: ignore[arg-type]
         self.http = _Server(uvicorn.Config(app, **common))  # type: ignore[arg-type]
         self.proxy = Proxy(hosts, self.port, self.http_sock.getsockname()[1])
         self.settings = settings
+
+    async def _flush(self, stop: asyncio.Event) -> None:
+        """Keep the decision trace on disk within half a second, for readers in other processes."""
+        while not stop.is_set():
+            self.emulator.trace.flush()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.5)
 
     def write_runtime(self) -> None:
         data = {"pid": os.getpid(), "port": self.port, "proxy_port": self.proxy_port,
@@ -73,22 +81,25 @@ class Running:
         tmp.write_text(json.dumps(data), "utf-8")
         os.replace(tmp, path)
 
-    async def serve(self, on_ready: Callable[[], None]) -> None:
+    async def serve(self, on_ready: Callable[[], None], stop: asyncio.Event | None = None) -> None:
+        """Serve until ``stop`` is set (by default: until SIGINT or SIGTERM)."""
         proxy_server = await asyncio.start_server(self.proxy.handle, sock=self.proxy_sock, limit=1 << 20)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, stop.set)
+        if stop is None:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.add_signal_handler(sig, stop.set)
         tasks = [asyncio.create_task(self.https.serve([self.https_sock])),
                  asyncio.create_task(self.http.serve([self.http_sock]))]
         while not (self.https.started and self.http.started):
             await asyncio.sleep(0.01)
         self.write_runtime()
         kube = asyncio.create_task(self.emulator.runtimes.run(stop))
+        flusher = asyncio.create_task(self._flush(stop))
         on_ready()
         await stop.wait()
-        await kube
+        await asyncio.gather(kube, flusher)
         proxy_server.close()
         self.https.should_exit = self.http.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)

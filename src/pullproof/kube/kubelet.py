@@ -35,6 +35,14 @@ class Backoff:
 
 
 @dataclass
+class Attempt:
+    ok: bool
+    message: str
+    size: int
+    tried: list[dict[str, Any]]
+
+
+@dataclass
 class NodeState:
     images: dict[str, int] = field(default_factory=dict)
 
@@ -188,23 +196,21 @@ class Kubelets:
         state.waiting(container["name"], spec_image, "ErrImagePull", message)
         return False
 
-    async def _attempt(self, pod: dict[str, Any], node: str, container: str, image: ImageRef,
-                       secrets: list[tuple[str, dict[str, Any]]]) -> tuple[bool, str, int]:
+    async def attempt(self, node: str, image: ImageRef, secrets: list[tuple[str, dict[str, Any]]],
+                      correlation: str) -> Attempt:
+        """One pull in the kubelet's credential order; every credential tried and step taken is returned."""
         tried: list[dict[str, Any]] = []
         credentials: list[Credential] = [c for name, s in secrets for c in secret_credentials(name, s, image)]
         auth = self.auth.node_auth(self.cluster_id, node)
         provider_steps: list[dict[str, Any]] = []
-        correlation = f"{pod['metadata']['uid']}/{container}/{self.clock.now():.3f}"
         if auth is not None:
             credentials += await self.provider.credentials(node, auth, image, provider_steps, correlation + "/provider")
         if provider_steps:
             tried.append({"source": "acr-credential-provider", "steps": provider_steps, "mode": auth.mode if auth
                           else None, "client_id": auth.client_id if auth else None,
                           "correlation": correlation + "/provider"})
-        if not credentials:
-            credentials = [Credential("anonymous", "", "")]
         errors: list[str] = []
-        for index, credential in enumerate(credentials):
+        for index, credential in enumerate(credentials or [Credential("anonymous", "", "")]):
             record: dict[str, Any] = {"source": credential.source, "username": credential.username,
                                       "identity": credential.identity, "correlation": f"{correlation}/{index}"}
             try:
@@ -218,11 +224,16 @@ class Kubelets:
                 continue
             record.update({"ok": True, "steps": pulled.steps, "digest": pulled.digest})
             tried.append(record)
-            self.log.add(self.cluster_id, node, pod, container, image.spec, self.clock.now(), True, "", tried)
-            return True, "", pulled.size
-        message = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
-        self.log.add(self.cluster_id, node, pod, container, image.spec, self.clock.now(), False, message, tried)
-        return False, message, 0
+            return Attempt(True, "", pulled.size, tried)
+        return Attempt(False, errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]", 0, tried)
+
+    async def _attempt(self, pod: dict[str, Any], node: str, container: str, image: ImageRef,
+                       secrets: list[tuple[str, dict[str, Any]]]) -> tuple[bool, str, int]:
+        correlation = f"{pod['metadata']['uid']}/{container}/{self.clock.now():.3f}"
+        result = await self.attempt(node, image, secrets, correlation)
+        self.log.add(self.cluster_id, node, pod, container, image.spec, self.clock.now(), result.ok, result.message,
+                     result.tried)
+        return result.ok, result.message, result.size
 
     async def _program(self, pod: dict[str, Any], state: PodState, node: str, container: dict[str, Any],
                        events: EventRecorder, path: str, index: int) -> None:

@@ -1,7 +1,8 @@
 """``GET pods/{name}/log``: container logs the simulated kubelet keeps in the tracker as a
 ``podlogs`` object named after the pod (``{"metadata": {"name": pod}, "containers": {name: text}}``),
 with the kubelet's refusals (``is waiting to start: trying and failing to pull image``) as 400s.
-``follow`` returns what exists and ends."""
+An unscheduled pod has no logs (an empty body, as the API server answers); ``follow`` returns
+what exists and ends."""
 
 from __future__ import annotations
 
@@ -21,18 +22,19 @@ def _bad(detail: str) -> ServiceError:
 
 
 def choose_container(pod: Obj, wanted: str) -> str:
+    """The container a log request is for (the only one when none is named)."""
     name = str(pod["metadata"]["name"])
     spec = pod.get("spec") or {}
-    containers = [c.get("name", "") for c in spec.get("containers") or []]
-    init = [c.get("name", "") for c in spec.get("initContainers") or []]
+    containers = [str(c.get("name", "")) for c in spec.get("containers") or []]
+    every = [str(c.get("name", "")) for key in ("initContainers", "containers", "ephemeralContainers")
+             for c in spec.get(key) or []]
     if not wanted:
-        if len(containers) == 1 and not init:
-            return str(containers[0])
-        detail = f"a container name must be specified for pod {name}, choose one of: [{' '.join(containers)}]"
-        if init:
-            detail += f" or one of the init containers: [{' '.join(init)}]"
-        raise _bad(detail)
-    if wanted not in containers + init:
+        if len(containers) == 1:
+            return containers[0]
+        if not containers:
+            raise _bad(f"a container name must be specified for pod {name}")
+        raise _bad(f"a container name must be specified for pod {name}, choose one of: [{' '.join(every)}]")
+    if wanted not in every:
         raise _bad(f"container {wanted} is not valid for pod {name}")
     return wanted
 
@@ -75,7 +77,7 @@ def read_log(tracker: Tracker, namespace: str, name: str, query: dict[str, str])
     pod = tracker.get("pods", namespace, name)
     container = choose_container(pod, query.get("container", ""))
     if not (pod.get("spec") or {}).get("nodeName"):
-        raise _bad(f"pod {name} does not have a host assigned")
+        return ""  # not scheduled: the API server streams nothing
     previous = query.get("previous", "").lower() == "true"
     _check_state(pod, container, previous)
     stored = tracker.find(POD_LOGS, namespace, name) or {}

@@ -1,7 +1,13 @@
 """The minimal OpenAPI v3 documents kubectl needs: per kind a ``patch`` operation carrying
 ``x-kubernetes-group-version-kind`` and the ``fieldValidation`` query parameter, so kubectl leaves
 validation to the server (``fieldValidation=Strict``). Operations declare no ``requestBody``:
-kubectl then computes strategic merge patches from its compiled-in types. ``/openapi/v2`` is 404.
+kubectl then computes strategic merge patches from its compiled-in types.
+
+``/openapi/v2`` is an empty document (an empty protobuf ``openapi_v2.Document`` when asked for
+protobuf): kubectl's client-side validation of a kind the server does not serve (``apps/v1beta1``
+Deployments) then finds no schema and skips, and kubectl reports the missing resource mapping,
+as against a real server. (A 404 there turns that into "the server could not find the requested
+resource".)
 """
 
 from __future__ import annotations
@@ -67,3 +73,11 @@ def find(path: str, kube_version: str) -> dict[str, Any] | None:
         if gv_path(group, version) == path.strip("/"):
             return document(group, version, kube_version)
     return None
+
+
+V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+
+
+def v2_document(kube_version: str) -> dict[str, Any]:
+    return {"swagger": "2.0", "info": {"title": "Kubernetes", "version": f"v{kube_version}"}, "paths": {},
+            "definitions": {}}

@@ -80,7 +80,7 @@ def _time(data: bytes, micro: bool) -> str | None:
             seconds = _signed(value)
         elif number == 2:
             nanos = _signed(value)
-    if seconds <= GO_ZERO_TIME:
+    if seconds <= GO_ZERO_TIME or (seconds == 0 and nanos == 0):  # Go's zero time marshals as an empty message
         return None
     stamp = datetime.fromtimestamp(seconds, UTC)
     if micro:

@@ -45,6 +45,7 @@ class KubeRoutes:
             Route("/api/{version}", self.core_version, methods=["GET"]),
             Route("/apis/{group}", self.group, methods=["GET"]),
             Route("/apis/{group}/{version}", self.group_version, methods=["GET"]),
+            Route("/openapi/v2", self.openapi_v2, methods=["GET"]),
             Route("/openapi/v3", self.openapi_index, methods=["GET"]),
             Route("/openapi/v3/{path:path}", self.openapi_document, methods=["GET"]),
             Route("/api/{version}/{rest:path}", self.resource, methods=ALL_METHODS),
@@ -114,6 +115,12 @@ class KubeRoutes:
         if not resources.serves_group_version(group, version):
             raise ServiceError(errors.NO_RESOURCE)
         return json_response(discovery.resource_list(group, version))
+
+    async def openapi_v2(self, request: Request) -> Response:
+        cluster = self.cluster(request)
+        if "protobuf" in (request.headers.get("accept") or ""):
+            return Response(b"", media_type=openapi.V2_PROTOBUF)
+        return json_response(openapi.v2_document(cluster.version))
 
     async def openapi_index(self, request: Request) -> Response:
         cluster = self.cluster(request)

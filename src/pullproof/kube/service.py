@@ -84,16 +84,17 @@ class ObjectService:
             raise ServiceError(errors.BAD_REQUEST, detail="resourceVersion should not be set on objects to be created")
         for key in SERVER_FIELDS:
             meta.pop(key, None)
-        if not meta.get("name") and meta.get("generateName"):
-            meta["name"] = admission.generated_name(self.ids, str(meta["generateName"]))
         if rtype.key in STATUS_RESET:
             obj.pop("status", None)
             if STATUS_RESET[rtype.key] is not None:
                 obj["status"] = dict(STATUS_RESET[rtype.key] or {})
         defaults.apply(rtype.key, obj)
-        admission.namespace_lifecycle(self.tracker, rtype, namespace, str(meta.get("name") or ""))
+        shown = str(meta.get("name") or meta.get("generateName") or "")
+        admission.namespace_lifecycle(self.tracker, rtype, namespace, shown)
         if rtype.key == "pods":
             admission.pod(self.tracker, self.ids, rtype, obj)
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = admission.generated_name(self.ids, str(meta["generateName"]))
         validation.validate(rtype, obj)
         if rtype.has_generation:
             meta["generation"] = 1

@@ -14,7 +14,6 @@ from pullproof.registry.models import RegistryInfo
 from pullproof.registry.scope import Scope
 from pullproof.registry.tokens import Principal, TokenService
 
-
 BASIC_CHALLENGE = 'Basic realm="Azure Container Registry"'
 
 
@@ -93,7 +92,8 @@ class AccessController:
     def _covered(access: list[dict[str, object]], needed: Scope) -> bool:
         for entry in access:
             actions = entry.get("actions")
-            if entry.get("type") == needed.type and entry.get("name") == needed.name and isinstance(actions, list):
-                if "*" in actions or all(a in actions for a in needed.actions):
-                    return True
+            if entry.get("type") != needed.type or entry.get("name") != needed.name or not isinstance(actions, list):
+                continue
+            if "*" in actions or all(a in actions for a in needed.actions):
+                return True
         return False

@@ -60,6 +60,10 @@ class AcrRoutes:
         if request.method == "DELETE":
             self.access.authorize(registry, auth, Scope("repository", name, ("delete",)))
             return self._delete(registry, name, kind, item)
+        if request.method == "PATCH":
+            # changeable attributes are not emulated: refuse rather than answer as if applied
+            self.access.authorize(registry, auth, Scope("repository", name, ("metadata_write",)))
+            raise ServiceError(errors.UNSUPPORTED)
         self.access.authorize(registry, auth, Scope("repository", name, ("metadata_read",)))
         if self.store.repository(registry.login_server, name) is None:
             raise ServiceError(errors.NAME_UNKNOWN, detail_object={"name": name})

@@ -4,6 +4,7 @@ repository. Blob bytes live at ``blobs/<algorithm>/<2 hex>/<hex>``; an upload se
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -68,6 +69,7 @@ class Content:
         self.clock = clock
         self.ids = ids
         self.hashing = Hashing()
+        self._placing = threading.Lock()  # a blob moved into place and recorded vs. collected
 
     # blobs ---------------------------------------------------------------------------------------
     def blob_size(self, registry: str, repository: str, digest: str) -> int:
@@ -143,10 +145,20 @@ class Content:
         self.store.set_upload_offset(upload.id, offset, self.clock.now())
         return offset
 
+    def _session_size(self, upload: Upload) -> int:
+        """The size of the session's bytes; a session whose bytes are gone (a crash while it was
+        being completed) is forgotten and reported unknown."""
+        try:
+            return self.driver.stat(f"uploads/{upload.id}")
+        except PathNotFound:
+            self.store.delete_upload(upload.id)
+            self.hashing.forget(upload.id)
+            raise ServiceError(errors.BLOB_UPLOAD_UNKNOWN, detail_object={"uuid": upload.id}) from None
+
     def _repair(self, upload: Upload) -> None:
         """Bytes past the committed length (a crash between commit and record) are dropped."""
         path = f"uploads/{upload.id}"
-        size = self.driver.stat(path)
+        size = self._session_size(upload)
         if size != upload.committed:
             truncate = getattr(self.driver, "truncate", None)
             if truncate is None:
@@ -158,7 +170,7 @@ class Content:
         """Verify the digest of everything uploaded, then move the bytes into the blob store."""
         check_digest(digest)
         path = f"uploads/{upload.id}"
-        size = self.driver.stat(path)
+        size = self._session_size(upload)
         actual = self.hashing.digest(upload.id, size) if digest.startswith("sha256:") else None
         if actual is None:
             hasher = hashlib.new(digest.partition(":")[0])
@@ -167,8 +179,9 @@ class Content:
             actual = f"{hasher.name}:{hasher.hexdigest()}"
         if actual != digest:
             raise ServiceError(errors.DIGEST_INVALID, detail_object={"digest": digest})
-        self.driver.move(path, blob_path(digest))
-        self.store.add_blob(upload.registry, upload.repository, digest, size, self.clock.now())
+        with self._placing:
+            self.driver.move(path, blob_path(digest))
+            self.store.add_blob(upload.registry, upload.repository, digest, size, self.clock.now())
         self.store.delete_upload(upload.id)
         self.hashing.forget(upload.id)
         return size
@@ -176,20 +189,18 @@ class Content:
     def cancel(self, upload: Upload) -> None:
         self.store.delete_upload(upload.id)
         self.hashing.forget(upload.id)
-        try:
+        with contextlib.suppress(PathNotFound):
             self.driver.delete(f"uploads/{upload.id}")
-        except PathNotFound:
-            pass
 
     # garbage collection ---------------------------------------------------------------------------------
     def collect(self) -> list[str]:
         """Delete blobs no repository links to; returns their digests."""
         removed = []
         for row in self.store.unreferenced_blobs():
-            self.store.forget_blob(row["digest"])
-            try:
-                self.driver.delete(blob_path(row["digest"]))
-            except PathNotFound:
-                pass
+            with self._placing:
+                if not self.store.forget_blob(row["digest"]):
+                    continue  # linked again meanwhile: its bytes are in use
+                with contextlib.suppress(PathNotFound):
+                    self.driver.delete(blob_path(row["digest"]))
             removed.append(row["digest"])
         return removed

@@ -175,7 +175,9 @@ class RegistryStore:
                              "(SELECT 1 FROM repository_blobs l WHERE l.digest = b.digest) ORDER BY b.digest")
         return [dict(r) for r in rows]
 
-    def forget_blob(self, digest: str) -> None:
+    def forget_blob(self, digest: str) -> bool:
+        """Drop a blob's row unless a repository links to it; whether it was dropped."""
         with self.db.tx() as conn:
-            conn.execute("DELETE FROM blobs WHERE digest = ? AND NOT EXISTS "
-                         "(SELECT 1 FROM repository_blobs l WHERE l.digest = ?)", (digest, digest))
+            cur = conn.execute("DELETE FROM blobs WHERE digest = ? AND NOT EXISTS "
+                               "(SELECT 1 FROM repository_blobs l WHERE l.digest = ?)", (digest, digest))
+            return cur.rowcount > 0

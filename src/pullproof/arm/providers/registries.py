@@ -13,7 +13,6 @@ from typing import Any
 
 from pullproof.arm import errors
 from pullproof.arm.models import Resource
-from pullproof.arm.store import ArmStore
 from pullproof.arm.providers.base import PutRequest
 from pullproof.arm.providers.registry_errors import (
     ADMIN_DISABLED,
@@ -22,6 +21,7 @@ from pullproof.arm.providers.registry_errors import (
     INVALID_SKU,
     NAME_IN_USE,
 )
+from pullproof.arm.store import ArmStore
 from pullproof.core.clock import Clock, isoformat
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory

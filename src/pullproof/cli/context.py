@@ -1,0 +1,36 @@
+"""Shared CLI plumbing: the data-dir option and opening the emulator a command works on."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from pullproof.app import Emulator, Endpoints
+from pullproof.front.server import runtime_path
+from pullproof.settings import Settings
+
+EXIT_NOT_RUNNING = 3
+DataDir = typer.Option(None, "--data-dir", help="State directory (default ~/.pullproof or PULLPROOF_DATA_DIR).")
+
+
+def settings_for(data_dir: Path | None) -> Settings:
+    return Settings.from_env(data_dir=data_dir)
+
+
+def runtime(settings: Settings) -> dict[str, object] | None:
+    path = runtime_path(settings.data_dir)
+    return json.loads(path.read_text("utf-8")) if path.exists() else None
+
+
+def open_emulator(data_dir: Path | None, must_exist: bool = True) -> Emulator:
+    """The emulator state in ``data_dir`` (whether or not a server is running on it)."""
+    settings = settings_for(data_dir)
+    if must_exist and not (settings.data_dir / "pullproof.db").exists():
+        typer.echo(f"no pullproof state in {settings.data_dir}; run 'pullproof up' first", err=True)
+        raise typer.Exit(EXIT_NOT_RUNNING)
+    info = runtime(settings) or {}
+    endpoints = Endpoints(str(info.get("direct", f"https://127.0.0.1:{settings.port}")),
+                          str(info.get("proxy", f"http://127.0.0.1:{settings.proxy_port}")))
+    return Emulator(settings, endpoints)

@@ -1,0 +1,58 @@
+"""``pullproof demo [--keep]``: exit 0 only if every step of the story ended as it should."""
+
+from __future__ import annotations
+
+import shlex
+import tempfile
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from pullproof.cli.env import exports
+from pullproof.demo.background import Background
+from pullproof.demo.story import Story
+
+KEEP = typer.Option(False, "--keep", help="Leave the emulator running afterwards.")
+SCALE = typer.Option(30.0, "--time-scale", help="Emulated seconds per second.")
+FOLDER = typer.Option(None, "--data-dir", help="Default: a throw-away directory.")
+
+
+def demo_command(keep: bool = KEEP, time_scale: float = SCALE, data_dir: Path | None = FOLDER) -> None:
+    """The seed incident end to end, in seconds: 401, explanation, fix, Running."""
+    console = Console(highlight=False)
+    folder = data_dir or Path(tempfile.mkdtemp(prefix="pullproof-demo-"))
+    started = time.monotonic()
+    background = Background(folder, time_scale)
+    background.start()
+    console.print(f"[bold]pullproof demo[/bold]  emulator at {background.running.endpoints.direct} "
+                  f"(proxy {background.running.endpoints.proxy}), data in {folder}")
+    story = Story(background, console)
+    try:
+        ok = story.run()
+    finally:
+        story.client.close()
+    took = time.monotonic() - started
+    if ok:
+        console.print(f"\n[bold green]✔ The incident reproduced, explained and fixed in {took:.1f}s.[/bold green]")
+    else:
+        console.print(f"\n[bold red]✘ Some steps did not end as expected: {', '.join(story.failures)}[/bold red]")
+    if keep:
+        _keep(background, console)
+    background.stop()
+    raise typer.Exit(0 if ok else 1)
+
+
+def _keep(background: Background, console: Console) -> None:
+    emulator = background.running.emulator
+    lines = exports(emulator, background.running.endpoints.proxy, None, [], False)
+    console.print("\nThe emulator keeps running. In another shell:\n")
+    for name, value in lines:
+        typer.echo(f"export {name}={shlex.quote(value)}")
+    console.print("\nPress Ctrl-C to stop.")
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
