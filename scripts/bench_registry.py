@@ -17,11 +17,16 @@ The same client code (httpx2, HTTP/1.1 keep-alive, the OCI Distribution API) dri
   as ``PATCH`` requests of 8 MiB (``Content-Range``) and an empty closing ``PUT``;
 * pull = ``GET`` the manifest by tag, then ``GET`` the config and every layer, hashing the bytes and
   checking the digest, as real clients do;
-* manifest ``HEAD`` requests per second from 8 client processes (bounded by count and by time).
+* manifest ``HEAD`` requests per second from 8 client processes (bounded by count and by time);
+* when ``curl`` is installed, one more pull row: ``GET`` of the 64 MiB blob with curl (a C client,
+  same flags for all three), which shows the servers' rate without the Python client's limits.
 
-Blobs are unique per target and round (no deduplication). Rounds rotate the order of the targets
-so drift hits all alike; each figure is the median of its rounds. Ratios are pullproof / reference
-(higher is better for pullproof); goals: pull >= 1.0, push and manifest rate >= 0.8.
+Blobs are unique per target and round (no deduplication). Dirty pages are flushed (``sync``) before
+every timed transfer, so none pays for the writeback of another. Rounds rotate the order of the
+targets so drift hits all alike; each figure is the median of its rounds, with the server's CPU
+time (``/proc/PID/stat``) per operation. Ratios are pullproof / reference (higher is better for
+pullproof); goals: pull >= 1.0, push and manifest rate >= 0.8. ``--py-spy`` records the pullproof
+process per phase (raw collapsed stacks, for profiling).
 
     .venv/bin/python scripts/bench_registry.py [--quick] [--json PATH] [--markdown PATH]
                                                [--py-spy PATH --profile-dir DIR]

@@ -21,6 +21,11 @@ from pullproof.core.ids import SeededIds
 from pullproof.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="rewrite golden files from the current output instead of comparing")
 DIRECT = "https://127.0.0.1:8443"
 
 

@@ -50,11 +50,12 @@ def create_app(local: Local, name: str) -> App:
     return App(app.app_id, secret, sp.object_id)
 
 
-def assign(local: Local, principal: str, role: str, scope: str, condition: str | None = None) -> None:
+def assign(local: Local, principal: str, role: str, scope: str, condition: str | None = None,
+           caller: str | None = None) -> None:
     role_id = f"/subscriptions/{local.emulator.operator.subscription_id}/providers/Microsoft.Authorization/" \
               f"roleDefinitions/{ROLES[role]}"
     local.emulator.rbac.create(NewAssignment(scope, local.emulator.ids.guid(), role_id, principal, "ServicePrincipal",
-                                             condition, "2.0" if condition else None), None)
+                                             condition, "2.0" if condition else None), caller)
 
 
 def basic(user: str, password: str) -> dict[str, str]:

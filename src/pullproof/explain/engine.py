@@ -51,9 +51,11 @@ class Explainer:
             return found
         provider = next((a for a in record.attempts if a.get("source") == "acr-credential-provider"
                          and "steps" in a and "ok" not in a), None)
-        if provider is None or provider.get("mode") is None:
+        exchanged = provider is not None and any(st.get("step") == "exchange" for st in provider.get("steps", []))
+        if provider is None or (provider.get("mode") != "sp" and not exchanged):
             return Finding(by_code("ANONYMOUS_PULL_DISABLED"), subject,
-                           f"Nothing but an anonymous token request reached the registry for {record.image}.",
+                           f"Nothing but an anonymous token request reached the registry for {record.image}"
+                           + (" (the node's identity gave no token)." if provider else "."),
                            chain, self._fix_for_node_identity(facts, record.image), base)
         if provider["mode"] == "sp":
             return self._service_principal(facts, subject, chain, base)

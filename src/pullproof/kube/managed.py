@@ -19,7 +19,9 @@ def fields_v1(value: dict[str, Any], top: bool = False, meta: bool = False) -> d
         if (top and key in SKIPPED) or (meta and key in SKIPPED_META):
             continue
         if isinstance(item, dict):
-            out[f"f:{key}"] = fields_v1(item, meta=top and key == "metadata")
+            inner = fields_v1(item, meta=top and key == "metadata")
+            if inner or not (top and key == "metadata"):
+                out[f"f:{key}"] = inner
         elif isinstance(item, list) and MERGE_KEYS.get(key) and all(isinstance(x, dict) for x in item):
             merge_key = MERGE_KEYS[key]
             out[f"f:{key}"] = {f"k:{json.dumps({merge_key: x.get(merge_key)}, separators=(',', ':'))}":

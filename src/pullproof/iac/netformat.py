@@ -1,0 +1,95 @@
+""".NET composite formatting as ARM's ``format()`` does it (invariant/en-US culture).
+
+``{index[,alignment][:format]}`` with ``{{``/``}}`` escapes; numeric format strings N, D, X, F, P,
+G and all-zero custom patterns; booleans render ``True``/``False``, objects and arrays as compact
+JSON with single quotes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pullproof.iac.values import is_int, to_text
+
+
+class FormatError(ValueError):
+    """The format string is malformed or names a missing argument (the .NET message)."""
+
+
+BAD_FORMAT = "Input string was not in a correct format."
+BAD_INDEX = "Index (zero based) must be greater than or equal to zero and less than the size of the argument list."
+
+
+def composite(fmt: str, args: list[Any]) -> str:
+    out: list[str] = []
+    i, n = 0, len(fmt)
+    while i < n:
+        ch = fmt[i]
+        if ch == "}":
+            if fmt[i + 1 : i + 2] != "}":
+                raise FormatError(BAD_FORMAT)
+            out.append("}")
+            i += 2
+        elif ch == "{":
+            if fmt[i + 1 : i + 2] == "{":
+                out.append("{")
+                i += 2
+                continue
+            end = fmt.find("}", i)
+            if end < 0:
+                raise FormatError(BAD_FORMAT)
+            out.append(_item(fmt[i + 1 : end], args))
+            i = end + 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _item(spec: str, args: list[Any]) -> str:
+    head, _, number_format = spec.partition(":")
+    index_text, _, align_text = head.partition(",")
+    if not index_text.strip().isdigit():
+        raise FormatError(BAD_FORMAT)
+    index = int(index_text)
+    if index >= len(args):
+        raise FormatError(BAD_INDEX)
+    text = format_value(args[index], number_format)
+    if align_text.strip():
+        try:
+            width = int(align_text)
+        except ValueError:
+            raise FormatError(BAD_FORMAT) from None
+        text = text.rjust(width) if width > 0 else text.ljust(-width)
+    return text
+
+
+def format_value(value: Any, number_format: str = "") -> str:
+    if number_format and (is_int(value) or isinstance(value, float)):
+        return format_number(value, number_format)
+    return to_text(value, nested_quote="'")
+
+
+def format_number(value: int | float, spec: str) -> str:
+    kind, digits_text = spec[0], spec[1:]
+    if set(spec) == {"0"}:
+        return f"{int(value):0{len(spec)}d}" if value >= 0 else "-" + f"{-int(value):0{len(spec)}d}"
+    if digits_text and not digits_text.isdigit():
+        raise FormatError(BAD_FORMAT)
+    digits = int(digits_text) if digits_text else None
+    upper = kind.upper()
+    if upper == "N":
+        return f"{value:,.{2 if digits is None else digits}f}"
+    if upper == "F":
+        return f"{value:.{2 if digits is None else digits}f}"
+    if upper == "D" and is_int(value):
+        sign, magnitude = ("-", -int(value)) if value < 0 else ("", int(value))
+        return sign + str(magnitude).zfill(digits or 0)
+    if upper == "X" and is_int(value):
+        text = format(int(value) & (0xFFFFFFFFFFFFFFFF if value < 0 else -1), "X" if kind == "X" else "x")
+        return text.zfill(digits or 0)
+    if upper == "P":
+        return f"{value * 100:,.{2 if digits is None else digits}f} %"
+    if upper == "G":
+        return str(value)
+    raise FormatError(BAD_FORMAT)
