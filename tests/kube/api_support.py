@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 from starlette.testclient import TestClient
 
 from pullproof.kube.clusters import Cluster, Clusters
@@ -17,7 +17,8 @@ from tests.conftest import Local
 
 HOST = "mycluster-abcd1234.hcp.eastus.azmk8s.io"
 TOKEN = "tok"
-TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json"
+TABLE = ("application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,"
+         "application/json")
 SMP = "application/strategic-merge-patch+json"
 
 
@@ -34,19 +35,19 @@ class Api:
     def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {TOKEN}", **(headers or {})}
 
-    def get(self, path: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    def get(self, path: str, headers: dict[str, str] | None = None) -> httpx2.Response:
         return self.client.get(path, headers=self._headers(headers))
 
-    def post(self, path: str, body: Any, headers: dict[str, str] | None = None) -> httpx.Response:
+    def post(self, path: str, body: Any, headers: dict[str, str] | None = None) -> httpx2.Response:
         return self.client.post(path, json=body, headers=self._headers(headers))
 
-    def put(self, path: str, body: Any) -> httpx.Response:
+    def put(self, path: str, body: Any) -> httpx2.Response:
         return self.client.put(path, json=body, headers=self._headers(None))
 
-    def patch(self, path: str, body: Any, content_type: str = SMP) -> httpx.Response:
+    def patch(self, path: str, body: Any, content_type: str = SMP) -> httpx2.Response:
         return self.client.patch(path, json=body, headers=self._headers({"Content-Type": content_type}))
 
-    def delete(self, path: str, body: Any | None = None) -> httpx.Response:
+    def delete(self, path: str, body: Any | None = None) -> httpx2.Response:
         return self.client.request("DELETE", path, json=body, headers=self._headers(None))
 
     def table(self, path: str) -> dict[str, Any]:

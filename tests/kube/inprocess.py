@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import threading
 from pathlib import Path
 
@@ -28,18 +27,7 @@ class InProcessServer:
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        task = asyncio.create_task(self.running.serve(self._ready.set))
-        await self._stop.wait()
-        for cluster in self.emulator.clusters.all():
-            cluster.tracker.close_all()
-        self.running.https.should_exit = self.running.http.should_exit = True
-        await asyncio.sleep(0.3)
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        for sock in (self.running.https_sock, self.running.proxy_sock, self.running.http_sock):
-            sock.close()
-        self.emulator.close()
+        await self.running.serve(self._ready.set, self._stop)
 
     def start(self) -> InProcessServer:
         self._thread.start()
@@ -48,6 +36,8 @@ class InProcessServer:
         return self
 
     def stop(self) -> None:
+        for cluster in self.emulator.clusters.all():
+            cluster.tracker.close_all()
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(30)

@@ -51,7 +51,8 @@ def test_legacy_discovery(local: Local) -> None:
 def test_aggregated_discovery_when_the_client_asks_for_it(local: Local) -> None:
     with api(local) as k:
         response = k.get("/apis", {"Accept": AGGREGATED})
-        assert response.headers["content-type"] == "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+        assert response.headers["content-type"] == \
+            "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
         body = response.json()
         assert body["apiVersion"] == "apidiscovery.k8s.io/v2"
         version = body["items"][0]["versions"][0]

@@ -125,7 +125,8 @@ def test_strict_and_warned_unknown_fields_and_type_errors(local: Local) -> None:
                                             'imagePullPolice"')
         warned = k.post(DEPLOYMENTS, body)
         assert warned.status_code == 201
-        assert warned.headers["warning"] == '299 - "unknown field \\"spec.template.spec.containers[0].imagePullPolice\\""'
+        assert warned.headers["warning"] == \
+            '299 - "unknown field \\"spec.template.spec.containers[0].imagePullPolice\\""'
         assert "imagePullPolice" not in warned.json()["spec"]["template"]["spec"]["containers"][0]
         typed = k.post(DEPLOYMENTS, {**deployment("other"), "spec": {**deployment()["spec"], "replicas": "2"}})
         assert typed.json()["message"] == ('Deployment in version "v1" cannot be handled as a Deployment: json: cannot '

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from pullproof.kube.patch import json_patch, merge_patch, strategic_merge
 from tests.conftest import Local
@@ -12,8 +13,8 @@ DEPLOYMENTS = "/apis/apps/v1/namespaces/default/deployments"
 
 
 def test_smp_merges_lists_by_their_merge_keys() -> None:
-    original = {"spec": {"containers": [{"name": "a", "image": "a:1", "env": [{"name": "X", "value": "1"}]},
-                                        {"name": "b", "image": "b:1"}]}}
+    first = {"name": "a", "image": "a:1", "env": [{"name": "X", "value": "1"}]}
+    original: dict[str, Any] = {"spec": {"containers": [first, {"name": "b", "image": "b:1"}]}}
     patch = {"spec": {"containers": [{"name": "a", "image": "a:2", "env": [{"name": "Y", "value": "2"}]}]}}
     merged = strategic_merge(original, patch)
     assert merged["spec"]["containers"] == [

@@ -59,8 +59,8 @@ def test_create_secret_docker_registry_in_protobuf(local: Local) -> None:
     config = {"auths": {"acrwizdev.azurecr.io": {"username": "u", "password": "p", "email": "e@x.io",
                                                  "auth": base64.b64encode(b"u:p").decode()}}}
     with api(local) as k:
-        response = k.client.post("/api/v1/namespaces/default/secrets?fieldManager=kubectl-create&fieldValidation=Strict",
-                                 content=docker_secret("acr-auth", config),
+        path = "/api/v1/namespaces/default/secrets?fieldManager=kubectl-create&fieldValidation=Strict"
+        response = k.client.post(path, content=docker_secret("acr-auth", config),
                                  headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": PROTOBUF,
                                           "Accept": "application/vnd.kubernetes.protobuf,application/json"})
         assert response.status_code == 201, response.text

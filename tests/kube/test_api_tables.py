@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from pullproof.kube.podstatus import cells
 from pullproof.kube.printers import selector_string
 from pullproof.kube.tables import Ages, human_duration
-from pullproof.kube.podstatus import cells
 from pullproof.kube.tracker import kube_time
 from tests.conftest import Local
 from tests.kube.api_support import api, deployment, pod

@@ -346,8 +346,6 @@ def test_abac_mode_ignores_acrpull_and_honours_repository_reader(az: Az, abac: R
     assert skopeo.inspect(other, reader.creds).returncode == 0
 
 
-@pytest.mark.xfail(reason="rbac/evaluate.py never calls condition_holds: a conditional assignment applies to "
-                          "every repository", strict=True)
 def test_abac_condition_restricts_the_repository_reader(az: Az, abac: Registry, skopeo: Skopeo) -> None:
     az.run("acr", "update", "-n", abac.name, "--role-assignment-mode", "rbac-abac")
     limited = make_principal(az, "abac-limited")

@@ -45,6 +45,16 @@ class Attempt:
 @dataclass
 class NodeState:
     images: dict[str, int] = field(default_factory=dict)
+    _lock: asyncio.Lock | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def pulls(self) -> asyncio.Lock:
+        """The node's pull lock, for the running event loop (a lock belongs to one loop)."""
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:
+            self._lock, self._loop = asyncio.Lock(), loop
+        return self._lock
 
 
 class Kubelets:
@@ -152,7 +162,16 @@ class Kubelets:
         if is_builtin(spec_image):
             await self._program(pod, state, node, container, events, path, index)
             return True
-        cache = self.nodes.setdefault(node, NodeState()).images
+        state_of_node = self.nodes.setdefault(node, NodeState())
+        async with state_of_node.pulls:  # serializeImagePulls (the kubelet default): one pull at a time per node
+            return await self._pull_or_reuse(pod, state, node, container, image, spec_image, secrets, events, path,
+                                             index)
+
+    async def _pull_or_reuse(self, pod: dict[str, Any], state: PodState, node: str, container: dict[str, Any],
+                             image: ImageRef, spec_image: str, secrets: list[tuple[str, dict[str, Any]]],
+                             events: EventRecorder, path: str, index: int) -> bool:
+        name = container["name"]
+        cache = self.nodes[node].images
         policy = container.get("imagePullPolicy", "IfNotPresent")
         if policy != "Always" and image.normalized in cache:
             events.record(pod, "Pod", "Normal", "Pulled", f'Container image "{spec_image}" already present on machine',

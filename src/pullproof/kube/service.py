@@ -113,7 +113,8 @@ class ObjectService:
             namespace_created(self.tracker, stored["metadata"]["name"])
         return typed(rtype, stored)
 
-    def _decoded(self, rtype: ResourceType, namespace: str, body: Obj, opts: WriteOptions) -> tuple[Obj, builtins.list[str]]:
+    def _decoded(self, rtype: ResourceType, namespace: str, body: Obj,
+                 opts: WriteOptions) -> tuple[Obj, builtins.list[str]]:
         obj = json.loads(json.dumps(body))
         api_version = obj.get("apiVersion")
         if api_version and api_version != rtype.api_version:

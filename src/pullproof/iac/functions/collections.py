@@ -1,0 +1,219 @@
+"""Array, object and dual string/array functions, and the lambda functions."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from pullproof.iac import errors
+from pullproof.iac.context import Lambda
+from pullproof.iac.errors import ExpressionError
+from pullproof.iac.functions.base import Invocation, Spec, spec
+from pullproof.iac.values import arm_equals, get_property, is_int, to_text, type_name
+
+
+def _sized(call: Invocation, index: int = 0) -> str | list[Any] | dict[str, Any]:
+    value = call.args[index]
+    if not isinstance(value, (str, list, dict)):
+        raise ExpressionError(errors.ARG_TYPE, name=call.name, expected="Array, Object, String",
+                              actual=type_name(value))
+    return value
+
+
+def _sequence(call: Invocation) -> str | list[Any]:
+    value = _sized(call)
+    if isinstance(value, dict):
+        raise ExpressionError(errors.ARG_TYPE, name=call.name, expected="Array, String", actual="Object")
+    return value
+
+
+def _empty(call: Invocation) -> bool:
+    return call.args[0] is None or len(_sized(call)) == 0
+
+
+def _first(call: Invocation) -> Any:
+    value = _sequence(call)
+    if isinstance(value, str):
+        return value[:1]
+    return value[0] if value else None
+
+
+def _last(call: Invocation) -> Any:
+    value = _sequence(call)
+    if isinstance(value, str):
+        return value[-1:]
+    return value[-1] if value else None
+
+
+def _contains(call: Invocation) -> bool:
+    container, item = _sized(call), call.args[1]
+    if isinstance(container, str):
+        return to_text(item) in container
+    if isinstance(container, dict):
+        return isinstance(item, str) and get_property(container, item)[0]
+    return any(arm_equals(x, item) for x in container)
+
+
+def _index_of(call: Invocation) -> int:
+    container, item = _sequence(call), call.args[1]
+    if isinstance(container, str):
+        text, needle = container.lower(), call.str(1).lower()
+        return text.find(needle) if call.name == "indexOf" else text.rfind(needle)
+    found = [i for i, x in enumerate(container) if arm_equals(x, item)]
+    if not found:
+        return -1
+    return found[0] if call.name == "indexOf" else found[-1]
+
+
+def _skip_take(call: Invocation) -> Any:
+    value, count = _sequence(call), call.int(1)
+    count = max(0, min(count, len(value)))
+    return value[count:] if call.name == "skip" else value[:count]
+
+
+def _concat(call: Invocation) -> Any:
+    if call.args and all(isinstance(a, list) for a in call.args):
+        return [item for part in call.args for item in part]
+    if any(isinstance(a, (list, dict)) for a in call.args):
+        raise call.fail("all arguments must be arrays, or all must be strings and integers.")
+    return "".join(to_text(a) for a in call.args)
+
+
+def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    out = dict(a)
+    for key, value in b.items():
+        found = next((k for k in out if k.lower() == key.lower()), None)
+        if found is not None and isinstance(out[found], dict) and isinstance(value, dict):
+            out[found] = _merge(out[found], value)
+        else:
+            if found is not None:
+                del out[found]
+            out[key] = value
+    return out
+
+
+def _union(call: Invocation) -> Any:
+    if all(isinstance(a, dict) for a in call.args):
+        return functools.reduce(_merge, call.args, {})
+    if all(isinstance(a, list) for a in call.args):
+        out: list[Any] = []
+        for item in (x for part in call.args for x in part):
+            if not any(arm_equals(item, seen) for seen in out):
+                out.append(item)
+        return out
+    raise call.fail("all arguments must be arrays or all must be objects.")
+
+
+def _intersection(call: Invocation) -> Any:
+    first, rest = call.args[0], call.args[1:]
+    if all(isinstance(a, dict) for a in call.args):
+        return {k: v for k, v in first.items()
+                if all(get_property(o, k)[0] and arm_equals(get_property(o, k)[1], v) for o in rest)}
+    if all(isinstance(a, list) for a in call.args):
+        out: list[Any] = []
+        for item in first:
+            if all(any(arm_equals(item, x) for x in o) for o in rest) and not any(arm_equals(item, s) for s in out):
+                out.append(item)
+        return out
+    raise call.fail("all arguments must be arrays or all must be objects.")
+
+
+def _create_object(call: Invocation) -> dict[str, Any]:
+    if len(call.args) % 2:
+        raise call.fail("the function requires an even number of arguments (key, value pairs).")
+    return {call.str(i): call.args[i + 1] for i in range(0, len(call.args), 2)}
+
+
+def _try_get(call: Invocation) -> Any:
+    value = call.args[0]
+    for key in call.args[1:]:
+        if isinstance(value, dict) and isinstance(key, str):
+            value = get_property(value, key)[1]
+        elif isinstance(value, list) and is_int(key):
+            value = value[key] if 0 <= key < len(value) else None
+        else:
+            return None
+    return value
+
+
+def _lambda(call: Invocation) -> Lambda:
+    assert call.evaluate is not None
+    evaluate, frame = call.evaluate, call.frame
+    names = tuple(str(evaluate(node, frame)) for node in call.nodes[:-1])
+    body = call.nodes[-1]
+    return Lambda(names, lambda values: evaluate(body, frame.with_lambda(names, values)))
+
+
+def _lambda_variable(call: Invocation) -> Any:
+    name = call.str(0)
+    for key, value in call.frame.lambdas:
+        if key == name:
+            return value
+    raise call.fail(f"the lambda variable '{name}' is not defined.")
+
+
+def _apply(lam: Lambda, item: Any, index: int) -> Any:
+    return lam.apply([item, index] if len(lam.names) > 1 else [item])
+
+
+def _sort(call: Invocation) -> list[Any]:
+    lam = call.lam(1)
+
+    def compare(a: Any, b: Any) -> int:
+        return -1 if lam.apply([a, b]) is True else (1 if lam.apply([b, a]) is True else 0)
+
+    return sorted(call.list(0), key=functools.cmp_to_key(compare))
+
+
+def _to_object(call: Invocation) -> dict[str, Any]:
+    keys, values = call.lam(1), call.lam(2) if len(call.args) > 2 else None
+    return {to_text(keys.apply([x])): (values.apply([x]) if values else x) for x in call.list(0)}
+
+
+def _group_by(call: Invocation) -> dict[str, list[Any]]:
+    groups: dict[str, list[Any]] = {}
+    for item in call.list(0):
+        groups.setdefault(to_text(call.lam(1).apply([item])), []).append(item)
+    return groups
+
+
+def _reduce(call: Invocation) -> Any:
+    lam, acc = call.lam(2), call.args[1]
+    for index, item in enumerate(call.list(0)):
+        acc = lam.apply([acc, item, index][: max(2, len(lam.names))])
+    return acc
+
+
+SPECS: tuple[Spec, ...] = (
+    spec("array", lambda c: c.args[0] if isinstance(c.args[0], list) else [c.args[0]], 1),
+    spec("createArray", lambda c: list(c.args), 0, None),
+    spec("createObject", _create_object, 0, None),
+    spec("concat", _concat, 1, None),
+    spec("contains", _contains, 2),
+    spec("empty", _empty, 1),
+    spec("first", _first, 1),
+    spec("last", _last, 1),
+    spec("length", lambda c: len(_sized(c)), 1),
+    spec("indexOf", _index_of, 2),
+    spec("lastIndexOf", _index_of, 2),
+    spec("skip", _skip_take, 2),
+    spec("take", _skip_take, 2),
+    spec("union", _union, 1, None),
+    spec("intersection", _intersection, 2, None),
+    spec("flatten", lambda c: [x for part in c.list(0) for x in (part if isinstance(part, list) else [part])], 1),
+    spec("items", lambda c: [{"key": k, "value": v} for k, v in sorted(c.obj(0).items(),
+                                                                     key=lambda kv: kv[0].lower())], 1),
+    spec("objectKeys", lambda c: list(c.obj(0)), 1),
+    spec("shallowMerge", lambda c: {k: v for o in c.list(0) if isinstance(o, dict) for k, v in o.items()}, 1),
+    spec("join", lambda c: c.str(1).join(to_text(x) for x in c.list(0)), 2),
+    spec("tryGet", _try_get, 2, None),
+    spec("lambda", _lambda, 2, None, lazy=True),
+    spec("lambdaVariables", _lambda_variable, 1),
+    spec("filter", lambda c: [x for i, x in enumerate(c.list(0)) if _apply(c.lam(1), x, i) is True], 2),
+    spec("map", lambda c: [_apply(c.lam(1), x, i) for i, x in enumerate(c.list(0))], 2),
+    spec("mapValues", lambda c: {k: c.lam(1).apply([v]) for k, v in c.obj(0).items()}, 2),
+    spec("reduce", _reduce, 3),
+    spec("sort", _sort, 2),
+    spec("toObject", _to_object, 2, 3),
+    spec("groupBy", _group_by, 2),
+)

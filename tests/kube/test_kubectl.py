@@ -1,0 +1,210 @@
+"""The real kubectl 1.32 (through the gcloud dispatcher) against a cluster's API server, over the
+proxy and TLS, exactly as a user runs it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pullproof.kube.clusters import Cluster
+from pullproof.kube.tracker import kube_time
+from tests.kube.inprocess import InProcessServer
+
+pytestmark = [pytest.mark.realclient,
+              pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")]
+
+HOST = "mycluster-abcd1234.hcp.eastus.azmk8s.io"
+DEPLOYMENT = """apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: guestbook-app
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: guestbook
+  template:
+    metadata:
+      labels:
+        app: guestbook
+    spec:
+      containers:
+      - name: guestbook
+        image: acrwizdev.azurecr.io/guestbook:v1
+        ports:
+        - containerPort: 80
+      imagePullSecrets:
+      - name: acr-auth
+"""
+SEED = """apiVersion: apps/v1beta1
+kind: Deployment
+metadata:
+  name: acr-auth-example
+spec:
+  template:
+    metadata:
+      labels:
+        app: acr-auth-example
+    spec:
+      containers:
+      - name: acr-auth-example
+        image: myregistry.azurecr.io/acr-auth-example
+      imagePullSecrets:
+      - name: acr-auth
+"""
+
+
+@dataclass
+class Kubectl:
+    server: InProcessServer
+    cluster: Cluster
+    home: Path
+    kubeconfig: Path
+
+    def __call__(self, *args: str, config: Path | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and not k.startswith("KUBE")}
+        env.update({"HTTPS_PROXY": self.server.proxy, "HOME": str(self.home)})
+        command = ["kubectl", "--kubeconfig", str(config or self.kubeconfig), "--cache-dir", str(self.home / "cache"),
+                   *args]
+        return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, cwd=self.home)
+
+
+@pytest.fixture(scope="module")
+def kubectl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kubectl]:
+    home = tmp_path_factory.mktemp("kubectl")
+    server = InProcessServer(home / "data").start()
+    try:
+        cluster = server.open_cluster("/subscriptions/s/resourcegroups/rg/providers/microsoft.containerservice/"
+                                      "managedclusters/mycluster", HOST, "tok")
+        yield Kubectl(server, cluster, home, server.kubeconfig(home / "config", HOST, "tok"))
+    finally:
+        server.stop()
+
+
+def test_version_and_namespaces(kubectl: Kubectl) -> None:
+    version = kubectl("version")
+    assert version.returncode == 0, version.stderr
+    assert "Server Version: v1.32.4" in version.stdout
+    namespaces = kubectl("get", "ns")
+    assert namespaces.stdout.splitlines()[0].split() == ["NAME", "STATUS", "AGE"]
+    assert [line.split()[:2] for line in namespaces.stdout.splitlines()[1:]] == [
+        ["default", "Active"], ["kube-node-lease", "Active"], ["kube-public", "Active"], ["kube-system", "Active"]]
+    created = kubectl("create", "namespace", "team-a")
+    assert created.stdout == "namespace/team-a created\n", created.stderr
+
+
+def test_docker_registry_secret_is_sent_as_protobuf_and_stored_exactly(kubectl: Kubectl) -> None:
+    args = ("create", "secret", "docker-registry", "acr-auth", "--docker-server", "acrwizdev.azurecr.io",
+            "--docker-username", "11111111-2222-3333-4444-555555555555", "--docker-password", "s3cr3t~pw",
+            "--docker-email", "ops@example.com")
+    created = kubectl(*args)
+    assert created.stdout == "secret/acr-auth created\n", created.stderr
+    shown = kubectl("get", "secret", "acr-auth", "-o", "jsonpath={.data.\\.dockerconfigjson}")
+    auth = base64.b64encode(b"11111111-2222-3333-4444-555555555555:s3cr3t~pw").decode()
+    assert base64.b64decode(shown.stdout).decode() == (
+        '{"auths":{"acrwizdev.azurecr.io":{"username":"11111111-2222-3333-4444-555555555555",'
+        f'"password":"s3cr3t~pw","email":"ops@example.com","auth":"{auth}"}}}}}}')
+    again = kubectl(*args)
+    assert again.returncode == 1
+    assert again.stderr == 'error: failed to create secret secrets "acr-auth" already exists\n'
+
+
+def test_apply_creates_leaves_unchanged_and_configures(kubectl: Kubectl) -> None:
+    manifest = kubectl.home / "deployment.yaml"
+    manifest.write_text(DEPLOYMENT)
+    assert kubectl("apply", "-f", str(manifest)).stdout == "deployment.apps/guestbook-app created\n"
+    assert kubectl("apply", "-f", str(manifest)).stdout == "deployment.apps/guestbook-app unchanged\n"
+    manifest.write_text(DEPLOYMENT.replace("guestbook:v1", "guestbook:v2"))
+    configured = kubectl("apply", "-f", str(manifest))
+    assert configured.stdout == "deployment.apps/guestbook-app configured\n", configured.stderr
+    shown = kubectl("get", "deploy", "guestbook-app", "-o",
+                    "jsonpath={.spec.template.spec.containers[0].image} {.metadata.generation}")
+    assert shown.stdout == "acrwizdev.azurecr.io/guestbook:v2 2"
+    listed = kubectl("get", "deploy", "-o", "wide")
+    assert listed.stdout.splitlines()[0].split() == ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS",
+                                                     "IMAGES", "SELECTOR"]
+    row = listed.stdout.splitlines()[1].split()
+    assert (row[0], row[-3:]) == ("guestbook-app", ["guestbook", "acrwizdev.azurecr.io/guestbook:v2",
+                                                    "app=guestbook"])
+
+
+def test_the_seeds_apps_v1beta1_manifest_fails_like_a_real_cluster(kubectl: Kubectl) -> None:
+    (kubectl.home / "seed.yaml").write_text(SEED)
+    result = kubectl("apply", "-f", "seed.yaml")
+    assert result.returncode == 1
+    assert result.stderr == ('error: resource mapping not found for name: "acr-auth-example" namespace: "" from '
+                             '"seed.yaml": no matches for kind "Deployment" in version "apps/v1beta1"\n'
+                             "ensure CRDs are installed first\n")
+
+
+def test_pods_wide_describe_events_logs_and_delete(kubectl: Kubectl) -> None:
+    assert kubectl("run", "web", "--image=nginx:1.27", "--labels=app=web").stdout == "pod/web created\n"
+    wide = kubectl("get", "pods", "-l", "app=web", "-o", "wide").stdout.splitlines()
+    assert wide[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED", "NODE",
+                               "READINESS", "GATES"]
+    assert wide[1].split()[:4] == ["web", "0/1", "Pending", "0"]
+    tracker = kubectl.cluster.tracker
+    pod = tracker.get("pods", "default", "web")
+    stamp = kube_time(time.time() - 90)
+    tracker.create("events", "default", {
+        "apiVersion": "v1", "kind": "Event", "metadata": {"name": "web.1800000000a"}, "type": "Normal",
+        "involvedObject": {"kind": "Pod", "namespace": "default", "name": "web", "uid": pod["metadata"]["uid"],
+                           "apiVersion": "v1", "fieldPath": "spec.containers{web}"},
+        "reason": "Pulling", "message": 'Pulling image "nginx:1.27"', "count": 3,
+        "source": {"component": "kubelet", "host": "aks-nodepool1-12345678-vmss000000"},
+        "firstTimestamp": stamp, "lastTimestamp": stamp})
+    described = kubectl("describe", "pod", "web").stdout
+    assert "Tolerations:                 node.kubernetes.io/not-ready:NoExecute op=Exists for 300s" in described
+    assert described.splitlines()[-1].split() == ["Normal", "Pulling", "90s", "(x3", "over", "90s)", "kubelet",
+                                                  "Pulling", "image", '"nginx:1.27"']
+    events = kubectl("get", "events").stdout.splitlines()
+    assert events[0].split() == ["LAST", "SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+    assert any(line.split()[1:4] == ["Normal", "Pulling", "pod/web"] for line in events[1:])
+    pod = tracker.get("pods", "default", "web")
+    pod["spec"]["nodeName"] = "aks-nodepool1-12345678-vmss000000"
+    pod["status"]["containerStatuses"] = [{"name": "web", "ready": True, "restartCount": 0, "image": "nginx:1.27",
+                                           "imageID": "", "started": True, "state": {"running": {"startedAt": stamp}}}]
+    tracker.update("pods", "default", pod)
+    tracker.create("podlogs", "default", {"metadata": {"name": "web"}, "containers": {"web": "hello\nworld\n"}})
+    assert kubectl("logs", "web").stdout == "hello\nworld\n"
+    threading.Timer(1.0, _kubelet_removes, (kubectl.cluster, "web")).start()
+    deleted = kubectl("delete", "pod", "web")
+    assert deleted.stdout == 'pod "web" deleted\n', deleted.stderr
+    assert kubectl("get", "pods", "web").stderr == 'Error from server (NotFound): pods "web" not found\n'
+
+
+def _kubelet_removes(cluster: Cluster, name: str) -> None:
+    if cluster.tracker.find("pods", "default", name) is not None:
+        try:
+            cluster.tracker.delete("pods", "default", name)
+        except Exception:  # the emulator's own kubelet may have finished first
+            return
+
+
+def test_get_watch_prints_new_rows_until_the_request_timeout(kubectl: Kubectl) -> None:
+    kubectl("run", "first", "--image=nginx", "--labels=w=1")
+    threading.Timer(0.8, lambda: kubectl("run", "second", "--image=nginx", "--labels=w=1")).start()
+    watched = kubectl("get", "pods", "-l", "w=1", "-w", "--request-timeout=3s")
+    lines = watched.stdout.splitlines()
+    assert lines[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    assert [line.split()[0] for line in lines[1:3]] == ["first", "second"]
+
+
+def test_not_found_and_a_bad_token(kubectl: Kubectl) -> None:
+    missing = kubectl("get", "pods", "nosuch")
+    assert (missing.returncode, missing.stderr) == (1, 'Error from server (NotFound): pods "nosuch" not found\n')
+    bad = kubectl.server.kubeconfig(kubectl.home / "bad-config", HOST, "not-the-token")
+    denied = kubectl("get", "pods", config=bad)
+    assert denied.returncode == 1
+    assert denied.stderr == "error: You must be logged in to the server (Unauthorized)\n"
+    assert json.loads(kubectl("get", "ns", "default", "-o", "json").stdout)["status"] == {"phase": "Active"}
