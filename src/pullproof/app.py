@@ -163,8 +163,8 @@ class Emulator:
         self.hosts.add_resolver(".azurecr.io", lambda host: self.lookup.find(host) is not None)
 
     def _purge_registry(self, login_server: str) -> None:
+        """Runs inside the ARM delete transaction: rows only; the blob files go at the next collection."""
         self.registry_store.delete_registry(login_server)
-        self.content.collect()
 
     # HTTP -------------------------------------------------------------------------------------------
     def asgi(self) -> ASGIApp:

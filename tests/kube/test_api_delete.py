@@ -114,6 +114,9 @@ def test_deleting_a_namespace_removes_its_content(local: Local) -> None:
         assert deleted["status"]["phase"] == "Terminating"
         assert k.get("/api/v1/namespaces/team").status_code == 404
         assert k.tracker.list("secrets", "team")[0] == []
+        immortal = k.delete("/api/v1/namespaces/default").json()
+        assert (immortal["code"], immortal["message"]) == (403, 'namespaces "default" is forbidden: this namespace '
+                                                                "may not be deleted")
 
 
 def test_status_subresource_writes_only_status(local: Local) -> None:

@@ -263,13 +263,17 @@ def test_sdk_lists_repositories_and_tags(acr: Registry, az: Az, guestbook: str, 
 
 
 # az acr ---------------------------------------------------------------------------------------------------
-def test_acr_login_expose_token_works_as_skopeo_password(az: Az, acr: Registry, skopeo: Skopeo,
-                                                         guestbook: str, image: tuple[Path, str]) -> None:
+def test_acr_login_expose_token_works_as_a_password(az: Az, acr: Registry, skopeo: Skopeo, guestbook: str,
+                                                    image: tuple[Path, str], containerd: Containerd,
+                                                    env: dict[str, str]) -> None:
     exposed = az.json("acr", "login", "-n", acr.name, "--expose-token")
     assert exposed["loginServer"] == acr.login and exposed["username"] == NULL_GUID
     assert exposed["accessToken"] == exposed["refreshToken"]
     inspected = skopeo.inspect(guestbook, f"{NULL_GUID}:{exposed['accessToken']}")
     assert json.loads(inspected.stdout)["Digest"] == image[1]
+    # what a kubelet hands containerd after the credential provider's exchange
+    pulled = containerd.pull(env, guestbook, f"{NULL_GUID}:{exposed['refreshToken']}")
+    assert pulled.returncode == 0, pulled.stderr
     forged = skopeo.inspect(guestbook, f"{NULL_GUID}:{exposed['accessToken'][:-4]}AAAA", check=False)
     assert forged.returncode == 1 and SKOPEO_NO_TOKEN in forged.stderr
 

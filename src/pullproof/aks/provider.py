@@ -148,8 +148,10 @@ class ManagedClusters:
     def _kubelet(self, result: dict[str, Any], profile: Any, identity: dict[str, Any]) -> None:
         props = result["properties"]
         wanted = (profile or {}).get("kubeletidentity") if isinstance(profile, dict) else None
+        current = ((props.get("identityProfile") or {}).get("kubeletidentity") or {}).get("resourceId", "")
         if wanted and wanted.get("resourceId"):
-            if identity["type"] != "UserAssigned":
+            # an update echoes the cluster's own kubelet identity back (az aks update sends the whole body)
+            if identity["type"] != "UserAssigned" and str(wanted["resourceId"]).lower() != current.lower():
                 raise ServiceError(errors.KUBELET_NEEDS_USER_ASSIGNED)
             kubelet = self.identities.user_assigned(wanted["resourceId"])
         else:

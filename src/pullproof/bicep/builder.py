@@ -98,16 +98,18 @@ def _explicit_parent(model: Model, info: ResourceInfo) -> None:
         return
     if info.nested:
         raise model.error("a nested resource cannot also set 'parent'", value.pos)
-    target = model.resources.get(value.name) if isinstance(value, A.Ref) else None
+    base, index = (value.base, value.index) if isinstance(value, A.Index) else (value, None)
+    target = model.resources.get(base.name) if isinstance(base, A.Ref) else None
     if target is None:
         raise model.error("'parent' must be a resource symbol declared in this file", value.pos)
-    if target.body.loop is not None:
-        raise model.error("a looped resource as 'parent' is not supported by pullproof's compiler", value.pos)
+    if (target.body.loop is None) != (index is None):
+        raise model.error("a looped 'parent' must be indexed (and only a looped one)", value.pos)
     if not info.full_type.lower().startswith(target.full_type.lower() + "/"):
         raise model.error(
             f"resource type '{info.full_type}' is not a child of the parent's type '{target.full_type}'", value.pos
         )
     info.parent = target
+    info.parent_index = index
 
 
 def resolve_scope(model: Model, expr: A.Expr) -> ScopeData:

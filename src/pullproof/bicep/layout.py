@@ -79,7 +79,8 @@ def _keywords(tokens: list[Token], path: Path | None) -> None:
 def _contextual(tokens: list[Token], i: int, prev: Token | None, nxt: Token | None) -> Token:
     tok = tokens[i]
     word, after = tok.value, nxt.type if nxt is not None else ""
-    if word in LITERAL_WORDS and after != "COLON":
+    is_key = after == "COLON" and (prev is None or prev.type in ("NL", "LBRACE", "COMMA"))
+    if word in LITERAL_WORDS and not is_key:
         return _retag(tok, LITERAL_WORDS[word])
     if word == "if" and after == "LPAREN" and prev is not None and prev.type in ("ASSIGN", "COLON"):
         return _retag(tok, "IF")

@@ -35,23 +35,28 @@ def _read(conv: Converter, e: A.Call) -> bytes:
 
 
 def load_function(conv: Converter, e: A.Call) -> ArmExpr:
+    return json_to_arm(load_value(conv, e))
+
+
+def load_value(conv: Converter, e: A.Call) -> Any:
+    """The compile-time value of a ``load*`` call, as JSON data."""
     data = _read(conv, e)
     if e.name == "loadFileAsBase64":
-        return lit(base64.b64encode(data).decode("ascii"))
+        return base64.b64encode(data).decode("ascii")
     encoding = _literal_arg(conv, e, 2 if e.name == "loadJsonContent" else 1) if len(e.args) > (
         2 if e.name == "loadJsonContent" else 1) else "utf-8"
     if encoding not in ENCODINGS:
         raise conv.error(f"unsupported encoding '{encoding}'", e)
     text = data.decode(ENCODINGS[encoding]).lstrip("\ufeff")
     if e.name == "loadTextContent":
-        return lit(text)
+        return text
     try:
         value = json.loads(text)
     except ValueError as exc:
         raise conv.error(f"loadJsonContent(): the file is not valid JSON ({exc})", e) from None
     if len(e.args) > 1:
         raise conv.error("loadJsonContent() with a JSONPath argument is not supported by pullproof's compiler", e)
-    return json_to_arm(value)
+    return value
 
 
 def json_to_arm(value: Any) -> ArmExpr:

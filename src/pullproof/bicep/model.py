@@ -51,6 +51,7 @@ class ResourceInfo:
     api_version: str
     body: Body
     parent: ResourceInfo | None = None
+    parent_index: A.Expr | None = None  # 'parent: p[i]' for a looped parent
     nested: bool = False
     children: dict[str, ResourceInfo] = field(default_factory=dict)
     scope: ScopeData = field(default_factory=lambda: ScopeData("resourceGroup"))
@@ -64,6 +65,13 @@ class ResourceInfo:
         name = self.body.obj.get("name")
         assert name is not None  # checked when the model is built
         return name
+
+    def nest_chain(self) -> tuple[ResourceInfo, ...]:
+        """This resource and the resources it is syntactically nested in, outermost first."""
+        nodes = [self]
+        while nodes[-1].nested and nodes[-1].parent is not None:
+            nodes.append(nodes[-1].parent)
+        return tuple(reversed(nodes))
 
     def ancestors(self) -> list[ResourceInfo]:
         chain, node = [], self.parent

@@ -49,13 +49,25 @@ def name_segments(conv: Converter, info: ResourceInfo, index: ArmExpr | None) ->
         return [append(fn("split", own, lit("/")), lit(i)) for i in range(len(types))]
     first_length = len(types) - len(ancestors)
     names: list[ArmExpr] = []
-    for i, ancestor in enumerate(ancestors):
-        name = top(conv).convert(ancestor.name_expr)
+    for i, (ancestor, name) in enumerate(zip(ancestors, _ancestor_names(conv, info, ctx), strict=True)):
         if i == 0 and first_length > 1:
             names += [append(fn("split", name, lit("/")), lit(k)) for k in range(first_length)]
         else:
             names.append(name)
     return [*names, own]
+
+
+def _ancestor_names(conv: Converter, info: ResourceInfo, ctx: Converter) -> list[ArmExpr]:
+    """Names of the ancestors, outermost first; a looped ancestor's loop variables are bound to the
+    index its child used in ``parent: p[i]`` (Bicep's ``MoveSyntax``)."""
+    names: list[ArmExpr] = []
+    node = info
+    while node.parent is not None:
+        index = ctx.convert(node.parent_index) if node.parent_index is not None else None
+        ctx = loop_context(conv, node.parent.body.loop, index, node.parent.decl)
+        names.append(ctx.convert(node.parent.name_expr))
+        node = node.parent
+    return list(reversed(names))
 
 
 def full_name(conv: Converter, info: ResourceInfo, index: ArmExpr | None) -> ArmExpr:

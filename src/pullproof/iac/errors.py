@@ -183,6 +183,10 @@ INVALID_DEPLOYMENT = IAC.register(
     "invalid_deployment", "InvalidTemplateDeployment", 400,
     "The template deployment '{name}' is not valid according to the validation procedure. The tracking id is "
     "'{tracking}'. See inner errors for details.", "Preflight of a resource failed.")
+OUTPUTS_FAILED = IAC.register(
+    "outputs_failed", "DeploymentOutputEvaluationFailed", 400,
+    "Unable to evaluate template outputs: '{names}'. Please see error details and deployment operations. Please see "
+    "https://aka.ms/arm-common-errors for usage details.", "Every resource deployed but an output failed.")
 DEPLOYMENT_NOT_FOUND = IAC.register(
     "deployment_not_found", "DeploymentNotFound", 404, "Deployment '{name}' could not be found.",
     "No deployment of that name at the scope.")

@@ -12,6 +12,7 @@ from typing import Any
 
 from pullproof.core.errors import ServiceError
 from pullproof.kube import errors
+from pullproof.kube.admission import forbidden
 from pullproof.kube.options import DeleteOptions, ListOptions
 from pullproof.kube.resources import RESOURCES, ResourceType
 from pullproof.kube.service import ObjectService, typed
@@ -19,6 +20,7 @@ from pullproof.kube.tracker import kube_time
 
 Obj = dict[str, Any]
 POD_LOGS = "podlogs"
+IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
 
 
 class Deleter:
@@ -30,6 +32,8 @@ class Deleter:
     def delete(self, rtype: ResourceType, namespace: str, name: str, opts: DeleteOptions) -> tuple[Obj, bool]:
         """The object as it is after the request, and whether it is gone."""
         current = self.tracker.get(rtype.key, namespace, name)
+        if rtype.key == "namespaces" and name in IMMORTAL_NAMESPACES:
+            raise forbidden(rtype, name, "this namespace may not be deleted")
         _preconditions(current, opts.preconditions)
         grace = self._grace(rtype, current, opts)
         if grace or current["metadata"].get("finalizers"):

@@ -26,20 +26,20 @@ class EventRecorder:
         if field_path:
             involved["fieldPath"] = field_path
         source = {"component": self.component, **({"host": self.host} if self.host else {})}
-        existing, _ = self.tracker.list("events", namespace, lambda e: (
-            e.get("involvedObject", {}).get("uid") == meta.get("uid") and e.get("reason") == reason
-            and e.get("message") == message and e.get("type") == type_ and e.get("source") == source))
-        if existing:
-            event = existing[0]
+        key = (namespace, meta.get("uid"), reason, message, type_, self.component, self.host)
+        known = self.tracker.event_index.get(key)
+        event = self.tracker.find("events", namespace, known) if known else None
+        if event is not None:
             event["count"] = int(event.get("count", 1)) + 1
             event["lastTimestamp"] = kube_time(now)
             return self.tracker.update("events", namespace, event, check_version=False)
-        nanos = int(now * 1e9)
-        while self.tracker.find("events", namespace, f"{meta['name']}.{nanos:x}") is not None:
-            nanos += 1
+        nanos = max(int(now * 1e9), self.tracker.last_event_nanos + 1)
+        self.tracker.last_event_nanos = nanos
         body = {"apiVersion": "v1", "kind": "Event",
                 "metadata": {"name": f"{meta['name']}.{nanos:x}", "namespace": namespace},
                 "involvedObject": involved, "reason": reason, "message": message, "source": source,
                 "firstTimestamp": kube_time(now), "lastTimestamp": kube_time(now), "count": 1, "type": type_,
                 "eventTime": None, "reportingComponent": self.component, "reportingInstance": self.host or ""}
-        return self.tracker.create("events", namespace, body)
+        created = self.tracker.create("events", namespace, body)
+        self.tracker.event_index[key] = created["metadata"]["name"]
+        return created

@@ -103,6 +103,8 @@ def field_value(obj: dict[str, Any], path: str) -> str | None:
         current = current.get(part)
     if current is None:
         return "" if path.startswith(("spec.", "status.")) else None
+    if isinstance(current, bool):
+        return "true" if current else "false"
     return str(current)
 
 

@@ -1,5 +1,6 @@
 """Per-request authorization on the data plane: a Bearer ACR access token, Basic credentials
-used directly, or nothing (anonymous pull). Failing requests get ACR's single Bearer challenge."""
+used directly, or nothing (anonymous pull). Failing requests get ACR's single Bearer challenge;
+wrong Basic credentials get a single Basic challenge instead."""
 
 from __future__ import annotations
 
