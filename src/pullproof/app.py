@@ -16,6 +16,7 @@ from pullproof.aks.agentpools import AgentPools, AksNodeAuth
 from pullproof.aks.identities import ClusterIdentities
 from pullproof.aks.nodes import NodeFleet
 from pullproof.aks.provider import CLUSTER_TYPE, ManagedClusters
+from pullproof.arm.providers.deployments import DeploymentsApi
 from pullproof.arm.providers.identities import UserAssignedIdentities
 from pullproof.arm.providers.registries import Registries, RegistryLookup
 from pullproof.arm.routes import ArmRoutes
@@ -36,6 +37,7 @@ from pullproof.db.engine import Database
 from pullproof.front import harmless, metadata
 from pullproof.front.hosts import HostTable
 from pullproof.front.router import HostRouter
+from pullproof.iac.routes import DeploymentRoutes
 from pullproof.identity.grants import Grants
 from pullproof.identity.graph.routes import GraphRoutes
 from pullproof.identity.graph.service import GraphService
@@ -112,6 +114,7 @@ class Emulator:
                               [UserAssignedIdentities(self.directory), self.registries, self.managed_clusters,
                                self.agent_pools])
         self.arm.namespace_actions[("microsoft.containerregistry", "checknameavailability")] = self.lookup.check_name
+        self.deployments = DeploymentsApi(self.arm, self.clock, self.ids)
         self.operator: OperatorCredentials = boot.populate(self.directory, self.arm.store, self.rbac)
         self.graph = GraphService(self.directory, {self.operator.object_id})
         for cluster in self.arm_store.by_type(CLUSTER_TYPE):
@@ -172,7 +175,7 @@ class Emulator:
         identity = IdentityRoutes(self.grants, self.issuer, max_body)
         imds = ImdsRoutes(self.grants)
         graph = GraphRoutes(self.graph, self.issuer, self.graph_audiences, self.clock, self.ids, max_body)
-        arm = ArmRoutes(self.arm, self.ids, max_body)
+        arm = ArmRoutes(self.arm, self.ids, max_body, [DeploymentRoutes(self.deployments, max_body)])
         access = AccessController(self.registry_tokens)
         registry = RegistryRoutes(self.lookup, self.registry_tokens, access, BlobRoutes(self.content, access),
                                   ManifestRoutes(self.manifests, access), self.ids, max_body)

@@ -61,7 +61,7 @@ class AgentPools:
 
     def action(self, resource: Resource, action: str, payload: dict[str, Any], caller: Caller) -> tuple[int, Any]:
         cluster = self._parent(resource.id)
-        self.clusters.upgrade_node_image(cluster)
+        self.clusters.upgrade_node_image(cluster, resource.name)
         self.clusters.save_cluster(cluster)
         pool = next(p for p in cluster.body["properties"]["agentPoolProfiles"] if p["name"] == resource.name)
         return 200, pool_body(cluster, pool)

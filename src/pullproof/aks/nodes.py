@@ -4,6 +4,7 @@ the directory (so IMDS answers the node with its kubelet identity)."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from typing import Any
 
 from pullproof.core.clock import Clock
@@ -61,10 +62,21 @@ class NodeFleet:
             if current is None:
                 cluster.tracker.create("nodes", "", body)
             else:
+                booted = current["status"].get("nodeInfo", {}).get("bootID")
+                if booted and booted != body["status"]["nodeInfo"]["bootID"]:
+                    self._drain(cluster, name)
                 current["metadata"]["labels"] = body["metadata"]["labels"]
                 current["status"]["nodeInfo"] = body["status"]["nodeInfo"]
                 cluster.tracker.update("nodes", "", current, check_version=False)
             self.directory.put_node(name, NodeIdentities(None, identities), self.node_key.secret_for(name))
+
+    def _drain(self, cluster: Cluster, node: str) -> None:
+        """A reimaged node was drained first: its pods are evicted (their controllers recreate them)."""
+        for pod in cluster.tracker.list("pods")[0]:
+            if pod["spec"].get("nodeName") == node and not pod["metadata"].get("deletionTimestamp"):
+                pod["metadata"]["deletionTimestamp"] = kube_time(self.clock.now())
+                pod["metadata"]["deletionGracePeriodSeconds"] = 30
+                cluster.tracker.update("pods", pod["metadata"]["namespace"], pod, check_version=False)
 
     def remove(self, cluster: Cluster) -> None:
         nodes, _ = cluster.tracker.list("nodes")
@@ -74,6 +86,9 @@ class NodeFleet:
     def _node(self, name: str, index: int, pool: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
         props = resource["properties"]
         image = pool.get("nodeImageVersion", NODE_IMAGE)
+        boots = int((resource.get("_private") or {}).get("reimaged", {}).get(pool["name"], 0))
+        seed = f"{resource['id'].lower()}/{name}/{boots}".encode()
+        boot_id = str(uuid.UUID(bytes=hashlib.sha256(seed).digest()[:16]))
         version = props.get("currentKubernetesVersion", "1.32.4")
         labels = {"agentpool": pool["name"], "kubernetes.azure.com/agentpool": pool["name"],
                   "kubernetes.azure.com/cluster": props["nodeResourceGroup"],
@@ -93,7 +108,7 @@ class NodeFleet:
                 "status": {"conditions": [ready], "addresses": [
                     {"type": "InternalIP", "address": f"10.224.0.{4 + index}"}, {"type": "Hostname", "address": name}],
                     "capacity": resources, "allocatable": resources, "images": [],
-                    "nodeInfo": {"kubeletVersion": f"v{version}", "kubeProxyVersion": "",
+                    "nodeInfo": {"bootID": boot_id, "kubeletVersion": f"v{version}", "kubeProxyVersion": "",
                                  "containerRuntimeVersion": "containerd://1.7.27-1", "osImage": "Ubuntu 22.04.5 LTS",
                                  "kernelVersion": "5.15.0-1089-azure", "operatingSystem": "linux",
                                  "architecture": "amd64"}}}

@@ -179,14 +179,18 @@ class ManagedClusters:
         kubelet = props.get("identityProfile", {}).get("kubeletidentity", {}).get("resourceId")
         self.fleet.sync(cluster, resource.body, kubelet if private.get("nodes") == "msi" else None)
 
-    def upgrade_node_image(self, resource: Resource) -> None:
-        """``upgradeNodeImageVersion``: reimaged nodes pick up the cluster's current identity."""
+    def upgrade_node_image(self, resource: Resource, pool_name: str | None = None) -> None:
+        """``upgradeNodeImageVersion``: reimaged nodes (a new boot, an empty image cache) pick up the
+        cluster's current identity."""
         body = resource.body
         if body["_private"].get("nodes") == "sp" and body.get("identity"):
             body["_private"]["previous_sp_client_id"] = body["_private"].get("sp_client_id")
             self._kubelet(body, None, body["identity"])
+        reimaged = body["_private"].setdefault("reimaged", {})
         for pool in body["properties"]["agentPoolProfiles"]:
             pool["nodeImageVersion"] = NODE_IMAGE
+            if pool_name is None or pool["name"] == pool_name:
+                reimaged[pool["name"]] = int(reimaged.get(pool["name"], 0)) + 1
 
     def node_auth(self, resource: Resource, node: str) -> NodeAuth:
         private, props = resource.body["_private"], resource.body["properties"]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -29,12 +30,22 @@ class AnyCaseRoute(Route):
         self.path_regex = re.compile(self.path_regex.pattern, re.IGNORECASE)
 
 
+class SubRoutes(Protocol):
+    """A resource type served by its own handler (e.g. deployments, whose bodies are JSONC)."""
+
+    def owns(self, path: ArmPath) -> bool: ...
+
+    async def handle(self, request: Request, path: ArmPath, caller: Caller,
+                     version: str) -> tuple[int, Any, dict[str, str]]: ...
+
+
 class ArmRoutes:
-    def __init__(self, arm: ArmService, ids: IdFactory, max_body: int) -> None:
+    def __init__(self, arm: ArmService, ids: IdFactory, max_body: int, extra: Sequence[SubRoutes] = ()) -> None:
         self.arm = arm
         self.authz = AuthorizationApi(arm)
         self.ids = ids
         self.max_body = max_body
+        self.extra = list(extra)
 
     def routes(self) -> list[Route]:
         methods = ["GET", "PUT", "PATCH", "POST", "DELETE", "HEAD"]
@@ -69,6 +80,9 @@ class ArmRoutes:
     async def _handle(self, request: Request, path: ArmPath, caller: Caller,
                       version: str) -> tuple[int, Any, dict[str, str]]:
         method = request.method
+        for extra in self.extra:
+            if extra.owns(path):
+                return await extra.handle(request, path, caller, version)
         if path.kind == "authorization":
             return await self._authorization(request, path, caller)
         if path.kind == "subscriptions" and method == "GET":

@@ -131,9 +131,9 @@ def resolve_scope(model: Model, expr: A.Expr) -> ScopeData:
             raise model.error("a looped resource must be indexed when used as a scope (and only then)", expr.pos)
         kind = target.full_type.lower()
         if kind == RESOURCE_GROUPS:
-            return ScopeData("resourceGroup", sub=target.scope.sub, rg=target.name_expr, index=index)
+            return ScopeData("resourceGroup", sub=target.scope.sub, rg=target.name_expr, index=index, owner=target)
         if kind == MANAGEMENT_GROUPS:
-            return ScopeData("managementGroup", mg=target.name_expr, index=index)
+            return ScopeData("managementGroup", mg=target.name_expr, index=index, owner=target)
         return ScopeData("resource", resource=target, index=index)
     raise model.error(
         "a scope must be resourceGroup(...), subscription(...), managementGroup(...), tenant() or a resource "

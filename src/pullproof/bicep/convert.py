@@ -146,11 +146,13 @@ class Converter:
     def resource_target(self, e: A.Expr) -> tuple[ResourceInfo, ArmExpr | None] | None:
         """``res``, ``res[i]`` or ``parent::child`` → the resource and its converted index."""
         index: ArmExpr | None = None
-        if isinstance(e, A.Index) and isinstance(e.base, A.Ref) and not e.safe and not e.from_end:
-            info = self.model.resources.get(e.base.name)
-            if info is None or info.body.loop is None:
+        while isinstance(e, A.NonNull):
+            e = e.base
+        if isinstance(e, A.Index) and not e.safe and not e.from_end:
+            inner = self.resource_target(e.base) if isinstance(e.base, (A.Ref, A.ChildAccess)) else None
+            if inner is None or inner[1] is not None or inner[0].body.loop is None:
                 return None
-            return info, self.convert(e.index)
+            return inner[0], self.convert(e.index)
         if isinstance(e, A.ChildAccess):
             parent = self.resource_target(e.base)
             child = parent[0].children.get(e.name) if parent else None
@@ -163,6 +165,8 @@ class Converter:
         return None
 
     def module_target(self, e: A.Expr) -> tuple[ModuleInfo, ArmExpr | None] | None:
+        while isinstance(e, A.NonNull):
+            e = e.base
         if isinstance(e, A.Index) and isinstance(e.base, A.Ref) and e.base.name in self.model.modules:
             return self.model.modules[e.base.name], self.convert(e.index)
         if isinstance(e, A.Ref) and e.name in self.model.modules and e.name not in self.locals:
@@ -230,11 +234,22 @@ class Converter:
             raise self.error(f"function '{e.name}' expects {F.describe_arity(bounds)}, got {len(e.args)}", e)
         if e.name == "any":
             return self.convert(e.args[0])
+        if e.name == "nameof":
+            return lit(self.nameof(e.args[0]))
         if e.name in F.PARAM_DEFAULT_ONLY and not self.param_default:
             raise self.error(f"function '{e.name}' can only be used as a parameter default value", e)
         if e.name in F.COMPILE_TIME:
             return load_function(self, e)
         return Fn(e.name, tuple(self.argument(a) for a in e.args))
+
+    def nameof(self, e: A.Expr) -> str:
+        if isinstance(e, A.Ref):
+            return e.name
+        if isinstance(e, A.Member):
+            return e.name
+        if isinstance(e, A.Index) and isinstance(e.index, A.Str):
+            return e.index.value
+        raise self.error("nameof() expects a symbol or a property access", e)
 
     def argument(self, e: A.Expr) -> ArmExpr:
         if not isinstance(e, A.Lambda):

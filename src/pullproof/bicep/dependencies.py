@@ -47,10 +47,16 @@ def _references(model: Model, node: A.Node, chain: tuple[ResourceInfo, ...], bou
         return found + _references(model, node.body, chain, bound | {node.item, node.index or ""})
     if isinstance(node, A.Lambda):
         return _references(model, node.body, chain, bound | set(node.params))
-    if isinstance(node, A.Index) and isinstance(node.base, A.Ref) and node.base.name not in bound:
-        target = _lookup(model, chain, node.base.name)
+    if isinstance(node, A.Index) and isinstance(node.base, (A.Ref, A.ChildAccess)):
+        base = node.base
+        target = (
+            _child_target(model, base, chain) if isinstance(base, A.ChildAccess)
+            else None if base.name in bound else _lookup(model, chain, base.name)
+        )
         if target is not None and target.body.loop is not None:
-            return [Target(target.symbol, target, node.index), *_references(model, node.index, chain, bound)]
+            # an index using a property-loop/lambda variable cannot move to dependsOn: whole loop instead
+            index = None if _uses(node.index, bound) else node.index
+            return [Target(target.symbol, target, index), *_references(model, node.index, chain, bound)]
     if isinstance(node, A.ChildAccess):
         child = _child_target(model, node, chain)
         if child is not None:
@@ -65,6 +71,12 @@ def _references(model: Model, node: A.Node, chain: tuple[ResourceInfo, ...], bou
     return found
 
 
+def _uses(node: A.Node, names: frozenset[str]) -> bool:
+    if isinstance(node, A.Ref):
+        return node.name in names
+    return any(_uses(child, names) for child in children(node))
+
+
 def _child_target(model: Model, node: A.ChildAccess, chain: tuple[ResourceInfo, ...]) -> ResourceInfo | None:
     base = node.base
     parent = _child_target(model, base, chain) if isinstance(base, A.ChildAccess) else None
@@ -77,7 +89,12 @@ def _child_target(model: Model, node: A.ChildAccess, chain: tuple[ResourceInfo, 
 def declaration_targets(model: Model, info: ResourceInfo | ModuleInfo) -> list[Target]:
     """Direct and variable-mediated references of one declaration, before ``existing`` replacement."""
     chain = _chain(info)
-    refs = _references(model, info.decl.value, chain, frozenset())
+    value = info.decl.value
+    if isinstance(value, A.ForExpr):  # the declaration's own loop variables stay accessible
+        refs = _references(model, value.iterable, chain, frozenset())
+        refs += _references(model, value.body, chain, frozenset())
+    else:
+        refs = _references(model, value, chain, frozenset())
     parent = info.parent if isinstance(info, ResourceInfo) else None
     if parent is not None:
         refs.append(Target(parent.symbol, parent, info.parent_index))  # type: ignore[union-attr]
@@ -117,8 +134,9 @@ def depends_on(conv: Converter, info: ResourceInfo | ModuleInfo) -> list[str]:
         group = grouped[symbol]
         if any(t.index is None for t in group):
             group = [next(t for t in group if t.index is None)]
-        for text in dict.fromkeys(_entry(conv, t) for t in group):
-            entries.append(text)
+        # one entry per distinct index *syntax* (Bicep repeats equal ids written twice)
+        for target in {id(t.index): t for t in group}.values():
+            entries.append(_entry(conv, target))
     return entries
 
 

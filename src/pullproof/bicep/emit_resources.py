@@ -58,8 +58,6 @@ def _condition(conv: Converter, info: ResourceInfo) -> A.Expr | None:
 
 def emit_resource(conv: Converter, info: ResourceInfo) -> dict[str, Any]:
     description = _check_decorators(conv, info.decl, {"description", "batchSize"})
-    if info.body.loop is not None and info.nested:
-        raise conv.error("loops on nested resources are not supported by pullproof's compiler", info.decl)
     inner, out = _loop_header(replace(conv, chain=info.nest_chain()), info.symbol, info.decl, info.body.loop)
     index = fn("copyIndex") if info.body.loop is not None else None
     cond = _condition(inner, info)

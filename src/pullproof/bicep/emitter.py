@@ -15,7 +15,7 @@ from pullproof.iac.hashes import template_hash
 from . import ast as A
 from .convert import Converter
 from .emit_resources import emit_module, emit_resource
-from .model import Model
+from .model import Model, ResourceInfo
 from .types import output_type, param_properties
 from .values import copy_object, emit_value
 
@@ -41,13 +41,23 @@ def emit_template(model: Model) -> dict[str, Any]:
     variables = _variables(conv)
     if variables:
         template["variables"] = variables
-    resources = [emit_resource(conv, info) for info in model.resources.values() if not info.existing]
+    resources = [emit_resource(conv, info) for info in _emission_order(model) if not info.existing]
     resources += [emit_module(conv, module) for module in model.modules.values()]
     template["resources"] = resources
     if model.outputs:
         template["outputs"] = {name: _output(conv, decl) for name, decl in model.outputs.items()}
     template["metadata"]["_generator"]["templateHash"] = template_hash(template)
     return template
+
+
+def _emission_order(model: Model) -> list[ResourceInfo]:
+    """Bicep's order: the nested resources of each top-level resource (children before their parent),
+    then the top-level resources, each group in declaration order."""
+    def descendants(info: ResourceInfo) -> list[ResourceInfo]:
+        return [d for child in info.children.values() for d in (*descendants(child), child)]
+
+    tops = model.top_resources()
+    return [d for info in tops for d in descendants(info)] + tops
 
 
 def _metadata(conv: Converter) -> dict[str, Any]:

@@ -37,7 +37,7 @@ class Compiler:
     def _compile(self, path: Path, stack: tuple[Path, ...]) -> tuple[dict[str, Any], Model]:
         if path not in self._done:
             try:
-                text = path.read_text(encoding="utf-8-sig")
+                text = path.read_bytes().decode("utf-8-sig")  # keep CRLF: multi-line strings preserve it
             except (OSError, UnicodeDecodeError) as exc:
                 raise BicepError(f"could not read file: {exc}", path, 0, 0) from None
             self._done[path] = self._build(self.parser.parse(text, path), (*stack, path))

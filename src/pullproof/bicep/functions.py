@@ -26,7 +26,7 @@ SYSTEM: dict[str, tuple[int, int]] = {
     "startsWith": (2, 2), "string": (1, 1), "substring": (2, 3), "take": (2, 2), "toLower": (1, 1),
     "toObject": (2, 3), "toUpper": (1, 1), "trim": (1, 1), "tryGet": (2, MANY), "union": (1, MANY),
     "uniqueString": (1, MANY), "uri": (2, 2), "uriComponent": (1, 1), "uriComponentToString": (1, 1),
-    "utcNow": (0, 1), "distinct": (1, 1),
+    "utcNow": (0, 1), "distinct": (1, 1), "nameof": (1, 1),
 }
 
 # the 'az' namespace

@@ -32,6 +32,8 @@ def children(node: A.Node) -> Iterator[A.Node]:
 
 def is_symbol(expr: A.Expr, model: Model, kind: str) -> bool:
     """``expr`` names a resource or module (optionally indexed, or ``parent::child``)."""
+    while isinstance(expr, A.NonNull):
+        expr = expr.base
     if isinstance(expr, A.Index) and isinstance(expr.base, A.Ref):
         expr = expr.base
     if kind == "resource" and isinstance(expr, A.ChildAccess):

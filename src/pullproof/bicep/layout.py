@@ -24,7 +24,7 @@ UNSUPPORTED = {
     "using": "'using' declarations (parameter files)", "assert": "'assert' declarations",
     "test": "'test' declarations", "extends": "'extends' declarations",
 }
-NO_NL_AFTER = {"LBRACE", "LBRACK", "SAFELBRACK", "LPAREN", "COMMA", "ARROW", "NL"}
+NO_NL_AFTER = {"LBRACE", "LBRACK", "SAFELBRACK", "LPAREN", "COMMA", "ARROW", "NL", "ASSIGN"}
 NO_NL_BEFORE = {"RBRACE", "RBRACK", "RPAREN", "QUESTION", "COLON"}
 LITERAL_WORDS = {"true": "TRUE", "false": "FALSE", "null": "NULL"}
 

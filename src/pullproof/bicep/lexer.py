@@ -87,6 +87,8 @@ def _step(st: _State) -> None:
     elif ch == "#" and _at_line_start(st):
         end = text.find("\n", st.pos)  # pragma such as '#disable-next-line rule'
         st.pos = len(text) if end < 0 else end
+    elif text.startswith("$'''", st.pos):
+        raise st.error("interpolated multi-line strings ($'''...''') are not supported by pullproof's compiler")
     elif text.startswith("'''", st.pos):
         _multiline_string(st)
     elif ch == "'":
@@ -141,11 +143,11 @@ def _string_piece(st: _State, pos: int, first: bool) -> None:
         ch = text[pos]
         if ch == "'":
             st.pos = pos + 1
-            st.emit("STRING" if first else "STR_RIGHT", "".join(out), start)
+            st.emit("STRING" if first else "STR_RIGHT", _utf16("".join(out)), start)
             return
         if text.startswith("${", pos):
             st.pos = pos + 2
-            st.emit("STR_LEFT" if first else "STR_MID", "".join(out), start)
+            st.emit("STR_LEFT" if first else "STR_MID", _utf16("".join(out)), start)
             st.stack.append("$")
             return
         if ch == "\\":
@@ -154,6 +156,13 @@ def _string_piece(st: _State, pos: int, first: bool) -> None:
             continue
         out.append(ch)
         pos += 1
+
+
+def _utf16(value: str) -> str:
+    """Join surrogate pairs written as two escapes (\\u{D83D}\\u{DE00}), as .NET strings would."""
+    if not any("\ud800" <= ch <= "\udfff" for ch in value):
+        return value
+    return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _escape(st: _State, pos: int) -> tuple[str, int]:

@@ -22,6 +22,7 @@ class ScopeData:
     mg: A.Expr | None = None
     resource: ResourceInfo | None = None
     index: A.Expr | None = None
+    owner: ResourceInfo | None = None  # the resource group/management group resource sub/rg/mg come from
 
 
 @dataclass(eq=False)

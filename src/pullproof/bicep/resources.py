@@ -78,8 +78,19 @@ def full_name(conv: Converter, info: ResourceInfo, index: ArmExpr | None) -> Arm
     return Fn("format", (lit("/".join(f"{{{i}}}" for i in range(len(segments)))), *segments))
 
 
+def scope_context(ctx: Converter, scope: ScopeData) -> Converter:
+    """Where ``scope.sub/rg/mg`` are converted: the declaring context for ``resourceGroup(x)``; the
+    resource group resource's own context (its loop bound to the index) for ``scope: rg[i]``."""
+    if scope.owner is None:
+        return ctx
+    index = ctx.convert(scope.index) if scope.index is not None else None
+    return loop_context(ctx, scope.owner.body.loop, index, scope.owner.decl)
+
+
 def scoped_id(ctx: Converter, scope: ScopeData, type_name: str, names: list[ArmExpr]) -> Fn:
     """A fully-qualified resource id at ``scope`` (``ScopeHelper.FormatFullyQualifiedResourceId``)."""
+    if scope.kind != "resource":
+        ctx = scope_context(ctx, scope)
     if scope.kind == "tenant":
         return Fn("tenantResourceId", (lit(type_name), *names))
     if scope.kind == "subscription":
@@ -199,11 +210,12 @@ def scope_properties(conv: Converter, scope: ScopeData, ctx: Converter) -> dict[
     if scope.kind == "managementGroup":
         if scope.mg is None:
             return {}
-        name = ctx.convert(scope.mg)
+        name = scope_context(ctx, scope).convert(scope.mg)
         if target in ("tenant", "managementGroup"):
             return {"scope": to_json_string(fn("format", lit(f"{MANAGEMENT_GROUPS}/{{0}}"), name))}
         return {"scope": to_json_string(fn("tenantResourceId", lit(MANAGEMENT_GROUPS), name))}
     out: dict[str, Any] = {}
+    ctx = scope_context(ctx, scope)
     if scope.sub is not None:
         out["subscriptionId"] = to_json_string(ctx.convert(scope.sub))
     elif scope.kind == "subscription" and target == "resourceGroup":

@@ -39,6 +39,10 @@ class ToAst(Transformer[Token, Any]):
         *decorators, decl = children
         return replace(decl, decorators=tuple(decorators))
 
+    def nested_resource(self, meta: Meta, children: list[Any]) -> A.ResourceDecl:
+        *decorators, decl = children
+        return replace(decl, decorators=tuple(decorators))
+
     def decorator(self, meta: Meta, children: list[Any]) -> A.Decorator:
         (namespace, name), args = children[0], (children[1] if len(children) > 1 else ())
         return A.Decorator(_pos(meta), name, tuple(args), namespace=namespace)

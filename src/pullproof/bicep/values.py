@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from . import ast as A
@@ -12,9 +13,6 @@ from .loadfns import load_value
 
 if TYPE_CHECKING:
     from .convert import Converter
-
-INT32 = 2**31
-
 
 def emit_value(conv: Converter, e: A.Expr) -> Any:
     """The JSON for a Bicep value in a template position (property value, default, output …)."""
@@ -26,8 +24,10 @@ def emit_value(conv: Converter, e: A.Expr) -> Any:
         return e.value
     if isinstance(e, A.Null):
         return None
-    if isinstance(e, A.Int) and -INT32 <= e.value < INT32:
+    if isinstance(e, A.Int):
         return e.value
+    if isinstance(e, A.Ref) and e.name in conv.model.inline_vars and e.name not in conv.locals:
+        return emit_value(replace(conv, locals={}, chain=()), conv.model.variables[e.name].value)
     if isinstance(e, A.Call) and e.namespace in (None, "sys"):
         if e.name == "any" and len(e.args) == 1:
             return emit_value(conv, e.args[0])

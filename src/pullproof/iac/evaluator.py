@@ -13,7 +13,7 @@ from typing import Any
 from pullproof.iac import errors
 from pullproof.iac.context import Frame, Phase
 from pullproof.iac.errors import ExpressionError
-from pullproof.iac.expressions import Call, Index, Lit, Member, Node, calls, is_expression, literal, parse_expression
+from pullproof.iac.expressions import Call, Lit, Member, Node, calls, is_expression, literal, parse_expression
 from pullproof.iac.functions import Invocation, lookup
 from pullproof.iac.values import Unknown, get_property, has_unknown, is_int, type_name
 

@@ -140,8 +140,8 @@ class _Parser:
 
     def word(self, member: bool) -> str:
         self.peek()
-        start = self.i
-        while self.i < len(self.text) and (self.text[self.i].isalnum() or self.text[self.i] in ("_$" if member else "_")):
+        start, extra = self.i, ("_$" if member else "_")
+        while self.i < len(self.text) and (self.text[self.i].isalnum() or self.text[self.i] in extra):
             self.i += 1
         if self.i == start:
             raise self.fail()

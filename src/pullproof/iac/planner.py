@@ -175,7 +175,7 @@ def _instance(template: Template, path: JsonPath, decl: dict[str, Any], frame: F
     except ExpressionError as exc:
         raise TemplateError(errors.RESOURCE_INVALID, where, name=raw_name if isinstance(raw_name, str) else "",
                             line=where.line, column=where.column, inner=exc.message) from None
-    if not isinstance(kind, str) or "/" not in kind or not isinstance(api_version, str) and not existing:
+    if not isinstance(kind, str) or "/" not in kind or (not isinstance(api_version, str) and not existing):
         raise TemplateError(errors.RESOURCE_FIELD, where, name=name if isinstance(name, str) else "",
                             line=where.line, column=where.column,
                             reason="The 'type' (namespace/type) and 'apiVersion' properties are required.")

@@ -3,7 +3,6 @@ over the tracker (``reconcile()`` is idempotent; the runtime calls it on every c
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -12,7 +11,7 @@ from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
 from pullproof.kube.events import EventRecorder
 from pullproof.kube.podspec import admit_pod
-from pullproof.kube.tracker import Tracker, kube_time
+from pullproof.kube.tracker import Tracker, clone, kube_time
 
 ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 DEPLOYMENTS, REPLICASETS = "deployments.apps", "replicasets.apps"
@@ -56,8 +55,8 @@ class ReplicaSetController:
             self._one(rs)
 
     def _pods(self, rs: dict[str, Any]) -> list[dict[str, Any]]:
-        namespace = rs["metadata"]["namespace"]
-        return [p for p in self.tracker.list("pods", namespace)[0] if owned_by(p, rs)]
+        """The replica set's pods (stored objects: read only)."""
+        return self.tracker.scan("pods", rs["metadata"]["namespace"], lambda p: owned_by(p, rs))
 
     def _one(self, rs: dict[str, Any]) -> None:
         pods = [p for p in self._pods(rs) if not p["metadata"].get("deletionTimestamp")]
@@ -67,7 +66,7 @@ class ReplicaSetController:
                 break
         surplus = sorted(pods, key=lambda p: (pod_available(p), p["metadata"]["creationTimestamp"]))
         for pod in surplus[: max(0, len(pods) - wanted)]:
-            self._delete_pod(rs, pod)
+            self._delete_pod(rs, clone(pod))
         pods = [p for p in self._pods(rs) if not p["metadata"].get("deletionTimestamp")]
         status = {"replicas": len(pods), "fullyLabeledReplicas": len(pods),
                   "readyReplicas": sum(pod_available(p) for p in pods),
@@ -81,7 +80,7 @@ class ReplicaSetController:
 
     def _create_pod(self, rs: dict[str, Any]) -> bool:
         namespace, name = rs["metadata"]["namespace"], rs["metadata"]["name"]
-        template = copy.deepcopy(rs["spec"]["template"])
+        template = clone(rs["spec"]["template"])
         pod_name = f"{name[:58]}-" + "".join(ALPHABET[int(c, 16) % len(ALPHABET)] for c in self.ids.hex(3)[:5])
         pod = {"apiVersion": "v1", "kind": "Pod",
                "metadata": {**template.get("metadata", {}), "name": pod_name, "generateName": f"{name}-",
@@ -116,16 +115,17 @@ class Scheduler:
         self.events = EventRecorder(tracker, clock, "default-scheduler")
 
     def reconcile(self) -> None:
-        nodes = sorted(n["metadata"]["name"] for n in self.tracker.list("nodes")[0])
+        nodes = sorted(n["metadata"]["name"] for n in self.tracker.scan("nodes"))
         if not nodes:
             return
-        pods = self.tracker.list("pods")[0]
+        pods = self.tracker.scan("pods")
         load = {n: sum(1 for p in pods if p["spec"].get("nodeName") == n) for n in nodes}
         for pod in pods:
             if pod["spec"].get("nodeName") or pod["metadata"].get("deletionTimestamp"):
                 continue
             node = min(nodes, key=lambda n: (load[n], n))
             load[node] += 1
+            pod = clone(pod)
             pod["spec"]["nodeName"] = node
             status = pod.setdefault("status", {})
             status["conditions"] = [{"type": "PodScheduled", "status": "True", "lastProbeTime": None,

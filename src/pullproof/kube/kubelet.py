@@ -45,6 +45,7 @@ class Attempt:
 @dataclass
 class NodeState:
     images: dict[str, int] = field(default_factory=dict)
+    boot_id: str | None = None
     _lock: asyncio.Lock | None = None
     _loop: asyncio.AbstractEventLoop | None = None
 
@@ -76,10 +77,21 @@ class Kubelets:
 
     async def sync(self) -> None:
         """One pass over every bound pod; returns when every pod sync it started has finished."""
-        pods = [p for p in self.tracker.list("pods")[0] if p["spec"].get("nodeName")]
+        self._boots()
+        pods = self.tracker.scan("pods", None, lambda p: bool(p["spec"].get("nodeName")))
         jobs = [self._sync_pod(p) for p in pods if p["metadata"]["uid"] not in self.busy]
         if jobs:
             await asyncio.gather(*jobs)
+
+    def _boots(self) -> None:
+        """A node that booted again (a reimage) has an empty image store and a fresh credential provider."""
+        for node in self.tracker.scan("nodes"):
+            name, boot = node["metadata"]["name"], (node.get("status") or {}).get("nodeInfo", {}).get("bootID")
+            state = self.nodes.setdefault(name, NodeState())
+            if state.boot_id is not None and boot != state.boot_id:
+                state.images.clear()
+                self.provider.invalidate(name)
+            state.boot_id = boot
 
     def _recorder(self, node: str) -> EventRecorder:
         return EventRecorder(self.tracker, self.clock, "kubelet", node)

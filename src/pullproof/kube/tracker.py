@@ -22,6 +22,7 @@ from pullproof.kube.store import Key, KubeStore
 
 HISTORY = 20000
 T = TypeVar("T")
+Objects = list[dict[str, Any]]
 Hook = Callable[[str, str, dict[str, Any]], None]
 
 
@@ -106,6 +107,15 @@ class Tracker:
                      if res == resource and (namespace is None or ns == namespace)
                      and (predicate is None or predicate(obj))]
             return items, self._rv
+
+    def scan(self, resource: str, namespace: str | None = None,
+             predicate: Callable[[dict[str, Any]], bool] | None = None) -> Objects:
+        """Like ``list`` but without copies, for in-process readers on hot paths: the objects returned
+        are the stored ones and must not be changed (``clone`` one before editing it)."""
+        with self._lock:
+            return [obj for (res, ns, _), obj in sorted(self._objects.items())
+                    if res == resource and (namespace is None or ns == namespace)
+                    and (predicate is None or predicate(obj))]
 
     # writes -------------------------------------------------------------------------------------------
     def _next(self) -> int:

@@ -62,7 +62,7 @@ def _to_float(call: Invocation) -> float:
 
 def _compare(call: Invocation) -> int:
     a, b = call.args
-    if is_int(a) and is_int(b) or isinstance(a, str) and isinstance(b, str):
+    if (is_int(a) and is_int(b)) or (isinstance(a, str) and isinstance(b, str)):
         return (a > b) - (a < b)
     raise ExpressionError(errors.ARG_TYPE, name=call.name, expected="Integer, String",
                           actual=f"{type_name(a)}, {type_name(b)}")

@@ -1,0 +1,171 @@
+"""``Microsoft.Resources/deployments``: template deployments at resource-group and subscription scope.
+
+A PUT validates the template (400 ``InvalidTemplate`` and friends) and then runs it to the end
+before answering, as the caller (every resource write goes through ARM, with RBAC); the answer is
+``201`` with an ``Azure-AsyncOperation`` URL that already reports the terminal status. ``validate``
+and ``whatIf`` answer ``200`` with their result. Deployments are stored as ARM resources (so they
+go with their resource group), their operations inside them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pullproof.arm import errors as arm_errors
+from pullproof.arm.service import ArmService
+from pullproof.core.clock import Clock, isoformat
+from pullproof.core.errors import ServiceError
+from pullproof.core.ids import IdFactory
+from pullproof.iac import errors
+from pullproof.iac.backend import ArmBackend, DryBackend
+from pullproof.iac.context import Scope
+from pullproof.iac.engine import Engine, Request
+from pullproof.iac.records import Outcome, duration, public
+from pullproof.iac.resource_ids import DEPLOYMENT_TYPE
+from pullproof.iac.runtime import EngineRuntime, Mode
+from pullproof.iac.whatif import changes
+from pullproof.identity.models import Caller
+
+ACTION = "Microsoft.Resources/deployments/{verb}"
+
+
+@dataclass(frozen=True)
+class Created:
+    status: int
+    body: dict[str, Any]
+    operation_id: str
+    outcome: Outcome
+
+
+class DeploymentsApi:
+    def __init__(self, arm: ArmService, clock: Clock, ids: IdFactory) -> None:
+        self.arm = arm
+        self.clock = clock
+        self.ids = ids
+
+    def scope(self, subscription: str, group: str | None) -> Scope:
+        return Scope(self.arm.issuer.tenant.id, subscription, group)
+
+    def _engine(self, backend: ArmBackend | DryBackend, mode: Mode) -> Engine:
+        tenant = self.arm.issuer.tenant
+        tenant_value = {"countryCode": "US", "displayName": tenant.display_name, "id": f"/tenants/{tenant.id}",
+                        "tenantId": tenant.id}
+        runtime = EngineRuntime(backend, mode, self.clock.now(), self.ids.guid, tenant_value)
+        return Engine(backend, runtime, self.ids, self.clock)
+
+    def _authorized(self, caller: Caller, scope: Scope, name: str, verb: str) -> Scope:
+        """Subscription, then authorization, then the resource group (as ARM orders its checks)."""
+        assert scope.subscription is not None
+        self.arm.check_subscription(scope.subscription)
+        self.arm.authorize(caller, ACTION.format(verb=verb), scope.deployment_id(name))
+        if scope.group is None:
+            return Scope(scope.tenant, scope.subscription.lower(), None)
+        group = self.arm.store.get(self.arm.group_id(scope.subscription, scope.group))
+        if group is None:
+            raise ServiceError(arm_errors.GROUP_NOT_FOUND, group=scope.group)
+        return Scope(scope.tenant, scope.subscription.lower(), group.name)
+
+    def _checked(self, request: Request) -> None:
+        if request.scope.group is None and not request.location:
+            raise ServiceError(arm_errors.LOCATION_REQUIRED)
+        if request.scope.group is not None:
+            request.location = None
+        existing = self.arm.store.get(request.scope.deployment_id(request.name))
+        old = existing.body.get("location") if existing else None
+        if old and request.location and old != request.location:
+            raise ServiceError(errors.DEPLOYMENT_LOCATION, new=request.location, name=request.name, old=old)
+
+    # verbs ---------------------------------------------------------------------------------------------
+    def validate(self, caller: Caller, request: Request) -> dict[str, Any]:
+        request.scope = self._authorized(caller, request.scope, request.name, "validate/action")
+        self._checked(request)
+        started = self.clock.now()
+        prepared = self._engine(ArmBackend(self.arm, caller), Mode.VALIDATE).prepare(request)
+        resources = [r for r in prepared.plan.resources if not r.existing and r.condition is not False]
+        props = {"templateHash": prepared.template_hash, "parameters": prepared.parameters, "mode": request.mode,
+                 "provisioningState": "Succeeded", "timestamp": isoformat(started),
+                 "duration": duration(self.clock.now() - started), "correlationId": self.ids.guid(),
+                 "validatedResources": [{"id": r.id} for r in resources if isinstance(r.id, str)]}
+        body: dict[str, Any] = {"id": request.scope.deployment_id(request.name), "name": request.name,
+                                "type": DEPLOYMENT_TYPE}
+        if request.location:
+            body["location"] = request.location
+        body["properties"] = props
+        return body
+
+    def create(self, caller: Caller, request: Request) -> Created:
+        backend = ArmBackend(self.arm, caller)
+        request.scope = backend.begin_deployment(request.scope, request.name)
+        self._checked(request)
+        existed = self.arm.store.get(request.scope.deployment_id(request.name)) is not None
+        self._engine(backend, Mode.VALIDATE).prepare(request)
+        outcome = self._engine(backend, Mode.DEPLOY).run(request)
+        operation = self.ids.guid()
+        self.arm.store.add_operation(operation, outcome.state, outcome.id, outcome.started, outcome.ended,
+                                     outcome.status())
+        return Created(200 if existed else 201, outcome.body(state="Accepted"), operation, outcome)
+
+    def what_if(self, caller: Caller, request: Request, result_format: str) -> dict[str, Any]:
+        request.scope = self._authorized(caller, request.scope, request.name, "whatIf/action")
+        self._checked(request)
+        live = ArmBackend(self.arm, caller)
+        self._engine(live, Mode.VALIDATE).prepare(request)
+        dry = DryBackend(live)
+        outcome = self._engine(dry, Mode.WHATIF).run(request)
+        if outcome.error is not None:
+            return {"status": "Failed", "error": outcome.error.to_json()}
+        groups = {(str(c.resource_id.split("/")[2]), c.resource_id.split("/")[4]) for c in dry.changes
+                  if c.resource_id.lower().split("/")[3:4] == ["resourcegroups"]}
+        if request.scope.group is not None:
+            groups.add((str(request.scope.subscription), request.scope.group))
+        existing = [str(r["id"]) for sub, group in sorted(groups) if self.arm.store.get(self.arm.group_id(sub, group))
+                    for r in self.arm.list_resources(caller, sub, group, None, "2025-04-01")]
+        return {"status": "Succeeded", "properties": {"changes": changes(dry, result_format, existing)}}
+
+    def get(self, caller: Caller, scope: Scope, name: str) -> dict[str, Any]:
+        scope = self._authorized(caller, scope, name, "read")
+        return public(self._stored(scope, name))
+
+    def _stored(self, scope: Scope, name: str) -> dict[str, Any]:
+        found = self.arm.store.get(scope.deployment_id(name))
+        if found is None or found.type.lower() != DEPLOYMENT_TYPE.lower():
+            raise ServiceError(errors.DEPLOYMENT_NOT_FOUND, name=name)
+        return found.body
+
+    def list(self, caller: Caller, scope: Scope) -> list[dict[str, Any]]:
+        assert scope.subscription is not None
+        scope = self._authorized(caller, scope, "", "read")
+        found = self.arm.store.resources(scope.subscription, group=scope.group, type_key=DEPLOYMENT_TYPE)
+        return [public(r.body) for r in found if scope.group is not None or r.group is None]
+
+    def delete(self, caller: Caller, scope: Scope, name: str) -> None:
+        scope = self._authorized(caller, scope, name, "delete")
+        found = self.arm.store.get(scope.deployment_id(name))
+        if found is not None and found.type.lower() == DEPLOYMENT_TYPE.lower():
+            self.arm.store.delete(found.id)
+
+    def operations(self, caller: Caller, scope: Scope, name: str, operation: str | None) -> Any:
+        scope = self._authorized(caller, scope, name, "operations/read")
+        items: list[dict[str, Any]] = self._stored(scope, name).get("_operations") or []
+        if operation is None:
+            return {"value": items}
+        for item in items:
+            if item["operationId"].lower() == operation.lower():
+                return item
+        raise ServiceError(arm_errors.OPERATION_NOT_FOUND, operation=operation)
+
+    def status(self, caller: Caller, scope: Scope, name: str, operation: str) -> dict[str, Any]:
+        scope = self._authorized(caller, scope, name, "operationstatuses/read")
+        row = self.arm.store.operation(operation)
+        if row is None or row["resource_id"].lower() != scope.deployment_id(name).lower():
+            raise ServiceError(arm_errors.OPERATION_NOT_FOUND, operation=operation)
+        if row["error"]:
+            body: dict[str, Any] = json.loads(row["error"])
+            return body
+        return {"status": row["status"]}
+
+    def export_template(self, caller: Caller, scope: Scope, name: str) -> dict[str, Any]:
+        scope = self._authorized(caller, scope, name, "exportTemplate/action")
+        return {"template": self._stored(scope, name).get("_template")}

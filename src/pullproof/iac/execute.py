@@ -1,0 +1,136 @@
+"""Deploying a prepared template's resources one by one, and recording an operation for each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pullproof.core.errors import ServiceError
+from pullproof.iac import errors
+from pullproof.iac.backend import DryBackend
+from pullproof.iac.errors import ExpressionError, WireError, as_wire
+from pullproof.iac.evaluator import resolve
+from pullproof.iac.planner import Planned
+from pullproof.iac.records import OperationRecord, Outcome
+from pullproof.iac.resource_ids import split_id
+from pullproof.iac.values import Unknown, has_unknown
+
+if TYPE_CHECKING:
+    from pullproof.iac.engine import Engine, Prepared
+
+UNIDENTIFIABLE = (
+    "Changes to the resource declared at '{path}' on line '{line}' and column '{column}' cannot be analyzed because "
+    "its resource ID or API version cannot be calculated until the deployment is under way. Please see "
+    "https://aka.ms/WhatIfUnidentifiableResource for more guidance.")
+
+
+@dataclass
+class Result:
+    status: int
+    body: dict[str, Any]
+    error: WireError | None
+    leaves: list[str]
+
+
+class Execution:
+    def __init__(self, engine: Engine, prepared: Prepared, outcome: Outcome) -> None:
+        self.engine = engine
+        self.prepared = prepared
+        self.outcome = outcome
+        self.providers: dict[str, dict[str, set[str | None]]] = {}
+
+    def run(self) -> list[WireError]:
+        """Deploy every resource whose dependencies succeeded; the errors of those that failed."""
+        failed: set[int] = set()
+        failures: list[WireError] = []
+        for item in self.prepared.plan.order():
+            if any(dep in failed for dep in item.depends):
+                failed.add(item.key)
+                continue
+            if item.existing or not self._condition(item):
+                continue
+            error = self._deploy(item)
+            if error is not None:
+                failed.add(item.key)
+                failures.append(error)
+        self._summaries()
+        return failures
+
+    def _condition(self, item: Planned) -> bool:
+        if not isinstance(item.condition, Unknown):
+            return bool(item.condition)
+        value = resolve(item.decl.get("condition"), self.engine.frame_of(self.prepared, item))
+        return value is not False
+
+    def _deploy(self, item: Planned) -> WireError | None:
+        clock = self.engine.clock
+        started = clock.now()
+        try:
+            result = self._write(item)
+        except ExpressionError as exc:
+            result = Result(400, {}, self._expression_error(item, exc), [])
+        except ServiceError as exc:
+            result = Result(exc.status, {}, as_wire(exc), [])
+        target = str(item.id if isinstance(item.id, str) else item.label)
+        self.outcome.operations.append(OperationRecord(
+            self.engine.ids.hex(8).upper(), "Create", "Failed" if result.error else "Succeeded", result.status,
+            clock.now(), clock.now() - started, self.engine.ids.guid(),
+            {"id": str(result.body.get("id") or target), "resourceType": item.type, "resourceName": item.label},
+            result.error))
+        if result.error is None:
+            self.outcome.output_resources.extend(result.leaves)
+            location = result.body.get("location")
+            namespace, _, kind = item.type.partition("/")
+            self.providers.setdefault(namespace, {}).setdefault(kind, set()).add(
+                location if isinstance(location, str) else None)
+        return result.error
+
+    def _write(self, item: Planned) -> Result:
+        body = self.engine.body(self.prepared, item)
+        backend = self.engine.backend
+        if isinstance(item.id, Unknown) or (has_unknown(body) and not isinstance(backend, DryBackend)):
+            if isinstance(backend, DryBackend):
+                where = self.prepared.request.template.where(item.path)
+                backend.unsupported.append((item.label, UNIDENTIFIABLE.format(
+                    path=where.path, line=where.line, column=where.column)))
+                return Result(200, {}, None, [])
+            raise ExpressionError(errors.ARG_VALUE, name="reference", reason="a value needed to write the "
+                                  "resource could not be computed.")
+        if item.is_deployment:
+            return self._nested(item, body)
+        status, written = backend.write(item.id, body, item.api_version)
+        return Result(status, written, None, [str(written.get("id") or item.id)])
+
+    def _nested(self, item: Planned, body: dict[str, Any]) -> Result:
+        engine = self.engine
+        target = engine.backend.begin_deployment(item.target, str(item.name))
+        request, outer = engine.nested_request(self.prepared, item, body, target)
+        nested = engine.run(request, outer, self.outcome.correlation_id, top=False)
+        result = nested.body()
+        if nested.state == "Failed":
+            wire = WireError(errors.NESTED_FAILED.code, errors.NESTED_FAILED.message, nested.id,
+                             [nested.error] if nested.error else [])
+            return Result(409, result, wire, [])
+        return Result(201, result, None, nested.output_resources)
+
+    def _expression_error(self, item: Planned, exc: ExpressionError) -> WireError:
+        where = self.prepared.request.template.where(item.path)
+        return WireError(errors.RUNTIME_EXPRESSION.code, errors.RUNTIME_EXPRESSION.render({
+            "id": item.id if isinstance(item.id, str) else item.label, "line": where.line, "column": where.column,
+            "inner": exc.message}))
+
+    def _summaries(self) -> None:
+        self.outcome.providers = [
+            {"namespace": ns, "resourceTypes": [{"resourceType": kind, "locations": sorted(
+                locs, key=lambda x: x or "")} for kind, locs in sorted(kinds.items())]}
+            for ns, kinds in sorted(self.providers.items())]
+        by_key = {r.key: r for r in self.prepared.plan.resources}
+        self.outcome.dependencies = [
+            {"dependsOn": [_ref(by_key[d]) for d in item.depends], **_ref(item)}
+            for item in self.prepared.plan.resources if item.depends and not item.existing]
+
+
+def _ref(item: Planned) -> dict[str, Any]:
+    rid = item.id if isinstance(item.id, str) else item.label
+    return {"id": rid, "resourceType": item.type, "resourceName": split_id(rid)[2] if isinstance(item.id, str)
+            else item.label}
