@@ -19,8 +19,9 @@ def test_not_found_and_already_exist_are_real_status_objects(local: Local) -> No
         missing = k.get(f"{DEPLOYMENTS}/nosuch").json()
         assert missing["message"] == 'deployments.apps "nosuch" not found'
         assert missing["details"] == {"name": "nosuch", "group": "apps", "kind": "deployments"}
-        secret = {"metadata": {"name": "acr-secret"}, "stringData": {}}
-        assert k.post(SECRETS, secret).status_code == 201
+        secret = {"metadata": {"name": "acr-secret"}, "stringData": {"token": "abc"}}
+        created = k.post(SECRETS, secret).json()
+        assert (created["type"], created["data"]) == ("Opaque", {"token": "YWJj"}) and "stringData" not in created
         again = k.post(SECRETS, secret)
         assert (again.status_code, again.json()["message"]) == (409, 'secrets "acr-secret" already exists')
 

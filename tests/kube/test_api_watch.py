@@ -38,7 +38,7 @@ def _collect(tracker: Tracker, request: WatchRequest, writes: Any = None) -> lis
 
 def _request(since: int | None, selector: str = "", table: str | None = None, bookmarks: bool = False) -> WatchRequest:
     assert PODS is not None
-    return WatchRequest(PODS, "default", label_selector(selector), since, 0.3, table, "Metadata", bookmarks)
+    return WatchRequest(PODS, "default", label_selector(selector), since, 0.2, table, "Metadata", bookmarks)
 
 
 def test_watch_from_zero_lists_current_objects_then_follows(local: Local) -> None:

@@ -57,10 +57,9 @@ def _references(model: Model, node: A.Node, chain: tuple[ResourceInfo, ...], bou
             # an index using a property-loop/lambda variable cannot move to dependsOn: whole loop instead
             index = None if _uses(node.index, bound) else node.index
             return [Target(target.symbol, target, index), *_references(model, node.index, chain, bound)]
-    if isinstance(node, A.ChildAccess):
+    if isinstance(node, A.ChildAccess):  # like Bicep, 'a::b' depends on b only (the base is not visited)
         child = _child_target(model, node, chain)
-        if child is not None:
-            found.append(Target(child.symbol, child, None))
+        return [Target(child.symbol, child, None)] if child is not None else []
     if isinstance(node, A.Ref) and node.name not in bound:
         target = _lookup(model, chain, node.name)
         if target is not None:

@@ -53,9 +53,17 @@ def emit_object(conv: Converter, obj: A.Obj, omit: frozenset[str] = frozenset())
     for prop in props:
         if prop in loops:
             continue
-        key = escape_literal(prop.key.value) if isinstance(prop.key, A.Str) else to_json_string(conv.key(prop.key))
+        key = _key(conv, prop.key)
         out[key] = emit_value(conv, prop.value)
     return out
+
+
+def _key(conv: Converter, key: A.Str | A.Interp) -> str:
+    if isinstance(key, A.Interp):
+        return to_json_string(conv.key(key))
+    if key.value.lower() == "copy":  # a literal 'copy' key would read as an ARM copy loop
+        return f"[string('{key.value}')]"
+    return escape_literal(key.value)
 
 
 def _loop_key(conv: Converter, prop: A.Prop) -> str:

@@ -10,12 +10,16 @@ from pullproof.core.reasons import REASON_TEXT, Reason
 
 def registries() -> list[ErrorRegistry]:
     """Every wire-error registry, in the order the docs list them."""
+    from pullproof.aks.errors import AKS
     from pullproof.arm.errors import ARM
+    from pullproof.arm.providers.registry_errors import ACR_ARM
     from pullproof.identity.errors import IMDS, OAUTH
     from pullproof.identity.graph.errors import GRAPH
+    from pullproof.kube.errors import KUBE
     from pullproof.rbac.errors import AUTHZ
+    from pullproof.registry.errors import OCI
 
-    return [OAUTH, IMDS, GRAPH, ARM, AUTHZ]
+    return [OAUTH, IMDS, GRAPH, ARM, AUTHZ, ACR_ARM, AKS, OCI, KUBE]
 
 
 def _cell(text: str) -> str:
@@ -54,5 +58,23 @@ def render_reasons() -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_findings() -> str:
+    from pullproof.explain.codes import CODES
+
+    lines = [
+        "# Findings and exit codes",
+        "",
+        "Generated from `pullproof.explain.codes` by `scripts/gen_docs.py`; do not edit by hand.",
+        "`pullproof explain …` and `pullproof check-acr` exit with the code of the finding they report",
+        "(several findings: the highest). 1 is an internal error, 2 a usage error or nothing recorded,",
+        "3 no emulator state in the data dir.",
+        "",
+        "| code | category | exit | title | why |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    lines += [f"| `{c.code}` | {c.category} | {c.exit_code} | {_cell(c.title)} | {_cell(c.why)} |" for c in CODES]
+    return "\n".join(lines) + "\n"
+
+
 def pages() -> dict[str, str]:
-    return {"errors.md": render_errors(), "reasons.md": render_reasons()}
+    return {"errors.md": render_errors(), "reasons.md": render_reasons(), "findings.md": render_findings()}

@@ -145,11 +145,16 @@ class Explainer:
                                f"{facts.namespace} {facts.name}"), facts_out)
         return self._role_analysis(facts, subject, chain, facts_out, registry, fix)
 
+    def _holds_pull(self, principal: str, registry: str) -> bool:
+        """Whether a role assignment lets the principal pull (propagated or not: a process reading the
+        data dir may run on a clock behind a sped-up server's)."""
+        decision = self.emulator.rbac.evaluate_only(principal, PULL, registry)
+        return decision.allowed or decision.reason is Reason.ASSIGNMENT_NOT_PROPAGATED
+
     def _role_analysis(self, facts: PodFacts, subject: str, chain: tuple[Step, ...], facts_out: dict[str, Any],
                        registry: str, fix: Fix | None) -> Finding:
         rbac, cluster = self.emulator.rbac, facts.cluster
-        if cluster.control_plane_principal and rbac.evaluate_only(cluster.control_plane_principal, PULL,
-                                                                  registry).allowed:
+        if cluster.control_plane_principal and self._holds_pull(cluster.control_plane_principal, registry):
             return Finding(by_code("ACRPULL_ON_CONTROL_PLANE_IDENTITY"), subject,
                            f"AcrPull is assigned to the control-plane identity {cluster.control_plane_principal}; "
                            f"the nodes pull as the kubelet identity {cluster.kubelet_principal}.", chain, fix,
@@ -161,7 +166,7 @@ class Explainer:
                            f"The kubelet identity has a role on {elsewhere[0].scope}, not on {registry}.", chain,
                            fix, {**facts_out, "elsewhere": [a.scope for a in elsewhere]})
         previous = self.emulator.directory.store.sp(app_id=cluster.previous_sp_client_id or "")
-        if previous is not None and rbac.evaluate_only(previous.object_id, PULL, registry).allowed:
+        if previous is not None and self._holds_pull(previous.object_id, registry):
             return Finding(by_code("KUBELET_IDENTITY_REPLACED"), subject,
                            f"The node image upgrade moved the nodes from the service principal "
                            f"{cluster.previous_sp_client_id} (which can pull) to the kubelet identity "

@@ -80,7 +80,7 @@ def add_duration(moment: datetime, duration: str) -> datetime:
     sign = -1 if match.group("sign") else 1
     part = {key: float(val) if key == "s" else int(val) for key, val in match.groupdict().items()
             if key != "sign" and val}
-    months = sign * (part.get("Y", 0) * 12 + part.get("M", 0))
+    months = sign * int(part.get("Y", 0) * 12 + part.get("M", 0))
     moment = _add_months(moment, months)
     delta = timedelta(weeks=part.get("W", 0), days=part.get("D", 0), hours=part.get("h", 0),
                       minutes=part.get("m", 0), seconds=part.get("s", 0))

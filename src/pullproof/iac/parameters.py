@@ -88,17 +88,17 @@ def _check(template: Template, name: str, decl: dict[str, Any], kind: str, value
 
 def _limit_rule(decl: dict[str, Any], value: Any) -> str | None:
     if isinstance(value, (str, list)):
-        low, high = decl.get("minLength"), decl.get("maxLength")
-        if is_int(low) and len(value) < low:
-            return f"Length of the value should be greater than or equal to '{low}'."
-        if is_int(high) and len(value) > high:
-            return f"Length of the value should be less than or equal to '{high}'."
-    if is_int(value):
-        low, high = decl.get("minValue"), decl.get("maxValue")
-        if is_int(low) and value < low:
-            return f"The value should be greater than or equal to '{low}'."
-        if is_int(high) and value > high:
-            return f"The value should be less than or equal to '{high}'."
+        measured, low, high = len(value), decl.get("minLength"), decl.get("maxLength")
+        words = ("Length of the value should be", "")
+    elif is_int(value):
+        measured, low, high = int(value), decl.get("minValue"), decl.get("maxValue")
+        words = ("The value should be", "")
+    else:
+        return None
+    if isinstance(low, int) and measured < low:
+        return f"{words[0]} greater than or equal to '{low}'."
+    if isinstance(high, int) and measured > high:
+        return f"{words[0]} less than or equal to '{high}'."
     return None
 
 

@@ -198,7 +198,7 @@ def _target(decl: dict[str, Any], frame: Frame, scope: Scope) -> tuple[Scope, st
     sub = resolve(decl["subscriptionId"], frame) if "subscriptionId" in decl else None
     group = resolve(decl["resourceGroup"], frame) if "resourceGroup" in decl else None
     if isinstance(sub, Unknown) or isinstance(group, Unknown):
-        return scope, sub if isinstance(sub, Unknown) else group  # type: ignore[return-value]
+        return scope, sub if isinstance(sub, Unknown) else group
     if sub is not None or group is not None:
         if group is not None:
             scope = Scope(scope.tenant, str(sub or scope.subscription), str(group))

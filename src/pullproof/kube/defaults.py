@@ -3,6 +3,7 @@ templates, Deployments and ReplicaSets, Secrets, Namespaces; and ``metadata.gene
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 Obj = dict[str, Any]
@@ -124,8 +125,14 @@ def replicaset(obj: Obj) -> None:
 
 
 def secret(obj: Obj) -> None:
+    """``type`` Opaque; ``stringData`` is write-only: merged into ``data`` (base64) and dropped."""
     if not obj.get("type"):
         obj["type"] = "Opaque"
+    strings = obj.pop("stringData", None) or {}
+    if strings:
+        data = obj.setdefault("data", {})
+        for key, value in strings.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
 
 
 def namespace(obj: Obj) -> None:

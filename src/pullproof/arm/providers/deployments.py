@@ -137,7 +137,7 @@ class DeploymentsApi:
     def list(self, caller: Caller, scope: Scope) -> list[dict[str, Any]]:
         assert scope.subscription is not None
         scope = self._authorized(caller, scope, "", "read")
-        found = self.arm.store.resources(scope.subscription, group=scope.group, type_key=DEPLOYMENT_TYPE)
+        found = self.arm.store.resources(str(scope.subscription), group=scope.group, type_key=DEPLOYMENT_TYPE)
         return [public(r.body) for r in found if scope.group is not None or r.group is None]
 
     def delete(self, caller: Caller, scope: Scope, name: str) -> None:

@@ -15,7 +15,7 @@ FUNCTIONS: MappingProxyType[str, Spec] = MappingProxyType(
 
 def _list_action(call: Invocation) -> Any:
     """``listKeys(id, apiVersion[, payload])`` and every other ``list*`` function: a POST action."""
-    resource_id, api_version = call.str(0), call.str(1)
+    resource_id, api_version = call.text(0), call.text(1)
     payload = call.args[2] if len(call.args) > 2 else None
     return call.frame.runtime.invoke_list(call.frame, call.name, resource_id, api_version, payload)
 

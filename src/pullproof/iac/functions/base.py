@@ -36,19 +36,19 @@ class Invocation:
             raise ExpressionError(errors.ARG_TYPE, name=self.name, expected=expected, actual=type_name(value))
         return value
 
-    def str(self, index: int) -> str:
+    def text(self, index: int) -> str:
         value: str = self._typed(index, (str,), "String")
         return value
 
-    def int(self, index: int) -> int:
+    def integer(self, index: int) -> int:
         value: int = self._typed(index, (int,), "Integer")
         return value
 
-    def bool(self, index: int) -> bool:
+    def boolean(self, index: int) -> bool:
         value: bool = self._typed(index, (bool,), "Boolean")
         return value
 
-    def list(self, index: int) -> list[Any]:
+    def array(self, index: int) -> list[Any]:
         value: list[Any] = self._typed(index, (list,), "Array")
         return value
 
@@ -65,7 +65,7 @@ class Invocation:
     def ints(self) -> list[int]:
         for index in range(len(self.args)):
             if not is_int(self.args[index]):
-                self.int(index)
+                self.integer(index)
         return list(self.args)
 
 

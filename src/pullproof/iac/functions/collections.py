@@ -57,7 +57,7 @@ def _contains(call: Invocation) -> bool:
 def _index_of(call: Invocation) -> int:
     container, item = _sequence(call), call.args[1]
     if isinstance(container, str):
-        text, needle = container.lower(), call.str(1).lower()
+        text, needle = container.lower(), call.text(1).lower()
         return text.find(needle) if call.name == "indexOf" else text.rfind(needle)
     found = [i for i, x in enumerate(container) if arm_equals(x, item)]
     if not found:
@@ -66,7 +66,7 @@ def _index_of(call: Invocation) -> int:
 
 
 def _skip_take(call: Invocation) -> Any:
-    value, count = _sequence(call), call.int(1)
+    value, count = _sequence(call), call.integer(1)
     count = max(0, min(count, len(value)))
     return value[count:] if call.name == "skip" else value[:count]
 
@@ -94,7 +94,10 @@ def _merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 
 def _union(call: Invocation) -> Any:
     if all(isinstance(a, dict) for a in call.args):
-        return functools.reduce(_merge, call.args, {})
+        merged: dict[str, Any] = {}
+        for item in call.args:
+            merged = _merge(merged, item)
+        return merged
     if all(isinstance(a, list) for a in call.args):
         out: list[Any] = []
         for item in (x for part in call.args for x in part):
@@ -121,7 +124,7 @@ def _intersection(call: Invocation) -> Any:
 def _create_object(call: Invocation) -> dict[str, Any]:
     if len(call.args) % 2:
         raise call.fail("the function requires an even number of arguments (key, value pairs).")
-    return {call.str(i): call.args[i + 1] for i in range(0, len(call.args), 2)}
+    return {call.text(i): call.args[i + 1] for i in range(0, len(call.args), 2)}
 
 
 def _try_get(call: Invocation) -> Any:
@@ -145,7 +148,7 @@ def _lambda(call: Invocation) -> Lambda:
 
 
 def _lambda_variable(call: Invocation) -> Any:
-    name = call.str(0)
+    name = call.text(0)
     for key, value in call.frame.lambdas:
         if key == name:
             return value
@@ -162,24 +165,24 @@ def _sort(call: Invocation) -> list[Any]:
     def compare(a: Any, b: Any) -> int:
         return -1 if lam.apply([a, b]) is True else (1 if lam.apply([b, a]) is True else 0)
 
-    return sorted(call.list(0), key=functools.cmp_to_key(compare))
+    return sorted(call.array(0), key=functools.cmp_to_key(compare))
 
 
 def _to_object(call: Invocation) -> dict[str, Any]:
     keys, values = call.lam(1), call.lam(2) if len(call.args) > 2 else None
-    return {to_text(keys.apply([x])): (values.apply([x]) if values else x) for x in call.list(0)}
+    return {to_text(keys.apply([x])): (values.apply([x]) if values else x) for x in call.array(0)}
 
 
 def _group_by(call: Invocation) -> dict[str, list[Any]]:
     groups: dict[str, list[Any]] = {}
-    for item in call.list(0):
+    for item in call.array(0):
         groups.setdefault(to_text(call.lam(1).apply([item])), []).append(item)
     return groups
 
 
 def _reduce(call: Invocation) -> Any:
     lam, acc = call.lam(2), call.args[1]
-    for index, item in enumerate(call.list(0)):
+    for index, item in enumerate(call.array(0)):
         acc = lam.apply([acc, item, index][: max(2, len(lam.names))])
     return acc
 
@@ -200,17 +203,17 @@ SPECS: tuple[Spec, ...] = (
     spec("take", _skip_take, 2),
     spec("union", _union, 1, None),
     spec("intersection", _intersection, 2, None),
-    spec("flatten", lambda c: [x for part in c.list(0) for x in (part if isinstance(part, list) else [part])], 1),
+    spec("flatten", lambda c: [x for part in c.array(0) for x in (part if isinstance(part, list) else [part])], 1),
     spec("items", lambda c: [{"key": k, "value": v} for k, v in sorted(c.obj(0).items(),
-                                                                     key=lambda kv: kv[0].lower())], 1),
+                                                                     key=lambda kv: str(kv[0]).lower())], 1),
     spec("objectKeys", lambda c: list(c.obj(0)), 1),
-    spec("shallowMerge", lambda c: {k: v for o in c.list(0) if isinstance(o, dict) for k, v in o.items()}, 1),
-    spec("join", lambda c: c.str(1).join(to_text(x) for x in c.list(0)), 2),
+    spec("shallowMerge", lambda c: {k: v for o in c.array(0) if isinstance(o, dict) for k, v in o.items()}, 1),
+    spec("join", lambda c: c.text(1).join(to_text(x) for x in c.array(0)), 2),
     spec("tryGet", _try_get, 2, None),
     spec("lambda", _lambda, 2, None, lazy=True),
     spec("lambdaVariables", _lambda_variable, 1),
-    spec("filter", lambda c: [x for i, x in enumerate(c.list(0)) if _apply(c.lam(1), x, i) is True], 2),
-    spec("map", lambda c: [_apply(c.lam(1), x, i) for i, x in enumerate(c.list(0))], 2),
+    spec("filter", lambda c: [x for i, x in enumerate(c.array(0)) if _apply(c.lam(1), x, i) is True], 2),
+    spec("map", lambda c: [_apply(c.lam(1), x, i) for i, x in enumerate(c.array(0))], 2),
     spec("mapValues", lambda c: {k: c.lam(1).apply([v]) for k, v in c.obj(0).items()}, 2),
     spec("reduce", _reduce, 3),
     spec("sort", _sort, 2),

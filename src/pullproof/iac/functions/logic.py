@@ -14,7 +14,7 @@ INT_MAX = 2**63 - 1
 
 
 def _bools(call: Invocation) -> list[bool]:
-    return [call.bool(i) for i in range(len(call.args))]
+    return [call.boolean(i) for i in range(len(call.args))]
 
 
 def _if(call: Invocation) -> Any:
@@ -32,7 +32,7 @@ def _to_bool(call: Invocation) -> bool:
     if isinstance(value, bool):
         return value
     if is_int(value):
-        return value != 0
+        return bool(value != 0)
     if isinstance(value, str) and value.lower() in {"true", "false"}:
         return value.lower() == "true"
     raise call.fail(f"the value '{to_text(value)}' cannot be converted to a boolean.")
@@ -63,13 +63,13 @@ def _to_float(call: Invocation) -> float:
 def _compare(call: Invocation) -> int:
     a, b = call.args
     if (is_int(a) and is_int(b)) or (isinstance(a, str) and isinstance(b, str)):
-        return (a > b) - (a < b)
+        return int(bool(a > b)) - int(bool(a < b))
     raise ExpressionError(errors.ARG_TYPE, name=call.name, expected="Integer, String",
                           actual=f"{type_name(a)}, {type_name(b)}")
 
 
 def _div(call: Invocation) -> int:
-    a, b = call.int(0), call.int(1)
+    a, b = call.integer(0), call.integer(1)
     if b == 0:
         raise call.fail("attempted to divide by zero.")
     quotient = abs(a) // abs(b)
@@ -77,7 +77,7 @@ def _div(call: Invocation) -> int:
 
 
 def _mod(call: Invocation) -> int:
-    a, b = call.int(0), call.int(1)
+    a, b = call.integer(0), call.integer(1)
     if b == 0:
         raise call.fail("attempted to divide by zero.")
     return a - b * _div(call)
@@ -93,14 +93,14 @@ def _numbers(call: Invocation) -> list[int]:
 
 
 def _range(call: Invocation) -> list[int]:
-    start, count = call.int(0), call.int(1)
+    start, count = call.integer(0), call.integer(1)
     if count < 0 or start + count > 2147483647:
         raise call.fail("the count must be non-negative and start + count must not exceed 2147483647.")
     return list(range(start, start + count))
 
 
 def _json(call: Invocation) -> Any:
-    text = call.str(0)
+    text = call.text(0)
     try:
         return json.loads(text)
     except ValueError:
@@ -127,7 +127,7 @@ def _string(call: Invocation) -> Any:
 SPECS: tuple[Spec, ...] = (
     spec("and", lambda c: all(_bools(c)), 1, None),
     spec("or", lambda c: any(_bools(c)), 1, None),
-    spec("not", lambda c: not c.bool(0), 1),
+    spec("not", lambda c: not c.boolean(0), 1),
     spec("bool", _to_bool, 1),
     spec("true", lambda c: True),
     spec("false", lambda c: False),
@@ -139,9 +139,9 @@ SPECS: tuple[Spec, ...] = (
     spec("greaterOrEquals", lambda c: _compare(c) >= 0, 2),
     spec("less", lambda c: _compare(c) < 0, 2),
     spec("lessOrEquals", lambda c: _compare(c) <= 0, 2),
-    spec("add", lambda c: _checked(c, c.int(0) + c.int(1)), 2),
-    spec("sub", lambda c: _checked(c, c.int(0) - c.int(1)), 2),
-    spec("mul", lambda c: _checked(c, c.int(0) * c.int(1)), 2),
+    spec("add", lambda c: _checked(c, c.integer(0) + c.integer(1)), 2),
+    spec("sub", lambda c: _checked(c, c.integer(0) - c.integer(1)), 2),
+    spec("mul", lambda c: _checked(c, c.integer(0) * c.integer(1)), 2),
     spec("div", _div, 2),
     spec("mod", _mod, 2),
     spec("int", _to_int, 1),

@@ -43,7 +43,7 @@ def _names(call: Invocation, names: list[str], resource_type: str) -> list[str]:
 
 
 def _split_type(call: Invocation, first_possible: int = 0) -> tuple[list[str], str, list[str]]:
-    args = [call.str(i) for i in range(len(call.args))]
+    args = [call.text(i) for i in range(len(call.args))]
     index = next((i for i, a in enumerate(args) if i >= first_possible and "/" in a), None)
     if index is None:
         raise call.fail("function requires exactly one multi-segmented argument which must be resource type "
@@ -83,7 +83,7 @@ def _management_group_resource_id(call: Invocation) -> str:
 
 
 def _extension_resource_id(call: Invocation) -> str:
-    base = call.str(0).rstrip("/")
+    base = call.text(0).rstrip("/")
     _, resource_type, names = _split_type(call, first_possible=1)
     return f"{base}/{interleave(resource_type, names)}"
 
@@ -96,14 +96,14 @@ def _resource_group(call: Invocation) -> Any:
 
 
 def _subscription(call: Invocation) -> Any:
-    sub = call.str(0) if call.args else call.frame.scope.subscription
+    sub = call.text(0) if call.args else call.frame.scope.subscription
     if sub is None:
         raise ExpressionError(errors.FUNCTION_NOT_HERE, name="SUBSCRIPTION")
     return call.frame.runtime.subscription(sub)
 
 
 def _parameters(call: Invocation) -> Any:
-    name = call.str(0)
+    name = call.text(0)
     found, value = call.frame.param(name)
     if not found:
         raise ExpressionError(errors.PARAMETER_NOT_FOUND, name=name)
@@ -113,16 +113,16 @@ def _parameters(call: Invocation) -> Any:
 def _variables(call: Invocation) -> Any:
     if call.frame.variables is None:
         raise ExpressionError(errors.FUNCTION_NOT_HERE, name="VARIABLES")
-    return call.frame.variables.get(call.str(0))
+    return call.frame.variables.get(call.text(0))
 
 
 def _copy_index(call: Invocation) -> int:
     name, offset = None, 0
     if call.args and isinstance(call.args[0], str):
         name = call.args[0]
-        offset = call.int(1) if len(call.args) > 1 else 0
+        offset = call.integer(1) if len(call.args) > 1 else 0
     elif call.args:
-        offset = call.int(0)
+        offset = call.integer(0)
     index = call.frame.copy_index(name)
     if index is None:
         raise ExpressionError(errors.FUNCTION_NOT_HERE, name="COPYINDEX")
@@ -130,8 +130,8 @@ def _copy_index(call: Invocation) -> int:
 
 
 def _reference(call: Invocation) -> Any:
-    target = call.str(0)
-    api_version = call.str(1) if len(call.args) > 1 and call.args[1] is not None else None
+    target = call.text(0)
+    api_version = call.text(1) if len(call.args) > 1 and call.args[1] is not None else None
     full = len(call.args) > 2 and str(call.args[2]).lower() == "full"
     return call.frame.runtime.reference(call.frame, call.frame.symbols.get(target.lower(), target), api_version, full)
 

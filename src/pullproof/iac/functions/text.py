@@ -19,18 +19,18 @@ PARAMETER_ONLY = frozenset({Phase.PARAMETER})
 
 def _format(call: Invocation) -> str:
     try:
-        return composite(call.str(0), call.args[1:])
+        return composite(call.text(0), call.args[1:])
     except FormatError as exc:
         raise call.fail(str(exc)) from None
 
 
 def _strings(call: Invocation) -> list[str]:
-    return [call.str(i) for i in range(len(call.args))]
+    return [call.text(i) for i in range(len(call.args))]
 
 
 def _substring(call: Invocation) -> str:
-    text, start = call.str(0), call.int(1)
-    length = call.int(2) if len(call.args) > 2 else len(text) - start
+    text, start = call.text(0), call.integer(1)
+    length = call.integer(2) if len(call.args) > 2 else len(text) - start
     if start < 0 or length < 0 or start + length > len(text):
         raise call.fail("The index and length parameters must refer to a location within the string.")
     return text[start : start + length]
@@ -39,17 +39,17 @@ def _substring(call: Invocation) -> str:
 def _pad_left(call: Invocation) -> str:
     value = call.args[0]
     if not (isinstance(value, str) or is_int(value)):
-        call.str(0)
-    width = call.int(1)
-    pad = call.str(2) if len(call.args) > 2 else " "
+        call.text(0)
+    width = call.integer(1)
+    pad = call.text(2) if len(call.args) > 2 else " "
     if len(pad) != 1:
         raise call.fail("the padding character must be a single character.")
     return to_text(value).rjust(width, pad)
 
 
 def _split(call: Invocation) -> list[str]:
-    text, delimiter = call.str(0), call.args[1]
-    delimiters = [delimiter] if isinstance(delimiter, str) else call.list(1)
+    text, delimiter = call.text(0), call.args[1]
+    delimiters = [delimiter] if isinstance(delimiter, str) else call.array(1)
     parts = [text]
     for item in delimiters:
         parts = [piece for part in parts for piece in part.split(str(item))] if item else parts
@@ -58,13 +58,13 @@ def _split(call: Invocation) -> list[str]:
 
 def _b64decode(call: Invocation) -> str:
     try:
-        return base64.b64decode(call.str(0), validate=True).decode("utf-8")
+        return base64.b64decode(call.text(0), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
         raise call.fail("the value is not valid base64.") from None
 
 
 def _data_uri_to_string(call: Invocation) -> str:
-    text = call.str(0)
+    text = call.text(0)
     head, _, data = text.partition(",")
     if not head.startswith("data:"):
         raise call.fail(f"the value '{text}' is not a data URI.")
@@ -77,17 +77,17 @@ def _utc_now(call: Invocation) -> str:
     from datetime import UTC, datetime
 
     moment = datetime.fromtimestamp(call.frame.runtime.now(), UTC)
-    return dates.format_datetime(moment, call.str(0) if call.args else dates.DEFAULT_UTCNOW)
+    return dates.format_datetime(moment, call.text(0) if call.args else dates.DEFAULT_UTCNOW)
 
 
 def _date_call(call: Invocation) -> Any:
     try:
         if call.name == "dateTimeAdd":
-            moment = dates.add_duration(dates.parse_datetime(call.str(0)), call.str(1))
-            return dates.format_datetime(moment, call.str(2)) if len(call.args) > 2 else dates.iso(moment)
+            moment = dates.add_duration(dates.parse_datetime(call.text(0)), call.text(1))
+            return dates.format_datetime(moment, call.text(2)) if len(call.args) > 2 else dates.iso(moment)
         if call.name == "dateTimeFromEpoch":
-            return dates.iso(dates.from_epoch(call.int(0)))
-        return dates.to_epoch(call.str(0))
+            return dates.iso(dates.from_epoch(call.integer(0)))
+        return dates.to_epoch(call.text(0))
     except (dates.DateError, ValueError, OverflowError) as exc:
         raise call.fail(str(exc)) from None
 
@@ -98,24 +98,24 @@ SPECS: tuple[Spec, ...] = (
     spec("uniqueString", lambda c: hashes.unique_string(*_strings(c)), 1, None),
     spec("newGuid", lambda c: c.frame.runtime.new_guid(), 0, phases=PARAMETER_ONLY),
     spec("utcNow", _utc_now, 0, 1, phases=PARAMETER_ONLY),
-    spec("toLower", lambda c: c.str(0).lower(), 1),
-    spec("toUpper", lambda c: c.str(0).upper(), 1),
-    spec("trim", lambda c: c.str(0).strip(), 1),
-    spec("startsWith", lambda c: c.str(0).lower().startswith(c.str(1).lower()), 2),
-    spec("endsWith", lambda c: c.str(0).lower().endswith(c.str(1).lower()), 2),
-    spec("replace", lambda c: c.str(0).replace(c.str(1), c.str(2)) if c.str(1) else c.str(0), 3),
+    spec("toLower", lambda c: c.text(0).lower(), 1),
+    spec("toUpper", lambda c: c.text(0).upper(), 1),
+    spec("trim", lambda c: c.text(0).strip(), 1),
+    spec("startsWith", lambda c: c.text(0).lower().startswith(c.text(1).lower()), 2),
+    spec("endsWith", lambda c: c.text(0).lower().endswith(c.text(1).lower()), 2),
+    spec("replace", lambda c: c.text(0).replace(c.text(1), c.text(2)) if c.text(1) else c.text(0), 3),
     spec("split", _split, 2),
     spec("substring", _substring, 2, 3),
     spec("padLeft", _pad_left, 2, 3),
-    spec("base64", lambda c: base64.b64encode(c.str(0).encode("utf-8")).decode("ascii"), 1),
+    spec("base64", lambda c: base64.b64encode(c.text(0).encode("utf-8")).decode("ascii"), 1),
     spec("base64ToString", _b64decode, 1),
     spec("base64ToJson", lambda c: json.loads(_b64decode(c)), 1),
     spec("dataUri", lambda c: "data:text/plain;charset=utf8;base64,"
          + base64.b64encode(to_text(c.args[0]).encode("utf-8")).decode("ascii"), 1),
     spec("dataUriToString", _data_uri_to_string, 1),
-    spec("uri", lambda c: urljoin(c.str(0), c.str(1)), 2),
-    spec("uriComponent", lambda c: quote(c.str(0), safe="-_.~"), 1),
-    spec("uriComponentToString", lambda c: unquote(c.str(0)), 1),
+    spec("uri", lambda c: urljoin(c.text(0), c.text(1)), 2),
+    spec("uriComponent", lambda c: quote(c.text(0), safe="-_.~"), 1),
+    spec("uriComponentToString", lambda c: unquote(c.text(0)), 1),
     spec("dateTimeAdd", _date_call, 2, 3),
     spec("dateTimeFromEpoch", _date_call, 1),
     spec("dateTimeToEpoch", _date_call, 1),
