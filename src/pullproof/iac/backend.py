@@ -15,6 +15,7 @@ from pullproof.core.errors import ServiceError
 from pullproof.iac.context import Scope
 from pullproof.iac.records import Outcome, public
 from pullproof.iac.resource_ids import DEPLOYMENT_TYPE, normalize, split_id
+from pullproof.iac.values import merged, partial
 from pullproof.identity.models import Caller
 
 DEPLOYMENTS = "Microsoft.Resources/deployments"
@@ -130,7 +131,7 @@ class DryBackend:
         before = self.overlay.get(normalize(resource_id)) or self._current(resource_id, api_version)
         _, kind, name = split_id(resource_id)
         after = {"id": resource_id, "name": name, "type": kind, "apiVersion": api_version, **body}
-        self.overlay[normalize(resource_id)] = after
+        self.overlay[normalize(resource_id)] = merged(before, after) if before else partial(after)
         self.changes.append(Change(resource_id, api_version, before, after))
         return (200 if before else 201), after
 
@@ -165,7 +166,7 @@ class DryBackend:
         return scope
 
     def save_deployment(self, outcome: Outcome) -> None:
-        self.overlay[normalize(outcome.id)] = public(outcome.stored())
+        self.overlay[normalize(outcome.id)] = outcome.body(raw=True)
 
 
 def _unsupported(resource_id: str) -> ServiceError:

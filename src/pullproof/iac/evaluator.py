@@ -15,7 +15,7 @@ from pullproof.iac.context import Frame, Phase
 from pullproof.iac.errors import ExpressionError
 from pullproof.iac.expressions import Call, Lit, Member, Node, calls, is_expression, literal, parse_expression
 from pullproof.iac.functions import Invocation, lookup
-from pullproof.iac.values import Unknown, get_property, has_unknown, is_int, type_name
+from pullproof.iac.values import Partial, Unknown, get_property, has_unknown, is_int, type_name
 
 MAX_COPIES = 800
 
@@ -43,6 +43,8 @@ def evaluate(node: Node, frame: Frame) -> Any:
 def access(target: Any, key: Any) -> Any:
     if isinstance(target, dict) and isinstance(key, str):
         found, value = get_property(target, key)
+        if not found and isinstance(target, Partial):
+            return Unknown("")
         if not found:
             raise ExpressionError(errors.NO_PROPERTY, name=key, available=", ".join(target))
         return value

@@ -10,8 +10,20 @@ from pullproof.core.clock import isoformat
 from pullproof.iac.context import Scope
 from pullproof.iac.errors import WireError
 from pullproof.iac.resource_ids import DEPLOYMENT_TYPE
+from pullproof.iac.values import Unknown
 
 HIDDEN = ("_operations", "_template")
+
+
+def plain(value: Any) -> Any:
+    """``Unknown`` values as the expression text ARM shows for them."""
+    if isinstance(value, Unknown):
+        return value.text
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
 STATUS_NAMES = {200: "OK", 201: "Created", 202: "Accepted", 204: "NoContent", 400: "BadRequest", 401: "Unauthorized",
                 403: "Forbidden", 404: "NotFound", 409: "Conflict", 413: "RequestEntityTooLarge",
                 500: "InternalServerError"}
@@ -77,7 +89,9 @@ class Outcome:
     def id(self) -> str:
         return self.scope.deployment_id(self.name)
 
-    def body(self, state: str | None = None) -> dict[str, Any]:
+    def body(self, state: str | None = None, raw: bool = False) -> dict[str, Any]:
+        """The deployment as ``GET`` shows it (``state`` overrides the state and leaves the results out;
+        ``raw`` keeps values only the deployment can know as ``Unknown``, for what-if's own reads)."""
         props: dict[str, Any] = {
             "templateHash": self.template_hash, "parameters": self.parameters, "mode": self.mode,
             "provisioningState": state or self.state, "timestamp": isoformat(self.ended or self.started),
@@ -85,7 +99,7 @@ class Outcome:
             "correlationId": self.correlation_id, "providers": self.providers, "dependencies": self.dependencies,
         }
         if self.outputs is not None and state is None:
-            props["outputs"] = self.outputs
+            props["outputs"] = self.outputs if raw else plain(self.outputs)
         if state is None:
             props["outputResources"] = [{"id": rid} for rid in self.output_resources]
         if self.error is not None and state is None:

@@ -12,7 +12,7 @@ from pullproof.iac.errors import ExpressionError, TemplateError, Where
 from pullproof.iac.evaluator import check_expressions, copy_loop, resolve
 from pullproof.iac.planner import declarations
 from pullproof.iac.template import Template
-from pullproof.iac.values import Unknown, expected_name, has_unknown, matches_type, type_name, type_of_param
+from pullproof.iac.values import expected_name, has_unknown, matches_type, type_name, type_of_param
 
 
 def inline_template(decl: dict[str, Any]) -> Any:
@@ -76,6 +76,6 @@ def evaluate_outputs(template: Template, frame: Frame) -> dict[str, Any]:
                                 actual=type_name(value))
         entry: dict[str, Any] = {"type": type_of_param(kind)}
         if not kind.lower().startswith("secure"):
-            entry["value"] = value.text if isinstance(value, Unknown) else value
+            entry["value"] = value
         out[name] = entry
     return out

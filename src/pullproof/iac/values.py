@@ -15,6 +15,29 @@ class Unknown:
     text: str
 
 
+class Partial(dict[str, Any]):
+    """An object only partly known before the deployment runs (what-if's view of a resource it would
+    create): a property it lacks is ``Unknown`` rather than an error."""
+
+
+def partial(value: Any) -> Any:
+    if isinstance(value, dict):
+        return Partial({k: partial(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [partial(v) for v in value]
+    return value
+
+
+def merged(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """``after`` laid over ``before`` (objects merged key by key, case-insensitively; the rest replaced)."""
+    out = dict(before)
+    for key, value in after.items():
+        found = next((k for k in out if k.lower() == key.lower()), key)
+        old = out.get(found)
+        out[found] = merged(old, value) if isinstance(value, dict) and isinstance(old, dict) else value
+    return out
+
+
 def has_unknown(value: Any) -> bool:
     if isinstance(value, Unknown):
         return True

@@ -12,7 +12,7 @@ from typing import Any
 
 from pullproof.iac.backend import Change, DryBackend
 from pullproof.iac.resource_ids import normalize
-from pullproof.iac.values import Unknown, arm_equals
+from pullproof.iac.values import Unknown, arm_equals, merged
 from pullproof.rbac.models import is_guid
 
 IDENTITY_KEYS = ("id", "name", "type", "apiVersion")
@@ -58,15 +58,6 @@ def _delta(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> l
     return out
 
 
-def _merged(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    out = dict(before)
-    for key, value in after.items():
-        found = next((k for k in out if k.lower() == key.lower()), key)
-        out[found] = _merged(out[found], value) if isinstance(value, dict) and isinstance(out.get(found), dict) \
-            else value
-    return out
-
-
 def _change(change: Change, full: bool) -> dict[str, Any]:
     after = plain(change.after)
     entry: dict[str, Any] = {"resourceId": change.resource_id}
@@ -78,7 +69,7 @@ def _change(change: Change, full: bool) -> dict[str, Any]:
     delta = [d for d in _delta(change.before, after) if d["propertyChangeType"] != "NoEffect"]
     entry["changeType"] = "Modify" if delta else "NoChange"
     if full:
-        entry.update({"before": change.before, "after": _merged(change.before, after)})
+        entry.update({"before": change.before, "after": merged(change.before, after)})
         if delta:
             entry["delta"] = delta
     return entry

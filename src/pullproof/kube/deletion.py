@@ -43,6 +43,8 @@ class Deleter:
         if rtype.key == "namespaces":
             return self._namespace(current), True
         gone = self.tracker.delete(rtype.key, namespace, name)
+        if rtype.key == "pods" and self.tracker.find(POD_LOGS, namespace, name) is not None:
+            self.tracker.delete(POD_LOGS, namespace, name)
         self._cascade(rtype, gone, opts)
         return typed(rtype, gone), True
 

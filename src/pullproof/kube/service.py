@@ -71,8 +71,7 @@ class ObjectService:
         for part in [p for p in fields.split(",") if p.strip()]:
             key = part.replace("!=", "=").replace("==", "=").split("=", 1)[0].strip()
             if key not in rtype.field_labels():
-                raise ServiceError(errors.BAD_REQUEST, detail=f'"{key}" is not a known field selector: only '
-                                                              f'"metadata.name", "metadata.namespace"')
+                raise ServiceError(errors.BAD_REQUEST, detail=f"field label not supported: {key}")
         by_label, by_field = label_selector(labels), field_selector(fields.replace("source=", "source.component="))
         return lambda obj: by_label(obj) and by_field(obj)
 
