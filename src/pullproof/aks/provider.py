@@ -21,6 +21,7 @@ from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
 from pullproof.core.sealing import Sealer
 from pullproof.identity.models import Caller
+from pullproof.kube.bootstrap import ensure_cluster
 from pullproof.kube.clusters import Clusters
 from pullproof.kube.nodeauth import NodeAuth
 
@@ -176,6 +177,7 @@ class ManagedClusters:
                    for user in ("clusterUser", "clusterAdmin")}
         props = resource.body["properties"]
         cluster = self.clusters.open(resource.id, props["fqdn"], digests, props["currentKubernetesVersion"])
+        ensure_cluster(cluster.tracker)
         kubelet = props.get("identityProfile", {}).get("kubeletidentity", {}).get("resourceId")
         self.fleet.sync(cluster, resource.body, kubelet if private.get("nodes") == "msi" else None)
 

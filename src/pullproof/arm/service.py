@@ -257,6 +257,8 @@ class ArmService:
             self.get_group(caller, sub, group, check=False)
         found = []
         for resource in self.store.resources(sub, group=group, type_key=type_filter.lower() if type_filter else None):
+            if type_filter is None and resource.type.lower() == "microsoft.resources/deployments":
+                continue  # deployment history is not a resource in ARM's resource lists
             if self.rbac.check(caller.object_id, f"{resource.type}/read", resource.id, surface="arm-list").allowed:
                 provider = self.providers.get(resource.type.lower())
                 found.append(provider.render(resource, api_version) if provider else resource.body)

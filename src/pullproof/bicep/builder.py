@@ -73,7 +73,7 @@ def _add_resource(model: Model, decl: A.ResourceDecl, parent: ResourceInfo | Non
         type_name = f"{parent.full_type}/{type_name}"
         version = version or parent.api_version
     if version is None:
-        raise model.error(f"resource type '{decl.type_string}' must include an API version ('Type@yyyy-mm-dd')", decl.pos)
+        raise model.error(f"resource type '{decl.type_string}' needs an API version ('Type@yyyy-mm-dd')", decl.pos)
     if type_name.count("/") < 1 or "." not in type_name.split("/")[0]:
         raise model.error(f"invalid resource type '{type_name}': expected 'Namespace.Provider/type'", decl.pos)
     body = Body.of(decl.value, model)
@@ -146,7 +146,7 @@ def _resource_scope(model: Model, info: ResourceInfo) -> ScopeData:
     scope_expr = info.body.obj.get("scope")
     if info.parent is not None:
         if scope_expr is not None:
-            raise model.error("'scope' cannot be set on a child resource; it is inherited from the parent", scope_expr.pos)
+            raise model.error("'scope' cannot be set on a child resource (it comes from the parent)", scope_expr.pos)
         return info.ancestors()[0].scope
     if scope_expr is None:
         return ScopeData(model.target_scope)

@@ -84,3 +84,5 @@ def _destination(source: Path, target: dict[str, str]) -> Path:
         return Path(target["--outfile"])
     folder = Path(target["--outdir"]) if "--outdir" in target else source.parent
     return folder / (source.stem + ".json")
+if __name__ == "__main__":
+    raise SystemExit(main())

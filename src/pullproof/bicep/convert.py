@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from . import ast as A
 from . import functions as F
 from . import resources as R
-from .armexpr import ArmExpr, Fn, Lit, append, fn, lit
+from .armexpr import ArmExpr, Fn, append, fn, lit
 from .errors import BicepError
 from .loadfns import load_function
 from .model import Model, ModuleInfo, ResourceInfo
@@ -36,7 +36,7 @@ class Converter:
     def with_locals(self, **values: ArmExpr) -> Converter:
         return replace(self, locals={**self.locals, **values})
 
-    def convert(self, e: A.Expr) -> ArmExpr:  # noqa: PLR0911 - one branch per node kind
+    def convert(self, e: A.Expr) -> ArmExpr:
         if isinstance(e, A.Str):
             return lit(e.value)
         if isinstance(e, A.Int):

@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 from . import ast as A
 from .armexpr import ArmExpr, to_json_string
 from .inline import children
-from .resources import module_id, resource_id
-
 from .model import ResourceInfo
+from .resources import module_id, resource_id
 
 if TYPE_CHECKING:
     from .convert import Converter
@@ -58,8 +57,8 @@ def _references(model: Model, node: A.Node, chain: tuple[ResourceInfo, ...], bou
             index = None if _uses(node.index, bound) else node.index
             return [Target(target.symbol, target, index), *_references(model, node.index, chain, bound)]
     if isinstance(node, A.ChildAccess):  # like Bicep, 'a::b' depends on b only (the base is not visited)
-        child = _child_target(model, node, chain)
-        return [Target(child.symbol, child, None)] if child is not None else []
+        nested = _child_target(model, node, chain)
+        return [Target(nested.symbol, nested, None)] if nested is not None else []
     if isinstance(node, A.Ref) and node.name not in bound:
         target = _lookup(model, chain, node.name)
         if target is not None:

@@ -22,7 +22,9 @@ RESOURCE_OMIT = frozenset({"name", "scope", "parent", "dependsOn"})
 MODULE_KEYS = {"name", "params", "scope", "dependsOn"}
 
 
-def _loop_header(conv: Converter, symbol: str, decl: A.Decl, loop: A.ForExpr | None) -> tuple[Converter, dict[str, Any]]:
+def _loop_header(
+    conv: Converter, symbol: str, decl: A.Decl, loop: A.ForExpr | None
+) -> tuple[Converter, dict[str, Any]]:
     """The ``copy`` property of a looped declaration, and the converter with its loop variables bound."""
     if loop is None:
         return conv, {}
@@ -120,7 +122,8 @@ def _module_parameters(conv: Converter, module: ModuleInfo) -> dict[str, Any]:
         given[name] = _parameter_value(conv, prop.value)
     missing = [n for n, d in declared.items() if d.default is None and n not in given]
     if missing:
-        raise conv.error(f"module '{module.symbol}' is missing required parameter(s): {', '.join(missing)}", module.decl)
+        names = ", ".join(missing)
+        raise conv.error(f"module '{module.symbol}' is missing required parameter(s): {names}", module.decl)
     return {"parameters": given} if params is not None else {}
 
 

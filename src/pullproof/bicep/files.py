@@ -60,7 +60,7 @@ class Compiler:
             raise model.error(f"module path '{ref}' must be relative and use '/' as separator", decl.path.pos)
         target = (model.path.parent / ref).resolve()
         if target.suffix.lower() != ".bicep":
-            raise model.error(f"module '{ref}': only .bicep modules are supported by pullproof's compiler", decl.path.pos)
+            raise model.error(f"module '{ref}': pullproof's compiler supports only .bicep modules", decl.path.pos)
         if not target.is_file():
             raise model.error(f"could not find module file '{ref}' (looked for {target})", decl.path.pos)
         if target in stack:

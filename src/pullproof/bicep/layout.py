@@ -89,9 +89,9 @@ def _contextual(tokens: list[Token], i: int, prev: Token | None, nxt: Token | No
         return _retag(tok, "FOR")
     if word == "existing" and prev is not None and prev.type == "STRING" and after == "ASSIGN":
         return _retag(tok, "EXISTING")
-    if word == "resource" and after == "IDENT" and _next_is(tokens, i + 2, "STRING"):
-        if prev is None or prev.type in ("NL", "LBRACE", "COMMA"):
-            return _retag(tok, "RESOURCE")
+    at_item_start = prev is None or prev.type in ("NL", "LBRACE", "COMMA")
+    if word == "resource" and after == "IDENT" and _next_is(tokens, i + 2, "STRING") and at_item_start:
+        return _retag(tok, "RESOURCE")
     return tok
 
 

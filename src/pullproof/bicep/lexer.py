@@ -136,7 +136,7 @@ def _track_brackets(st: _State, kind: str, start: int) -> None:
 def _string_piece(st: _State, pos: int, first: bool) -> None:
     """Scan from ``pos`` (just after ``'`` or ``}``) to the closing quote or the next ``${``."""
     start = st.pos
-    text, out = st.text, []
+    text, out = st.text, list[str]()
     while True:
         if pos >= len(text) or text[pos] in "\r\n":
             raise st.error("unterminated string (a single-quoted string cannot span lines)", start)

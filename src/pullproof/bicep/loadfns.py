@@ -15,7 +15,9 @@ from .armexpr import ArmExpr, Fn, lit
 if TYPE_CHECKING:
     from .convert import Converter
 
-ENCODINGS = {"utf-8": "utf-8", "utf-16": "utf-16", "utf-16BE": "utf-16-be", "us-ascii": "ascii", "iso-8859-1": "latin-1"}
+ENCODINGS = {
+    "utf-8": "utf-8", "utf-16": "utf-16", "utf-16BE": "utf-16-be", "us-ascii": "ascii", "iso-8859-1": "latin-1",
+}
 
 
 def _literal_arg(conv: Converter, e: A.Call, i: int) -> str:

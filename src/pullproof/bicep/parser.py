@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 from lark.common import LexerConf
+from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 from lark.lexer import Lexer
 
 from . import ast as A
@@ -48,7 +48,7 @@ class BicepParser:
     def parse(self, text: str, path: Path) -> A.Program:
         tokens = [_lark_name(tok) for tok in layout(tokenize(text, path), path)]
         try:
-            tree = self._lark.parse(tokens)  # type: ignore[arg-type]
+            tree = self._lark.parse(tokens)
         except UnexpectedToken as exc:
             raise _syntax_error(exc, path) from None
         except UnexpectedInput as exc:

@@ -32,7 +32,7 @@ def loop_context(conv: Converter, loop: A.ForExpr | None, index: ArmExpr | None,
         return base
     if index is None:
         raise conv.error(SYMBOLIC_ONLY.format(name=getattr(node, "name", "symbol")), node)
-    values = {loop.item: append(base.convert(loop.iterable), index)}
+    values: dict[str, ArmExpr] = {loop.item: append(base.convert(loop.iterable), index)}
     if loop.index is not None:
         values[loop.index] = index
     return base.with_locals(**values)
@@ -49,7 +49,7 @@ def name_segments(conv: Converter, info: ResourceInfo, index: ArmExpr | None) ->
         return [append(fn("split", own, lit("/")), lit(i)) for i in range(len(types))]
     first_length = len(types) - len(ancestors)
     names: list[ArmExpr] = []
-    for i, (ancestor, name) in enumerate(zip(ancestors, _ancestor_names(conv, info, ctx), strict=True)):
+    for i, name in enumerate(_ancestor_names(conv, info, ctx)):
         if i == 0 and first_length > 1:
             names += [append(fn("split", name, lit("/")), lit(k)) for k in range(first_length)]
         else:
@@ -94,8 +94,8 @@ def scoped_id(ctx: Converter, scope: ScopeData, type_name: str, names: list[ArmE
     if scope.kind == "tenant":
         return Fn("tenantResourceId", (lit(type_name), *names))
     if scope.kind == "subscription":
-        sub = [ctx.convert(scope.sub)] if scope.sub is not None else []
-        return Fn("subscriptionResourceId", (*sub, lit(type_name), *names))
+        explicit = [ctx.convert(scope.sub)] if scope.sub is not None else []
+        return Fn("subscriptionResourceId", (*explicit, lit(type_name), *names))
     if scope.kind == "resourceGroup":
         if scope.rg is None:
             return Fn("resourceId", (lit(type_name), *names))

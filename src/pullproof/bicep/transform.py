@@ -37,11 +37,13 @@ class ToAst(Transformer[Token, Any]):
 
     def statement(self, meta: Meta, children: list[Any]) -> A.Statement:
         *decorators, decl = children
-        return replace(decl, decorators=tuple(decorators))
+        statement: A.Statement = replace(decl, decorators=tuple(decorators))
+        return statement
 
     def nested_resource(self, meta: Meta, children: list[Any]) -> A.ResourceDecl:
         *decorators, decl = children
-        return replace(decl, decorators=tuple(decorators))
+        resource: A.ResourceDecl = replace(decl, decorators=tuple(decorators))
+        return resource
 
     def decorator(self, meta: Meta, children: list[Any]) -> A.Decorator:
         (namespace, name), args = children[0], (children[1] if len(children) > 1 else ())

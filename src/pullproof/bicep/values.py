@@ -74,7 +74,7 @@ def _loop_key(conv: Converter, prop: A.Prop) -> str:
 
 def loop_locals(conv: Converter, loop: A.ForExpr, index: ArmExpr) -> Converter:
     """``conv`` with the loop's item bound to ``iterable[index]`` and its index to ``index``."""
-    values = {loop.item: append(conv.convert(loop.iterable), index)}
+    values: dict[str, ArmExpr] = {loop.item: append(conv.convert(loop.iterable), index)}
     if loop.index is not None:
         values[loop.index] = index
     return conv.with_locals(**values)

@@ -15,7 +15,7 @@ from pullproof.iac.backend import Backend
 from pullproof.iac.context import Frame, Scope
 from pullproof.iac.errors import ExpressionError
 from pullproof.iac.resource_ids import relative_id, split_id
-from pullproof.iac.values import Unknown
+from pullproof.iac.values import Partial, Unknown
 
 
 class Mode(enum.Enum):
@@ -45,7 +45,8 @@ class EngineRuntime:
                 return Unknown("")
             raise
         if not full:
-            return body.get("properties", {})
+            found = body.get("properties")
+            return found if found is not None else (Partial() if isinstance(body, Partial) else {})
         return _full(body, target, api_version)
 
     def invoke_list(self, frame: Frame, action: str, resource_id: str, api_version: str, payload: Any) -> Any:

@@ -11,22 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from pullproof.iac.backend import Change, DryBackend
+from pullproof.iac.records import plain
 from pullproof.iac.resource_ids import normalize
-from pullproof.iac.values import Unknown, arm_equals, merged
+from pullproof.iac.values import arm_equals, merged
 from pullproof.rbac.models import is_guid
 
 IDENTITY_KEYS = ("id", "name", "type", "apiVersion")
-
-
-def plain(value: Any) -> Any:
-    """Unknown values as the expression text ARM shows for them."""
-    if isinstance(value, Unknown):
-        return value.text
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
 
 
 def _same(before: Any, after: Any, key: str = "") -> bool:

@@ -9,11 +9,15 @@ from typing import Any
 from pullproof.core.clock import Clock
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
+from pullproof.kube import admission, defaults, resources
 from pullproof.kube.events import EventRecorder
-from pullproof.kube.podspec import admit_pod
 from pullproof.kube.tracker import Tracker, clone, kube_time
 
 ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+def _pods_type() -> resources.ResourceType:
+    found = resources.find("", "v1", "pods")
+    assert found is not None
+    return found
 DEPLOYMENTS, REPLICASETS = "deployments.apps", "replicasets.apps"
 
 
@@ -87,7 +91,9 @@ class ReplicaSetController:
                             "namespace": namespace, "ownerReferences": [owner_ref(rs, "ReplicaSet", "apps/v1")]},
                "spec": template.get("spec", {})}
         try:
-            created = self.tracker.create("pods", namespace, admit_pod(self.tracker, namespace, pod))
+            defaults.pod(pod)
+            admission.pod(self.tracker, self.ids, _pods_type(), pod)
+            created = self.tracker.create("pods", namespace, pod)
         except ServiceError as exc:
             self.events.record(rs, "ReplicaSet", "Warning", "FailedCreate", f"Error creating: {exc.message}")
             return False

@@ -119,6 +119,8 @@ class Kubelets:
         meta = pod["metadata"]
         if self.tracker.find("pods", meta["namespace"], meta["name"]) is not None:
             self.tracker.delete("pods", meta["namespace"], meta["name"])
+        if self.tracker.find(POD_LOGS, meta["namespace"], meta["name"]) is not None:
+            self.tracker.delete(POD_LOGS, meta["namespace"], meta["name"])
         self.next_sync.pop(meta["uid"], None)
         self.backoff = {k: v for k, v in self.backoff.items() if k[0] != meta["uid"]}
 
