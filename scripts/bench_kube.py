@@ -25,12 +25,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.aks.support import deploy  # noqa: E402
+from tests.registry.support import basic, push_image  # noqa: E402
+
 from pullproof.app import Emulator, Endpoints  # noqa: E402
 from pullproof.core.clock import ManualClock  # noqa: E402
 from pullproof.rbac.service import NewAssignment  # noqa: E402
 from pullproof.settings import Settings  # noqa: E402
-from tests.aks.support import deploy  # noqa: E402
-from tests.registry.support import basic, push_image  # noqa: E402
 
 PODS_PER_NODE = 10
 

@@ -1,4 +1,4 @@
-"""Template functions against the reference's vectors (§1.3–§1.8) and ARM's error messages."""
+"""Template functions against the reference's vectors (§1.3 to §1.8) and ARM's error messages."""
 
 from __future__ import annotations
 

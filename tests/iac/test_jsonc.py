@@ -27,7 +27,7 @@ def test_cli_spliced_body_with_unquoted_key_and_comments() -> None:
 def test_trailing_commas_single_quotes_and_crlf() -> None:
     parsed = parse("{\r\n 'a': [1, 2,],\r\n b: {c: null,},\r\n}")
     assert parsed.value == {"a": [1, 2], "b": {"c": None}}
-    assert parsed.positions[("b", "c")] == Position(3, 10)
+    assert parsed.positions[("b", "c")] == Position(3, 12)
 
 
 def test_positions_follow_newtonsoft() -> None:
@@ -48,7 +48,7 @@ def test_bom_and_escapes() -> None:
                         "position 8."),
     ('{"a" 1}', "Invalid character after parsing property name. Expected ':' but got: 1. Path 'a', line 1, "
                 "position 5."),
-    ('{"a": [1, 2', "Unexpected end when reading JSON. Path 'a[2]', line 1, position 11."),
+    ('{"a": [1, 2', "Unexpected end when reading JSON. Path 'a[1]', line 1, position 11."),
     ("{} x", "Additional text encountered after finished reading JSON content: x. Path '', line 1, position 3."),
     ('{"a": 1 /* open', "Unexpected end while parsing comment. Path 'a', line 1, position 15."),
     ("", "Unexpected end when reading JSON. Path '', line 1, position 0."),

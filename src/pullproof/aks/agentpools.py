@@ -54,6 +54,8 @@ class AgentPools:
         cluster = self._parent(resource.id)
         pools = cluster.body["properties"]["agentPoolProfiles"]
         remaining = [p for p in pools if p["name"] != resource.name]
+        if not remaining:
+            return  # the cluster's own DELETE removes its pools first (ARM deletes children before parents)
         if not any(p.get("mode") == "System" for p in remaining):
             raise ServiceError(errors.LAST_SYSTEM_POOL, name=resource.name)
         cluster.body["properties"]["agentPoolProfiles"] = remaining

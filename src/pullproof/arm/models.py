@@ -108,6 +108,8 @@ def parse_path(path: str) -> ArmPath:
             return ArmPath("group", subscription=sub, group=group)
         if tail_low == ["resources"]:
             return ArmPath("resources", subscription=sub, group=group)
+    if group is not None and tail_low[0] == "deployments":  # the SDK's legacy path for deployment operations
+        return _provider_path(sub, group, ["Microsoft.Resources", *tail])
     if tail_low[0] != "providers":
         return ArmPath("unknown")
     return _provider_path(sub, group, tail[1:])

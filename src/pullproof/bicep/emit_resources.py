@@ -27,6 +27,8 @@ def _loop_header(
 ) -> tuple[Converter, dict[str, Any]]:
     """The ``copy`` property of a looped declaration, and the converter with its loop variables bound."""
     if loop is None:
+        if decl.decorator("batchSize") is not None:
+            raise conv.error("@batchSize() can only decorate a resource or module loop", decl)
         return conv, {}
     copy: dict[str, Any] = {"name": symbol, "count": copy_count(conv, loop)}
     batch = decl.decorator("batchSize")
@@ -68,7 +70,7 @@ def emit_resource(conv: Converter, info: ResourceInfo) -> dict[str, Any]:
     out |= {"type": info.full_type, "apiVersion": info.api_version}
     out |= scope_properties(inner, info.scope, inner)
     out["name"] = to_json_string(full_name(inner, info, index))
-    out |= emit_object(inner, info.body.obj, RESOURCE_OMIT)
+    out |= emit_object(inner, info.body.obj, RESOURCE_OMIT, resource_body=True)
     dependencies = depends_on(inner, info)
     if dependencies:
         out["dependsOn"] = dependencies

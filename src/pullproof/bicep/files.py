@@ -16,7 +16,8 @@ REGISTRY_PREFIXES = ("br:", "br/", "ts:", "ts/")
 
 
 class Compiler:
-    """Compiles Bicep files; one instance caches its parser and the modules it has compiled."""
+    """Compiles Bicep files. An instance keeps its (compiled) parser, so reuse it for many builds;
+    each ``compile`` reads the files afresh (a module used twice in one build is compiled once)."""
 
     def __init__(self, parser: BicepParser | None = None) -> None:
         self.parser = parser or BicepParser()
@@ -27,11 +28,13 @@ class Compiler:
         target = Path(path).resolve()
         if not target.is_file():
             raise BicepError(f"could not find file '{path}'", path, 0, 0)
+        self._done = {}
         return self._compile(target, ())[0]
 
     def compile_text(self, text: str, path: Path | str = "main.bicep") -> dict[str, Any]:
         """The ARM template for source ``text``; modules resolve relative to ``path``."""
         target = Path(path).resolve()
+        self._done = {}
         return self._build(self.parser.parse(text, target), (target,))[0]
 
     def _compile(self, path: Path, stack: tuple[Path, ...]) -> tuple[dict[str, Any], Model]:

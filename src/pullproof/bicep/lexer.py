@@ -41,6 +41,7 @@ class _State:
     line: int = 1
     col: int = 1
     stack: list[str] = field(default_factory=list)
+    opened: list[int] = field(default_factory=list)  # where each open bracket of ``stack`` starts
     tokens: list[Token] = field(default_factory=list)
 
     def error(self, message: str, pos: int | None = None) -> BicepError:
@@ -63,7 +64,8 @@ def tokenize(text: str, path: Path | None = None) -> list[Token]:
     while st.pos < len(text):
         _step(st)
     if st.stack:
-        raise st.error(f"unexpected end of file: '{st.stack[-1]}' is never closed")
+        opener = {"$": "${"}.get(st.stack[-1], st.stack[-1])
+        raise st.error(f"unexpected end of file: '{opener}' is never closed", st.opened[-1])
     return st.tokens
 
 
@@ -95,6 +97,7 @@ def _step(st: _State) -> None:
         _string_piece(st, st.pos + 1, first=True)
     elif ch == "}" and st.stack and st.stack[-1] == "$":
         st.stack.pop()
+        st.opened.pop()
         _string_piece(st, st.pos + 1, first=False)
     else:
         _word_or_symbol(st)
@@ -127,10 +130,12 @@ def _word_or_symbol(st: _State) -> None:
 def _track_brackets(st: _State, kind: str, start: int) -> None:
     if kind in OPENERS:
         st.stack.append(OPENERS[kind])
+        st.opened.append(start)
     elif kind in CLOSERS:
         if not st.stack or st.stack[-1] != CLOSERS[kind]:
             raise st.error(f"unexpected '{st.text[start]}'", start)
         st.stack.pop()
+        st.opened.pop()
 
 
 def _string_piece(st: _State, pos: int, first: bool) -> None:
@@ -149,6 +154,7 @@ def _string_piece(st: _State, pos: int, first: bool) -> None:
             st.pos = pos + 2
             st.emit("STR_LEFT" if first else "STR_MID", _utf16("".join(out)), start)
             st.stack.append("$")
+            st.opened.append(pos)
             return
         if ch == "\\":
             decoded, pos = _escape(st, pos)

@@ -50,7 +50,7 @@ class BicepParser:
         try:
             tree = self._lark.parse(tokens)
         except UnexpectedToken as exc:
-            raise _syntax_error(exc, path) from None
+            raise _syntax_error(exc, path, tokens[-1] if tokens else None) from None
         except UnexpectedInput as exc:
             raise BicepError(f"syntax error: {exc}", path, exc.line, exc.column) from None
         try:
@@ -66,12 +66,14 @@ def _lark_name(tok: Token) -> Token:
     return Token.new_borrow_pos(f"_{tok.type}", tok.value, tok) if tok.type in FILTERED else tok
 
 
-def _syntax_error(exc: UnexpectedToken, path: Path) -> BicepError:
+def _syntax_error(exc: UnexpectedToken, path: Path, last: Token | None) -> BicepError:
     tok = exc.token
     found = "the end of the file" if tok.type == "$END" else f"{_show(tok)}"
     expected = sorted(DESCRIPTIONS.get(name, name.lstrip("_").lower()) for name in exc.expected)
     hint = f"; expected {', '.join(expected[:8])}" if expected else ""
-    line, column = (tok.line or 0, tok.column or 0) if tok.type != "$END" else (exc.line, exc.column)
+    line, column = tok.line or 0, tok.column or 0
+    if tok.type == "$END":  # just after the last token
+        line, column = (last.end_line or 1, last.end_column or 1) if last is not None else (1, 1)
     return BicepError(f"syntax error: unexpected {found}{hint}", path, line, column)
 
 

@@ -43,8 +43,15 @@ def emit_expression(expr: ArmExpr) -> Any:
     return to_json_string(expr)
 
 
-def emit_object(conv: Converter, obj: A.Obj, omit: frozenset[str] = frozenset()) -> dict[str, Any]:
+def emit_object(
+    conv: Converter, obj: A.Obj, omit: frozenset[str] = frozenset(), resource_body: bool = False
+) -> dict[str, Any]:
     """An object literal; properties whose value is a for-expression go first, into ``copy``."""
+    for item in obj.items:
+        if isinstance(item, A.Spread) and resource_body:
+            raise conv.error("a spread ('...') in a resource body is not supported by pullproof's compiler", item)
+        if isinstance(item, A.ResourceDecl) and not resource_body:
+            raise conv.error("a nested resource is only allowed in a resource body", item)
     out: dict[str, Any] = {}
     props = [p for p in obj.props() if not (isinstance(p.key, A.Str) and p.key.value in omit)]
     loops = [p for p in props if isinstance(p.value, A.ForExpr)]

@@ -152,8 +152,8 @@ class _Reader:
                 raise self.fail(f"Invalid character after parsing property name. Expected ':' but got: {got}.")
             self.i += 1
             result[key] = self.value()
-            self.path.pop()
             self.separator("}")
+            self.path.pop()
 
     def property_name(self, ch: str) -> str:
         if ch in "\"'":
@@ -185,8 +185,8 @@ class _Reader:
                 return result
             self.path.append(len(result))
             result.append(self.value())
-            self.path.pop()
             self.separator("]")
+            self.path.pop()
 
     def string(self, mark: bool) -> str:
         quote, text = self.text[self.i], self.text

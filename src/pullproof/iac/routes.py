@@ -78,8 +78,8 @@ class DeploymentRoutes:
             return 204, None, {}
         if method == "PUT":
             created = self.api.create(caller, request_from_body(name, scope, await self._body(request)))
-            status_url = (f"{base_url(request)}{created.outcome.id}/operationStatuses/{created.operation_id}"
-                          f"?api-version={version}")
+            target = created.outcome.id.replace("/resourceGroups/", "/resourcegroups/", 1)  # as ARM spells it
+            status_url = f"{base_url(request)}{target}/operationStatuses/{created.operation_id}?api-version={version}"
             return created.status, created.body, {"Azure-AsyncOperation": status_url, "Retry-After": "1"}
         if method == "DELETE":
             self.api.delete(caller, scope, name)

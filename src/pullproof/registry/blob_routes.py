@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 
@@ -103,13 +104,13 @@ class BlobRoutes:
                 size = None
             if size is not None:
                 return self._created(name, mount)
-        upload = self.content.start_upload(registry.login_server, name)
+        upload = await asyncio.to_thread(self.content.start_upload, registry.login_server, name)
         digest = query.get("digest")
         if digest is not None:
             check_digest(digest)
             await self.content.append(upload, self._body(request), _length(request))
             upload = self.content.upload(registry.login_server, name, upload.id)
-            self.content.finish(upload, digest)
+            await asyncio.to_thread(self.content.finish, upload, digest)
             return self._created(name, digest)
         return self._progress(name, upload, 202)
 
@@ -138,7 +139,7 @@ class BlobRoutes:
         check_digest(digest)
         await self.content.append(upload, self._body(request), _length(request))
         upload = self.content.upload(upload.registry, name, upload.id)
-        self.content.finish(upload, digest)
+        await asyncio.to_thread(self.content.finish, upload, digest)
         return self._created(name, digest)
 
     @staticmethod

@@ -4,6 +4,7 @@ repository. Blob bytes live at ``blobs/<algorithm>/<2 hex>/<hex>``; an upload se
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import threading
@@ -127,7 +128,9 @@ class Content:
     async def append(self, upload: Upload, chunks: AsyncIterator[bytes], expected: int | None = None) -> int:
         """Append a request body to the session; returns the new committed length."""
         self._repair(upload)
-        writer = self.driver.writer(f"uploads/{upload.id}", append=True)
+        # A session's first bytes replace its empty object (a rename on commit); only later
+        # requests append, which copies their bytes onto the end of the object.
+        writer = self.driver.writer(f"uploads/{upload.id}", append=upload.committed > 0)
         offset = upload.committed
         try:
             async for chunk in chunks:
@@ -137,7 +140,7 @@ class Content:
                     offset += len(chunk)
             if expected is not None and offset - upload.committed != expected:
                 raise ServiceError(errors.SIZE_INVALID)
-            writer.commit()
+            await asyncio.to_thread(writer.commit)  # fsync, and the copy of an append: off the event loop
         except BaseException:
             writer.cancel()
             self.hashing.forget(upload.id)

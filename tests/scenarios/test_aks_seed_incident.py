@@ -1,0 +1,153 @@
+"""Seed 002, the incident, with the real az, skopeo and kubectl over real sockets: a managed-identity
+cluster whose kubelet identity has no AcrPull, 2 replicas in ImagePullBackOff with the real 401,
+``rollout status`` timing out (and, with time sped up, exceeding its progress deadline), the
+explanation, the AcrPull role assignment to the kubelet identity, the pods recreated and Running.
+
+The module runs its own ``pullproof up --time-scale 30``; its tests run in order, as the story does."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.azcli import Az
+from tests.conftest import Served
+from tests.scenarios.images import (
+    Kubectl,
+    Registry,
+    cluster_kubectl,
+    create_registry,
+    deployment,
+    explain_pod,
+    fast_served,
+    operator_az,
+    pods_in,
+    push_image,
+)
+
+pytestmark = pytest.mark.realclient
+
+GROUP, CLUSTER, APP = "rg-wiz-exercise-a", "aks-wiz-dev", "guestbook-app"
+
+
+@dataclass(frozen=True)
+class Story:
+    served: Served
+    az: Az
+    acr: Registry
+    image: str
+    kubectl: Kubectl
+
+
+@pytest.fixture(scope="module")
+def served_fast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    yield from fast_served(tmp_path_factory, "seed-incident")
+
+
+@pytest.fixture(scope="module")
+def story(served_fast: Served, tmp_path_factory: pytest.TempPathFactory) -> Story:
+    """Infrastructure without the role-assignment module, then the app deployment (as in the seed)."""
+    home = tmp_path_factory.mktemp("seed-incident-clients")
+    az = operator_az(served_fast, home / "az")
+    # eastus, not japaneast: the API host would be 67 characters long (see test_aks_bad_input)
+    az.run("group", "create", "--name", GROUP, "--location", "eastus")
+    acr = create_registry(az, GROUP, "acrwizdev")
+    created = az.json("aks", "create", "--resource-group", GROUP, "--name", CLUSTER, "--enable-managed-identity",
+                      "--node-count", "2")
+    assert created["provisioningState"] == "Succeeded"
+    image = push_image(az, acr, home / "oci")
+    kubectl = cluster_kubectl(az, GROUP, CLUSTER, home / "kube")
+    applied = kubectl.apply(deployment(APP, image, replicas=2, app="guestbook"))
+    assert applied.stdout == f"deployment.apps/{APP} created\n", applied.stderr
+    return Story(served_fast, az, acr, image, kubectl)
+
+
+def test_both_replicas_end_in_image_pull_back_off(story: Story) -> None:
+    pods = pods_in(story.kubectl, "app=guestbook", "ImagePullBackOff", 2)
+    table = story.kubectl.ok("get", "pods", "-n", "default").splitlines()
+    assert table[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+    rows = sorted(line.split()[:4] for line in table[1:])
+    assert rows == sorted([name, "0/1", "ImagePullBackOff", "0"] for name in pods)
+    assert all(name.startswith(f"{APP}-") for name in pods)
+
+
+def test_rollout_status_times_out(story: Story) -> None:
+    """The CI step of the seed: ``kubectl rollout status`` gives up with exit code 1."""
+    result = story.kubectl("rollout", "status", f"deployment/{APP}", "--timeout=5s")
+    assert result.returncode == 1
+    assert result.stderr == "error: timed out waiting for the condition\n"
+    assert set(result.stdout.splitlines()) == {
+        f'Waiting for deployment "{APP}" rollout to finish: 0 of 2 updated replicas are available...'}
+
+
+def test_describe_shows_the_seed_401(story: Story) -> None:
+    pod = sorted(story.kubectl.pods("app=guestbook"))[0]
+    described = story.kubectl.ok("describe", "pod", pod)
+    login = story.acr.login
+    message = (f'Failed to pull image "{story.image}": failed to pull and unpack image "{story.image}": '
+               f'failed to resolve reference "{story.image}": failed to authorize: failed to fetch anonymous token: '
+               f"unexpected status from GET request to https://{login}/oauth2/token?scope=repository%3Aguestbook"
+               f"%3Apull&service={login}: 401 Unauthorized")
+    events = described.split("Events:", 1)[1].splitlines()
+    failed = [line for line in events if "Failed to pull image" in line]
+    assert failed and all(line.rstrip().endswith(message) for line in failed), described
+    assert all(line.split()[:2] == ["Warning", "Failed"] and " kubelet " in line for line in failed)
+    assert any(line.rstrip().endswith("Error: ErrImagePull") for line in described.splitlines())
+    assert any(line.rstrip().endswith("Error: ImagePullBackOff") for line in described.splitlines())
+    assert any(line.rstrip().endswith(f'Back-off pulling image "{story.image}"') for line in described.splitlines())
+    waiting = story.kubectl.pods("app=guestbook")[pod]["status"]["containerStatuses"][0]["state"]["waiting"]
+    assert waiting["reason"] in ("ImagePullBackOff", "ErrImagePull")
+    assert waiting["message"].endswith(message.split(": ", 1)[1])
+
+
+def test_rollout_status_reports_the_progress_deadline(story: Story) -> None:
+    """600 emulated seconds after the rollout started (20 s of real time at 30x)."""
+    result = story.kubectl("rollout", "status", f"deployment/{APP}", "--timeout=60s", timeout=90)
+    assert result.returncode == 1
+    assert result.stderr == f'error: deployment "{APP}" exceeded its progress deadline\n'
+    status = json.loads(story.kubectl.ok("get", "deployment", APP, "-o", "json"))["status"]
+    conditions = {c["type"]: c for c in status["conditions"]}
+    assert conditions["Progressing"]["reason"] == "ProgressDeadlineExceeded"
+    assert conditions["Available"]["reason"] == "MinimumReplicasUnavailable"
+
+
+def test_explain_names_the_kubelet_identity(story: Story) -> None:
+    kubelet = story.az.json("aks", "show", "--resource-group", GROUP, "--name", CLUSTER,
+                            "--query", "identityProfile.kubeletidentity")
+    pod = sorted(story.kubectl.pods("app=guestbook"))[0]
+    code, finding = explain_pod(story.served, f"{GROUP}/{CLUSTER}", pod)
+    assert code == 10
+    assert finding["code"] == "KUBELET_IDENTITY_NO_ACRPULL" and finding["exitCode"] == 10
+    assert kubelet["objectId"] in finding["summary"]
+    assert f"--assignee-object-id {kubelet['objectId']}" in finding["fix"]["az"]
+    assert story.acr.id in finding["fix"]["az"]
+
+
+def test_acrpull_for_the_kubelet_identity_fixes_new_pods(story: Story, tmp_path: Path) -> None:
+    object_id = story.az.tsv("aks", "show", "--resource-group", GROUP, "--name", CLUSTER,
+                             "--query", "identityProfile.kubeletidentity.objectId")
+    assigned = story.az.json("role", "assignment", "create", "--assignee-object-id", object_id,
+                             "--assignee-principal-type", "ServicePrincipal", "--role", "acrpull",
+                             "--scope", story.acr.id)
+    assert assigned["principalId"] == object_id and assigned["scope"] == story.acr.id
+    listed = story.az.json("role", "assignment", "list", "--scope", story.acr.id,
+                           "--query", "[?roleDefinitionName=='AcrPull'].principalId")
+    assert listed == [object_id]
+    old = set(story.kubectl.pods("app=guestbook"))
+    deleted = story.kubectl.ok("delete", "pods", "-n", "default", "-l", "app=guestbook", timeout=90)
+    assert sorted(deleted.splitlines()) == sorted(f'pod "{name}" deleted' for name in old)
+    running = pods_in(story.kubectl, "app=guestbook", "Running", 2)
+    assert not set(running) & old
+    rolled = story.kubectl("rollout", "status", f"deployment/{APP}", "--timeout=30s", timeout=60)
+    assert rolled.returncode == 0, rolled.stderr
+    assert rolled.stdout.splitlines()[-1] == f'deployment "{APP}" successfully rolled out'
+    pod = sorted(running)[0]
+    described = story.kubectl.ok("describe", "pod", pod)
+    assert f'Successfully pulled image "{story.image}"' in described
+    assert "Started container guestbook" in described
+    code, finding = explain_pod(story.served, f"{GROUP}/{CLUSTER}", pod)
+    assert (code, finding["code"]) == (0, "PULL_OK")
