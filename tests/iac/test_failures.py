@@ -264,3 +264,28 @@ def test_missing_resource_group_and_location(local: Local, caller: Caller) -> No
 
         deploy_template(local.emulator, caller, f"/subscriptions/{local.emulator.operator.subscription_id}",
                         "x", template(), {}, None)
+
+
+def test_unemulated_resource_types_fail_preflight(local: Local, caller: Caller) -> None:
+    _rg(local, caller)
+    storage = {"type": "Microsoft.Storage/storageAccounts", "apiVersion": "2023-01-01", "name": "st1",
+               "location": "eastus", "sku": {"name": "Standard_LRS"}, "kind": "StorageV2"}
+    lock = {"type": "Microsoft.Authorization/locks", "apiVersion": "2020-05-01", "name": "nodelete",
+            "properties": {"level": "CanNotDelete"}}
+    error = _fail(local, caller, template(resources=[identity("a"), storage, lock]))
+    assert error["code"] == "InvalidTemplateDeployment"
+    assert error["message"].startswith("The template deployment 'main' is not valid according to the validation "
+                                       "procedure. The tracking id is '")
+    assert [(d["code"], d["message"]) for d in error["details"]] == [
+        ("InvalidResourceNamespace", "The resource namespace 'Microsoft.Storage' is invalid."),
+        ("InvalidResourceType", "The resource type 'locks' could not be found in the namespace "
+                                "'Microsoft.Authorization' for api version '2020-05-01'.")]
+    assert local.emulator.arm_store.get(
+        f"/subscriptions/{local.emulator.operator.subscription_id}/resourceGroups/rg/providers/{MSI}/a") is None
+
+
+def test_deployment_names_are_at_most_64_characters(local: Local, caller: Caller) -> None:
+    _rg(local, caller)
+    with pytest.raises(ServiceError) as caught:
+        deploy(local, caller, template(), name="d" * 65)
+    assert caught.value.code.code == "DeploymentNameLengthLimitExceeded"

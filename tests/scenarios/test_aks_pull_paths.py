@@ -177,11 +177,22 @@ def pull_secret(world: World, secret_cluster: Kubectl) -> tuple[str, str]:
     return client_id, password
 
 
+def test_path_b_without_the_secret_the_pull_fails(world: World, secret_cluster: Kubectl) -> None:
+    """First, while the node has no copy of the image (IfNotPresent would reuse it)."""
+    applied = secret_cluster.apply(deployment("acr-auth-example", world.image, replicas=1))
+    assert applied.returncode == 0, applied.stderr
+    pods = pods_in(secret_cluster, "app=acr-auth-example", "ImagePullBackOff", 1)
+    described = secret_cluster.ok("describe", "pod", next(iter(pods)))
+    assert "failed to authorize: failed to fetch anonymous token: unexpected status from GET request to " \
+           f"https://{world.acr.login}/oauth2/token?scope=repository%3Aguestbook%3Apull&service=" \
+           f"{world.acr.login}: 401 Unauthorized" in described
+
+
 def test_path_b_image_pull_secret_pulls_without_a_node_role(world: World, secret_cluster: Kubectl,
                                                             pull_secret: tuple[str, str]) -> None:
     manifest = deployment("acr-auth-example", world.image, replicas=1, pull_secret="acr-auth")
-    applied = secret_cluster.apply(manifest)
-    assert applied.stdout == "deployment.apps/acr-auth-example created\n", applied.stderr
+    applied = secret_cluster.apply(manifest)  # the Deployment of the previous test, now with imagePullSecrets
+    assert applied.stdout == "deployment.apps/acr-auth-example configured\n", applied.stderr
     running = pods_in(secret_cluster, "app=acr-auth-example", "Running", 1)
     code, finding = explain_pod(world.served, f"{GROUP}/aks-secret", next(iter(running)))
     assert (code, finding["code"]) == (0, "PULL_OK")
@@ -190,17 +201,6 @@ def test_path_b_image_pull_secret_pulls_without_a_node_role(world: World, secret
     roles = world.az.json("role", "assignment", "list", "--scope", world.acr.id, "--query",
                           f"[?principalId=='{kubelet}']")
     assert roles == []
-
-
-def test_path_b_the_same_deployment_without_the_secret_fails(world: World, secret_cluster: Kubectl,
-                                                             pull_secret: tuple[str, str]) -> None:
-    applied = secret_cluster.apply(deployment("no-secret-example", world.image, replicas=1))
-    assert applied.returncode == 0, applied.stderr
-    pods = pods_in(secret_cluster, "app=no-secret-example", "ImagePullBackOff", 1)
-    described = secret_cluster.ok("describe", "pod", next(iter(pods)))
-    assert "failed to authorize: failed to fetch anonymous token: unexpected status from GET request to " \
-           f"https://{world.acr.login}/oauth2/token?scope=repository%3Aguestbook%3Apull&service=" \
-           f"{world.acr.login}: 401 Unauthorized" in described
 
 
 def test_path_b_the_articles_apps_v1beta1_manifest_is_refused(world: World, secret_cluster: Kubectl,

@@ -15,6 +15,15 @@ class Clock(Protocol):
         """Return the current emulated time."""
         ...
 
+    @property
+    def scale(self) -> float:
+        """Emulated seconds per real second."""
+        ...
+
+    def real(self, epoch: float) -> float:
+        """The wall-clock time at which emulated time reaches ``epoch`` (what real clients compare with)."""
+        ...
+
 
 class SystemClock:
     """Wall-clock time, optionally sped up by ``scale`` from the moment of construction."""
@@ -28,6 +37,13 @@ class SystemClock:
     def now(self) -> float:
         real = time.time()
         return self._origin + (real - self._origin) * self._scale
+
+    @property
+    def scale(self) -> float:
+        return self._scale
+
+    def real(self, epoch: float) -> float:
+        return self._origin + (epoch - self._origin) / self._scale
 
 
 class ManualClock:
@@ -44,6 +60,18 @@ class ManualClock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self._now += seconds
+
+    @property
+    def scale(self) -> float:
+        return 1.0
+
+    def real(self, epoch: float) -> float:
+        return epoch
+
+
+def real_seconds(clock: Clock, seconds: int) -> int:
+    """A lifetime in emulated seconds, as real clients must count it (they cache tokens on wall time)."""
+    return max(1, int(seconds / clock.scale))
 
 
 def isoformat(epoch: float) -> str:

@@ -12,7 +12,6 @@ from pullproof.core.clock import Clock
 from pullproof.core.reasons import Decision, Reason
 from pullproof.db.engine import Database
 
-
 # The request's correlation id (its ``x-ms-client-request-id``), set per request by the router so that
 # decisions made while serving it can be found again; a context variable, so it never leaks across requests.
 CORRELATION: ContextVar[str | None] = ContextVar("pullproof_correlation", default=None)

@@ -52,6 +52,7 @@ class Engine:
         self.planning = EngineRuntime(backend, Mode.VALIDATE, runtime.started, runtime.guid, runtime.tenant_value)
         self.ids = ids
         self.clock = clock
+        self.planned: list[Planned] = []  # every resource prepared so far, nested templates' included
 
     @property
     def mode(self) -> Mode:
@@ -78,6 +79,7 @@ class Engine:
         planned = plan(template, frame, target=request.scope)
         frame = replace(frame, symbols={**frame.symbols, **planned.symbols()}, phase=Phase.BODY)
         prepared = Prepared(request, frame, planned, response, digest)
+        self.planned.extend(planned.resources)
         if self.mode is Mode.VALIDATE:
             self._preflight_nested(prepared)
         return prepared

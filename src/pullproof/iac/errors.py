@@ -187,6 +187,10 @@ OUTPUTS_FAILED = IAC.register(
     "outputs_failed", "DeploymentOutputEvaluationFailed", 400,
     "Unable to evaluate template outputs: '{names}'. Please see error details and deployment operations. Please see "
     "https://aka.ms/arm-common-errors for usage details.", "Every resource deployed but an output failed.")
+NAME_TOO_LONG = IAC.register(
+    "name_too_long", "DeploymentNameLengthLimitExceeded", 400,
+    "The provided deployment name '{name}' has a length of '{length}' which exceeds the maximum length of '64'. "
+    "Please see https://aka.ms/arm-deploy-resources for usage details.", "A deployment name over 64 characters.")
 DEPLOYMENT_NOT_FOUND = IAC.register(
     "deployment_not_found", "DeploymentNotFound", 404, "Deployment '{name}' could not be found.",
     "No deployment of that name at the scope.")

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from pullproof.core.clock import real_seconds
 from pullproof.core.errors import ServiceError
 from pullproof.identity import errors
 from pullproof.identity.grants import Grants, Issued
@@ -66,17 +67,22 @@ class ImdsRoutes:
         name, secret = node_credentials(request)
         return self.grants.managed_identity(name, secret, resource, selector)
 
+    def _times(self, issued: Issued) -> tuple[int, int]:
+        """Now and the lifetime on the wall clock, which is what the client caches tokens by."""
+        clock = self.grants.directory.clock
+        return int(clock.real(clock.now())), real_seconds(clock, issued.expires_in)
+
     async def imds(self, request: Request) -> Response:
         if request.method != "GET":
             raise ServiceError(errors.IMDS_BAD_METHOD)
         if request.headers.get("metadata", "").lower() != "true":
             raise ServiceError(errors.IMDS_NO_METADATA)
         issued = self._issue(request)
-        now = int(self.grants.directory.clock.now())
+        now, lifetime = self._times(issued)
         return JSONResponse({
             "access_token": issued.access_token, "client_id": issued.extra["client_id"],
-            "expires_in": str(issued.expires_in), "expires_on": str(now + issued.expires_in),
-            "ext_expires_in": str(issued.expires_in), "not_before": str(now), "resource": issued.resource,
+            "expires_in": str(lifetime), "expires_on": str(now + lifetime),
+            "ext_expires_in": str(lifetime), "not_before": str(now), "resource": issued.resource,
             "token_type": "Bearer",
         })
 
@@ -86,9 +92,9 @@ class ImdsRoutes:
         if "x-identity-header" not in request.headers:
             raise ServiceError(errors.IMDS_NO_METADATA)
         issued = self._issue(request)
-        now = int(self.grants.directory.clock.now())
+        now, lifetime = self._times(issued)
         return JSONResponse({
-            "access_token": issued.access_token, "expires_on": str(now + issued.expires_in),
+            "access_token": issued.access_token, "expires_on": str(now + lifetime),
             "resource": issued.resource, "token_type": "Bearer", "client_id": issued.extra["client_id"],
         })
 

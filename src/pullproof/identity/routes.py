@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from pullproof.core.clock import isoformat
+from pullproof.core.clock import isoformat, real_seconds
 from pullproof.core.errors import ServiceError
 from pullproof.core.web import BodyTooLarge, base_url, read_form
 from pullproof.identity import errors
@@ -131,9 +131,10 @@ class IdentityRoutes:
         if resource is None:
             raise ServiceError(errors.MISSING_SCOPE, parameter="scope")
         issued = self._grant(form, resource, base_url(request))
+        lifetime = real_seconds(self.grants.directory.clock, issued.expires_in)
         body: dict[str, Any] = {
-            "token_type": "Bearer", "scope": _granted_scope(scope, issued), "expires_in": issued.expires_in,
-            "ext_expires_in": issued.expires_in, "access_token": issued.access_token,
+            "token_type": "Bearer", "scope": _granted_scope(scope, issued), "expires_in": lifetime,
+            "ext_expires_in": lifetime, "access_token": issued.access_token,
         }
         body.update({k: v for k, v in issued.extra.items() if k != "client_id"})
         return JSONResponse(body, headers={"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"})
@@ -145,10 +146,11 @@ class IdentityRoutes:
         if not resource:
             raise ServiceError(errors.MISSING_SCOPE, parameter="resource")
         issued = self._grant(form, resource, base_url(request))
-        now = int(self.grants.directory.clock.now())
+        clock = self.grants.directory.clock
+        now, lifetime = int(clock.real(clock.now())), real_seconds(clock, issued.expires_in)
         body: dict[str, Any] = {
-            "token_type": "Bearer", "expires_in": str(issued.expires_in), "ext_expires_in": str(issued.expires_in),
-            "expires_on": str(now + issued.expires_in), "not_before": str(now), "resource": resource,
+            "token_type": "Bearer", "expires_in": str(lifetime), "ext_expires_in": str(lifetime),
+            "expires_on": str(now + lifetime), "not_before": str(now), "resource": resource,
             "access_token": issued.access_token,
         }
         body.update({k: v for k, v in issued.extra.items() if k in {"refresh_token", "id_token"}})

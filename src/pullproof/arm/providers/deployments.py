@@ -21,7 +21,8 @@ from pullproof.core.ids import IdFactory
 from pullproof.iac import errors
 from pullproof.iac.backend import ArmBackend, DryBackend
 from pullproof.iac.context import Scope
-from pullproof.iac.engine import Engine, Request
+from pullproof.iac.engine import Engine, Prepared, Request
+from pullproof.iac.errors import DeploymentError, WireError
 from pullproof.iac.records import Outcome, duration, public
 from pullproof.iac.resource_ids import DEPLOYMENT_TYPE
 from pullproof.iac.runtime import EngineRuntime, Mode
@@ -29,6 +30,8 @@ from pullproof.iac.whatif import changes
 from pullproof.identity.models import Caller
 
 ACTION = "Microsoft.Resources/deployments/{verb}"
+BUILT_IN = frozenset({"microsoft.resources/resourcegroups", "microsoft.resources/deployments",
+                      "microsoft.authorization/roleassignments"})
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class DeploymentsApi:
         return Scope(scope.tenant, scope.subscription.lower(), group.name)
 
     def _checked(self, request: Request) -> None:
+        if len(request.name) > 64:
+            raise ServiceError(errors.NAME_TOO_LONG, name=request.name, length=len(request.name))
         if request.scope.group is None and not request.location:
             raise ServiceError(arm_errors.LOCATION_REQUIRED)
         if request.scope.group is not None:
@@ -77,12 +82,32 @@ class DeploymentsApi:
         if old and request.location and old != request.location:
             raise ServiceError(errors.DEPLOYMENT_LOCATION, new=request.location, name=request.name, old=old)
 
+    def _preflight(self, backend: ArmBackend, request: Request) -> Prepared:
+        """Validate the template, nested ones included, and refuse resource types pullproof does not emulate
+        (ARM's preflight asks each resource provider, so a deployment never starts with such a resource)."""
+        engine = self._engine(backend, Mode.VALIDATE)
+        prepared = engine.prepare(request)
+        details = []
+        for item in engine.planned:
+            key = item.type.lower()
+            if item.existing or item.condition is False or key in BUILT_IN or key in self.arm.providers:
+                continue
+            namespace, _, kind = item.type.partition("/")
+            known = {k.split("/")[0] for k in self.arm.providers} | {"microsoft.resources", "microsoft.authorization"}
+            code = arm_errors.INVALID_TYPE if namespace.lower() in known else arm_errors.INVALID_NAMESPACE
+            details.append(WireError.of(code, type=kind, namespace=namespace, version=item.api_version))
+        if details:
+            wire = WireError.of(errors.INVALID_DEPLOYMENT, name=request.name, tracking=self.ids.guid())
+            wire.details = details
+            raise DeploymentError(errors.INVALID_DEPLOYMENT, wire)
+        return prepared
+
     # verbs ---------------------------------------------------------------------------------------------
     def validate(self, caller: Caller, request: Request) -> dict[str, Any]:
         request.scope = self._authorized(caller, request.scope, request.name, "validate/action")
         self._checked(request)
         started = self.clock.now()
-        prepared = self._engine(ArmBackend(self.arm, caller), Mode.VALIDATE).prepare(request)
+        prepared = self._preflight(ArmBackend(self.arm, caller), request)
         resources = [r for r in prepared.plan.resources if not r.existing and r.condition is not False]
         props = {"templateHash": prepared.template_hash, "parameters": prepared.parameters, "mode": request.mode,
                  "provisioningState": "Succeeded", "timestamp": isoformat(started),
@@ -100,7 +125,7 @@ class DeploymentsApi:
         request.scope = backend.begin_deployment(request.scope, request.name)
         self._checked(request)
         existed = self.arm.store.get(request.scope.deployment_id(request.name)) is not None
-        self._engine(backend, Mode.VALIDATE).prepare(request)
+        self._preflight(backend, request)
         outcome = self._engine(backend, Mode.DEPLOY).run(request)
         operation = self.ids.guid()
         self.arm.store.add_operation(operation, outcome.state, outcome.id, outcome.started, outcome.ended,
@@ -111,7 +136,7 @@ class DeploymentsApi:
         request.scope = self._authorized(caller, request.scope, request.name, "whatIf/action")
         self._checked(request)
         live = ArmBackend(self.arm, caller)
-        self._engine(live, Mode.VALIDATE).prepare(request)
+        self._preflight(live, request)
         dry = DryBackend(live)
         outcome = self._engine(dry, Mode.WHATIF).run(request)
         if outcome.error is not None:
