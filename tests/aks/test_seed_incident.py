@@ -8,8 +8,8 @@ from tests.conftest import Local
 from tests.registry.support import assign, basic, create_registry, push_image
 
 IMAGE = "acrwizdev.azurecr.io/guestbook:8edd399546e2808cc356e1fd28af9f4fbdaf2d3d"
-SEED_401 = ('failed to pull and unpack image "acrwizdev.azurecr.io/guestbook:8edd399546e2808cc356e1fd28af9f4fbdaf2d3d": '
-            'failed to resolve reference "acrwizdev.azurecr.io/guestbook:8edd399546e2808cc356e1fd28af9f4fbdaf2d3d": '
+SEED_401 = (f'failed to pull and unpack image "{IMAGE}": '
+            f'failed to resolve reference "{IMAGE}": '
             "failed to authorize: failed to fetch anonymous token: unexpected status from GET request to "
             "https://acrwizdev.azurecr.io/oauth2/token?scope=repository%3Aguestbook%3Apull&"
             "service=acrwizdev.azurecr.io: 401 Unauthorized")

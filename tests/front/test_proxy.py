@@ -59,7 +59,8 @@ def test_plain_http_through_the_proxy_reaches_imds_only(served: Served) -> None:
         imds = client.get("http://169.254.169.254/metadata/identity/oauth2/token",
                           params={"api-version": "2018-02-01", "resource": "https://management.azure.com/"})
         assert imds.status_code == 400
-        assert imds.json() == {"error": "invalid_request", "error_description": "Required metadata header not specified"}
+        assert imds.json() == {"error": "invalid_request",
+                               "error_description": "Required metadata header not specified"}
         other = client.get("http://example.com/")
         assert other.status_code == 403
 
