@@ -289,3 +289,18 @@ def test_deployment_names_are_at_most_64_characters(local: Local, caller: Caller
     with pytest.raises(ServiceError) as caught:
         deploy(local, caller, template(), name="d" * 65)
     assert caught.value.code.code == "DeploymentNameLengthLimitExceeded"
+
+
+def test_variables_referring_to_each_other_in_a_circle(local: Local, caller: Caller) -> None:
+    _rg(local, caller)
+    error = _fail(local, caller, template(variables={"a": "[variables('b')]", "b": "[concat(variables('a'), 'x')]"}))
+    assert "The template variable 'a' is not valid: it references itself through 'a -> b -> a'" in error["message"]
+    assert error["additionalInfo"][0]["info"]["path"] == "properties.template.variables.b"
+
+
+def test_subscription_deployment_cannot_move_location(local: Local, caller: Caller) -> None:
+    deploy(local, caller, template(), group=None, location="eastus")
+    with pytest.raises(ServiceError) as caught:
+        deploy(local, caller, template(), group=None, location="West US")
+    assert caught.value.message == ("Invalid deployment location 'westus'. The deployment 'main' already exists in "
+                                    "location 'eastus'.")

@@ -42,8 +42,8 @@ class TokenCodec:
     ) -> dict[str, Any]:
         """Return the claims of a valid token, or raise ``TokenRejected`` with the failing check."""
         try:
-            header = pyjwt.get_unverified_header(token)
-            unverified = pyjwt.decode(token, options={"verify_signature": False})
+            complete = pyjwt.decode_complete(token, options={"verify_signature": False})
+            header, unverified = complete["header"], complete["payload"]
         except pyjwt.PyJWTError as exc:
             raise TokenRejected(Reason.TOKEN_MALFORMED, str(exc)) from exc
         key = self.keys.get(str(header.get("kid", "")))

@@ -91,7 +91,8 @@ class Execution:
         if isinstance(item.id, Unknown) or (has_unknown(body) and not isinstance(backend, DryBackend)):
             if isinstance(backend, DryBackend):
                 where = self.prepared.request.template.where(item.path)
-                backend.unsupported.append((item.label, UNIDENTIFIABLE.format(
+                label = item.id.text if isinstance(item.id, Unknown) else item.label
+                backend.unsupported.append((label, UNIDENTIFIABLE.format(
                     path=where.path, line=where.line, column=where.column)))
                 return Result(200, {}, None, [])
             raise ExpressionError(errors.ARG_VALUE, name="reference", reason="a value needed to write the "

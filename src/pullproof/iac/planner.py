@@ -187,10 +187,18 @@ def _instance(template: Template, path: JsonPath, decl: dict[str, Any], frame: F
         raise TemplateError(errors.SEGMENTS, where, name=name, type=kind, line=where.line, column=where.column)
     if condition is not True and condition is not False and not isinstance(condition, Unknown):
         condition = bool(condition)
-    resource_id: str | Unknown = name if isinstance(name, Unknown) else (
-        scope_id if isinstance(scope_id, Unknown) else build_id(scope_id or target.id, kind, name))
-    return Planned(key, path, decl, frame, kind, str(api_version or ""), name, resource_id, target, condition,
-                   existing, symbol, copy_name)
+    return Planned(key, path, decl, frame, kind, str(api_version or ""), name,
+                   _resource_id(kind, name, target, scope_id), target, condition, existing, symbol, copy_name)
+
+
+def _resource_id(kind: str, name: str | Unknown, target: Scope, scope_id: str | Unknown | None) -> str | Unknown:
+    """The id; when only the deployment can tell the name or scope, the id with the expression in its place."""
+    if isinstance(scope_id, Unknown):
+        return Unknown(f"{scope_id.text}/providers/{kind}/{name.text if isinstance(name, Unknown) else name}")
+    if isinstance(name, Unknown):
+        prefix = "" if (scope_id or target.id) == "/" else (scope_id or target.id).rstrip("/")
+        return Unknown(f"{prefix}/providers/{kind}/{name.text}")
+    return build_id(scope_id or target.id, kind, name)
 
 
 def _target(decl: dict[str, Any], frame: Frame, scope: Scope) -> tuple[Scope, str | Unknown | None]:
