@@ -112,6 +112,12 @@ def test_bad_templates_get_arms_errors(az: Az, tmp_path: Path) -> None:
     circular = az.run("deployment", "group", "create", "-g", "rg-deploy-bad", "--template-file", cycle, check=False)
     assert "Circular dependency detected on resource: '/subscriptions/" in circular.stderr
     assert az.tsv("identity", "list", "-g", "rg-deploy-bad", "--query", "[].name") == ""
+    broken = tmp_path / "broken.json"
+    broken.write_text('{\n  "resources": [ {"name": "abc }\n  ]\n}\n')
+    syntax = az.run("deployment", "group", "create", "-g", "rg-deploy-bad", "--template-file", str(broken),
+                    check=False)
+    assert syntax.returncode == 1  # the CLI parses .json templates itself before sending them
+    assert f"Failed to parse '{broken}', please check whether it is a valid JSON format" in syntax.stderr
 
 
 def test_failure_midway_leaves_earlier_resources(az: Az, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from pullproof.cli.context import EXIT_NOT_RUNNING, DataDir, open_emulator
 from pullproof.cli.demo import demo_command
 from pullproof.cli.env import exports
 from pullproof.cli.explain import check_acr_command, explain_app
+from pullproof.cli.iac import build_command, deploy_command
 from pullproof.front.server import Running, runtime_path
 from pullproof.settings import Settings
 
@@ -92,6 +93,8 @@ def gc(data_dir: Path | None = DataDir) -> None:
 app.add_typer(explain_app, name="explain")
 app.command("check-acr")(check_acr_command)
 app.command("demo")(demo_command)
+app.command("build")(build_command)
+app.command("deploy")(deploy_command)
 
 
 def main() -> None:
