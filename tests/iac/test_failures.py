@@ -304,3 +304,23 @@ def test_subscription_deployment_cannot_move_location(local: Local, caller: Call
         deploy(local, caller, template(), group=None, location="West US")
     assert caught.value.message == ("Invalid deployment location 'westus'. The deployment 'main' already exists in "
                                     "location 'eastus'.")
+
+
+def test_outputs_that_cannot_be_evaluated_fail_the_deployment(local: Local, caller: Caller, sub: str) -> None:
+    _rg(local, caller)
+    body = template(resources=[identity("alpha")], outputs={"ghost": {"type": "string", "value": (
+        "[reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'ghost')).principalId]")}})
+    props = deploy(local, caller, body)["properties"]
+    assert props["provisioningState"] == "Failed"
+    assert props["error"]["code"] == "DeploymentOutputEvaluationFailed"
+    assert props["error"]["details"][0]["message"].startswith("The template output 'ghost' is not valid: The Resource "
+                                                              f"'{MSI}/ghost' under resource group 'rg' was not found.")
+    assert local.emulator.arm_store.get(f"/subscriptions/{sub}/resourceGroups/rg/providers/{MSI}/alpha") is not None
+
+
+def test_a_condition_that_fails_to_evaluate_fails_its_resource(local: Local, caller: Caller) -> None:
+    _rg(local, caller)
+    body = template(resources=[identity("alpha"), {**identity("beta"), "condition": (
+        "[equals(reference(resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'ghost')).x, 1)]")}])
+    props = deploy(local, caller, body)["properties"]
+    assert [d["code"] for d in props["error"]["details"]] == ["ResourceNotFound"]

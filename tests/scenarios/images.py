@@ -52,8 +52,12 @@ def fast_served(factory: pytest.TempPathFactory, name: str, scale: float = SCALE
 
 
 def operator_az(served: Served, config_dir: Path, fast: bool = True) -> Az:
+    """``az login`` as the operator. ``--password=`` (not ``-p``): the emulator's secrets may start
+    with ``-``, which argparse would take for an option (``Az.login_operator`` trips on that)."""
     client = (FastAz if fast else Az)(served, config_dir)
-    client.login_operator()
+    values = client.values
+    client.run("login", "--service-principal", "-u", values["PULLPROOF_CLIENT_ID"],
+               f"--password={values['PULLPROOF_CLIENT_SECRET']}", "--tenant", values["PULLPROOF_TENANT_ID"])
     return client
 
 

@@ -120,7 +120,7 @@ def bash(az: Az, script: str, **variables: str) -> subprocess.CompletedProcess[s
 def sp_cluster(world: World) -> tuple[Kubectl, str]:
     principal = world.az.json("ad", "sp", "create-for-rbac", "--name", "aks-path-a")
     created = world.az.json("aks", "create", "--resource-group", GROUP, "--name", "aks-sp", "--service-principal",
-                            principal["appId"], "--client-secret", principal["password"], "--node-count", "1")
+                            principal["appId"], f"--client-secret={principal['password']}", "--node-count", "1")
     assert created["servicePrincipalProfile"]["clientId"] == principal["appId"]
     assert created.get("identity") is None and created.get("identityProfile") is None
     return cluster_kubectl(world.az, GROUP, "aks-sp", world.home / "kube-a"), str(principal["appId"])

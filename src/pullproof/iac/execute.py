@@ -47,7 +47,7 @@ class Execution:
             if any(dep in failed for dep in item.depends):
                 failed.add(item.key)
                 continue
-            if item.existing or not self._condition(item):
+            if item.existing or item.condition is False:
                 continue
             error = self._deploy(item)
             if error is not None:
@@ -66,6 +66,8 @@ class Execution:
         clock = self.engine.clock
         started = clock.now()
         try:
+            if not self._condition(item):
+                return None
             result = self._write(item)
         except ExpressionError as exc:
             result = Result(400, {}, self._expression_error(item, exc), [])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pullproof.core.errors import ErrorCode
+from pullproof.core.errors import ErrorCode, ServiceError
 from pullproof.iac import errors
 from pullproof.iac.context import Frame, Phase
 from pullproof.iac.errors import ExpressionError, TemplateError, Where
@@ -68,7 +68,9 @@ def evaluate_outputs(template: Template, frame: Frame) -> dict[str, Any]:
                                                                                            loops=True))
             else:
                 value = resolve(decl.get("value"), frame, loops=True)
-        except ExpressionError as exc:
+        except TemplateError:
+            raise
+        except ServiceError as exc:  # a language error, or what reference() got from the resource provider
             raise TemplateError(errors.OUTPUT_INVALID, where, name=name, inner=exc.message) from None
         kind = str(decl.get("type", ""))
         if not has_unknown(value) and not matches_type(kind, value):
