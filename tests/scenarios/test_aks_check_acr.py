@@ -14,7 +14,7 @@ import pytest
 
 from tests.azcli import Az
 from tests.conftest import Served
-from tests.scenarios.images import Registry, cluster_kubectl, create_registry, operator_az, pullproof
+from tests.scenarios.images import Registry, cluster_kubectl, create_registry, operator_az, pullproof, push_image
 
 pytestmark = pytest.mark.realclient
 
@@ -107,18 +107,27 @@ def test_az_check_acr_for_a_registry_that_does_not_exist(az: Az, attached: str) 
     ]
 
 
-def test_pullproof_check_acr_passes_on_the_attached_cluster(served: Served, acr: Registry, attached: str) -> None:
-    result = pullproof(served, "check-acr", "--cluster", f"{GROUP}/{attached}", "--acr", acr.name)
+def test_pullproof_check_acr_passes_on_the_attached_cluster(served: Served, az: Az, acr: Registry, attached: str,
+                                                            tmp_path: Path) -> None:
+    push_image(az, acr, tmp_path, tag="v1")
+    result = pullproof(served, "check-acr", "--cluster", f"{GROUP}/{attached}", "--acr", acr.name,
+                       "--image", "guestbook:v1")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FAIL" not in result.stdout
-    for label in ("Kubelet identity token from IMDS", "Token exchange (POST /oauth2/exchange)"):
+    for label in ("Kubelet identity token from IMDS", "Token exchange (POST /oauth2/exchange)",
+                  "Repository token (/oauth2/token)", "Manifest and layers fetched"):
         assert re.search(re.escape(label) + r"\s+│\s+PASS", result.stdout), result.stdout
-    assert f"The cluster can pull from {acr.name}." in result.stdout
+    assert f"The cluster can pull guestbook:v1 from {acr.name}." in result.stdout
+    # without --image it stops after the exchange (a probe repository that does not exist is fine)
+    probe = pullproof(served, "check-acr", "--cluster", f"{GROUP}/{attached}", "--acr", acr.name)
+    assert probe.returncode == 0, probe.stdout
+    assert re.search(r"Token exchange \(POST /oauth2/exchange\)\s+│\s+PASS", probe.stdout), probe.stdout
 
 
 def test_pullproof_check_acr_fails_on_the_cluster_without_acrpull(served: Served, acr: Registry,
                                                                  unattached: str) -> None:
-    result = pullproof(served, "check-acr", "--cluster", f"{GROUP}/{unattached}", "--acr", acr.name)
+    result = pullproof(served, "check-acr", "--cluster", f"{GROUP}/{unattached}", "--acr", acr.name,
+                       "--image", "guestbook:v1")
     assert result.returncode == 10, result.stdout + result.stderr
     assert re.search(r"Token exchange \(POST /oauth2/exchange\)\s+│\s+FAIL", result.stdout), result.stdout
     assert "KUBELET_IDENTITY_NO_ACRPULL" in result.stdout
