@@ -78,5 +78,5 @@ class Az:
     def login_operator(self) -> None:
         v = self.values
         self.use_cloud()
-        self.run("login", "--service-principal", "-u", v["PULLPROOF_CLIENT_ID"], "-p", v["PULLPROOF_CLIENT_SECRET"],
-                 "--tenant", v["PULLPROOF_TENANT_ID"])
+        self.run("login", "--service-principal", "-u", v["PULLPROOF_CLIENT_ID"],
+                 "--password=" + v["PULLPROOF_CLIENT_SECRET"], "--tenant", v["PULLPROOF_TENANT_ID"])

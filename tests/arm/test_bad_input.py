@@ -96,6 +96,17 @@ def test_unknown_route_and_method(arm: TestClient, owner: Headers, sub: str) -> 
 
 
 def test_unsupported_resources_filter(arm: TestClient, owner: Headers, sub: str) -> None:
-    response = arm.get(f"/subscriptions/{sub}/resources?$filter=name eq 'x'&{RG_API}", headers=owner)
+    response = arm.get(f"/subscriptions/{sub}/resources?$filter=substringof('x', name)&{RG_API}", headers=owner)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "InvalidRequestContent"
+
+
+def test_resources_filters_az_resource_list_sends(arm: TestClient, owner: Headers, sub: str) -> None:
+    arm.put(f"/subscriptions/{sub}/resourcegroups/rgf?{RG_API}", json={"location": "eastus"}, headers=owner)
+    identity = f"/subscriptions/{sub}/resourceGroups/rgf/providers/Microsoft.ManagedIdentity/userAssignedIdentities"
+    arm.put(f"{identity}/one?api-version=2024-11-30", json={"location": "eastus"}, headers=owner)
+    by_group = arm.get(f"/subscriptions/{sub}/resources?$filter=resourceGroup eq 'rgf'&{RG_API}", headers=owner)
+    assert [r["name"] for r in by_group.json()["value"]] == ["one"]
+    both = arm.get(f"/subscriptions/{sub}/resources?$filter=resourceType eq 'Microsoft.ManagedIdentity/"
+                   f"userAssignedIdentities' and name eq 'ONE'&{RG_API}", headers=owner)
+    assert [r["name"] for r in both.json()["value"]] == ["one"]

@@ -180,3 +180,13 @@ def explain_pod(served: Served, cluster: str, pod: str, namespace: str = "defaul
     result = pullproof(served, "explain", "pod", pod, "-n", namespace, "--cluster", cluster, "--output", "json")
     assert result.stdout.strip(), result.stderr
     return result.returncode, json.loads(result.stdout)
+
+
+def pulled(served: Served, cluster: str, pods: dict[str, str]) -> str:
+    """The pod (of ``pods``) whose kubelet pulled the image: the others on its node found the image
+    already present (IfNotPresent), so nothing is recorded for them. Asserts there is one."""
+    codes = {name: explain_pod(served, cluster, name) for name in sorted(pods)}
+    assert {finding["code"] for _, finding in codes.values()} <= {"PULL_OK", "NO_PULL_RECORDED"}, codes
+    found = [name for name, (code, finding) in codes.items() if (code, finding["code"]) == (0, "PULL_OK")]
+    assert found, codes
+    return found[0]

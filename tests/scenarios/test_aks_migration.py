@@ -27,6 +27,7 @@ from tests.scenarios.images import (
     fast_served,
     operator_az,
     pods_in,
+    pulled,
     push_image,
     wait_for,
 )
@@ -78,8 +79,7 @@ def test_the_service_principal_cluster_pulls(story: Story) -> None:
     assert roles_of(story, story.sp_object_id) == ["AcrPull"]  # --attach-acr on a service-principal cluster
     assert story.az.tsv("aks", "show", *WHERE, "--query", "servicePrincipalProfile.clientId") == story.app_id
     running = pods_in(story.kubectl, "app=guestbook", "Running", 2)
-    code, finding = explain_pod(story.served, f"{GROUP}/{CLUSTER}", sorted(running)[0])
-    assert (code, finding["code"]) == (0, "PULL_OK")
+    pulled(story.served, f"{GROUP}/{CLUSTER}", running)
 
 
 def test_enable_managed_identity_moves_the_control_plane_only(story: Story) -> None:
@@ -99,8 +99,8 @@ def test_enable_managed_identity_moves_the_control_plane_only(story: Story) -> N
 
     running = wait_for(rolled_out, "the v2 rollout")
     assert all(p["spec"]["containers"][0]["image"] == image for p in story.kubectl.pods("app=guestbook").values())
-    code, finding = explain_pod(story.served, f"{GROUP}/{CLUSTER}", sorted(running)[0])
-    assert (code, finding["code"]) == (0, "PULL_OK")
+    cluster = f"{GROUP}/{CLUSTER}"
+    _, finding = explain_pod(story.served, cluster, pulled(story.served, cluster, running))
     provider = next(a for a in finding["chain"] if a["label"] == "ACR credential provider")
     assert story.app_id in provider["detail"]  # still the service principal on the nodes
 
@@ -134,5 +134,4 @@ def test_attach_acr_again_grants_the_new_kubelet_identity(story: Story) -> None:
     running = pods_in(story.kubectl, "app=guestbook", "Running", 2)
     rolled = story.kubectl("rollout", "status", "deployment/guestbook-app", "--timeout=30s", timeout=60)
     assert rolled.stdout.splitlines()[-1] == 'deployment "guestbook-app" successfully rolled out', rolled.stderr
-    code, finding = explain_pod(story.served, f"{GROUP}/{CLUSTER}", sorted(running)[0])
-    assert (code, finding["code"]) == (0, "PULL_OK")
+    pulled(story.served, f"{GROUP}/{CLUSTER}", running)

@@ -32,6 +32,7 @@ from tests.scenarios.images import (
     fast_served,
     operator_az,
     pods_in,
+    pulled,
     pullproof,
     push_image,
 )
@@ -152,8 +153,7 @@ def test_path_a_the_articles_script_grants_acrpull(world: World, sp_cluster: tup
     assert assigned["principalId"] == sp_object
     kubectl.ok("delete", "pods", "-l", "app=guestbook", timeout=90)
     running = pods_in(kubectl, "app=guestbook", "Running", 2)
-    code, finding = explain_pod(world.served, f"{GROUP}/aks-sp", sorted(running)[0])
-    assert (code, finding["code"]) == (0, "PULL_OK")
+    pulled(world.served, f"{GROUP}/aks-sp", running)
 
 
 # path B -------------------------------------------------------------------------------------------------

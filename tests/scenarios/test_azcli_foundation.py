@@ -70,7 +70,7 @@ def test_seed_service_principal_for_pull_secret(az: Az) -> None:
     assert roles == [client_id]
     login = Az(az.served, az.config_dir.parent / f"{az.config_dir.name}-new-sp", mode=az.mode)
     login.use_cloud()
-    login.run("login", "--service-principal", "-u", client_id, "-p", password, "--tenant",
+    login.run("login", "--service-principal", "-u", client_id, "--password=" + password, "--tenant",
               az.values["PULLPROOF_TENANT_ID"], "--allow-no-subscriptions")
 
 
@@ -126,7 +126,7 @@ def test_reader_is_denied_a_write_with_the_real_message(az: Az, tmp_path: Path) 
                       "--scopes", f"/subscriptions/{sub}")
     reader = Az(az.served, tmp_path / "reader", mode=az.mode)
     reader.use_cloud()
-    reader.run("login", "--service-principal", "-u", created["appId"], "-p", created["password"], "--tenant",
+    reader.run("login", "--service-principal", "-u", created["appId"], "--password=" + created["password"], "--tenant",
                created["tenant"])
     assert reader.run("group", "list").returncode == 0
     denied = reader.run("group", "create", "--name", "reader-cannot", "--location", "westus2", check=False)
@@ -144,11 +144,11 @@ def test_expired_secret_fails_sign_in_with_aadsts7000222(az: Az, tmp_path: Path)
     expire_password(az.served, created["appId"], key_id)
     user = Az(az.served, tmp_path / "expired", mode=az.mode)
     user.use_cloud()
-    result = user.run("login", "--service-principal", "-u", created["appId"], "-p", created["password"],
+    result = user.run("login", "--service-principal", "-u", created["appId"], "--password=" + created["password"],
                       "--tenant", created["tenant"], check=False)
     assert result.returncode != 0
     assert f"AADSTS7000222: The provided client secret keys for app '{created['appId']}' are expired." in result.stderr
-    wrong = user.run("login", "--service-principal", "-u", created["appId"], "-p", "not-the-secret",
+    wrong = user.run("login", "--service-principal", "-u", created["appId"], "--password=" + "not-the-secret",
                      "--tenant", created["tenant"], check=False)
     assert "AADSTS7000215: Invalid client secret provided." in wrong.stderr
 
@@ -157,7 +157,8 @@ def test_user_password_sign_in(az: Az, tmp_path: Path) -> None:
     if az.mode == "cloud":
         pytest.skip("MSAL drops the authority port for the user-realm lookup (reference azcli.md blocker 4)")
     user = Az(az.served, tmp_path / "user")
-    accounts = user.json("login", "-u", user.values["PULLPROOF_USERNAME"], "-p", user.values["PULLPROOF_PASSWORD"],
+    accounts = user.json("login", "-u", user.values["PULLPROOF_USERNAME"],
+                         "--password=" + user.values["PULLPROOF_PASSWORD"],
                          "--tenant", user.values["PULLPROOF_TENANT_ID"])
     assert accounts[0]["user"] == {"name": user.values["PULLPROOF_USERNAME"], "type": "user"}
     assert user.tsv("ad", "signed-in-user", "show", "--query", "userPrincipalName") == user.values["PULLPROOF_USERNAME"]

@@ -312,7 +312,7 @@ def test_repository_delete_needs_acrdelete(az: Az, acr: Registry, skopeo: Skopeo
                                            image: tuple[Path, str], tmp_path: Path) -> None:
     skopeo.push(image[0], f"{acr.login}/doomed:v1", pusher.creds)
     as_pusher = Az(az.served, tmp_path / "az-pusher")
-    as_pusher.run("login", "--service-principal", "-u", pusher.app_id, "-p", pusher.password,
+    as_pusher.run("login", "--service-principal", "-u", pusher.app_id, "--password=" + pusher.password,
                   "--tenant", az.values["PULLPROOF_TENANT_ID"])
     refused = as_pusher.run("acr", "repository", "delete", "-n", acr.name, "--repository", "doomed", "--yes",
                             check=False)

@@ -19,6 +19,7 @@ from pullproof.core.ids import IdFactory
 from pullproof.core.web import BadJson, BodyTooLarge, base_url, read_json_object
 from pullproof.identity.models import Caller
 
+FILTER_CLAUSE = re.compile(r"^\s*(resourceType|resourceGroup|name)\s+eq\s+'([^']*)'\s*$", re.IGNORECASE)
 SUPPORTED_VERSIONS = "2025-04-01, 2024-11-01, 2024-03-01, 2023-07-01, 2022-12-01, 2022-09-01, 2021-04-01"
 
 
@@ -117,14 +118,18 @@ class ArmRoutes:
 
     def _list(self, request: Request, path: ArmPath, caller: Caller, version: str) -> list[dict[str, Any]]:
         assert path.subscription
-        type_filter = None
-        text = request.query_params.get("$filter")
-        if text:
-            head, _, value = text.partition(" eq ")
-            if head.strip().lower() != "resourcetype" or not value.strip().startswith("'"):
+        text = request.query_params.get("$filter") or ""
+        wanted: dict[str, str] = {}
+        for clause in (c for c in re.split(r"\s+and\s+", text, flags=re.IGNORECASE) if c.strip()):
+            match = FILTER_CLAUSE.match(clause)
+            if match is None:
                 raise ServiceError(errors.INVALID_CONTENT, detail=f"Unsupported $filter '{text}'")
-            type_filter = value.strip().strip("'")
-        return self.arm.list_resources(caller, path.subscription, path.group, type_filter, version)
+            wanted[match.group(1).lower()] = match.group(2)
+        group = wanted.get("resourcegroup", path.group)
+        found = self.arm.list_resources(caller, path.subscription, group, wanted.get("resourcetype"), version)
+        if "name" in wanted:
+            found = [r for r in found if str(r.get("name", "")).lower() == wanted["name"].lower()]
+        return found
 
     async def _groups(self, request: Request, path: ArmPath, caller: Caller,
                       version: str) -> tuple[int, Any, dict[str, str]]:

@@ -20,6 +20,7 @@ from pullproof.cli.env import exports
 from pullproof.cli.explain import check_acr_command, explain_app
 from pullproof.cli.iac import build_command, deploy_command
 from pullproof.front.server import Running, runtime_path
+from pullproof.lint.cli import lint_command
 from pullproof.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -95,6 +96,7 @@ app.command("check-acr")(check_acr_command)
 app.command("demo")(demo_command)
 app.command("build")(build_command)
 app.command("deploy")(deploy_command)
+app.command("lint")(lint_command)
 
 
 def main() -> None:

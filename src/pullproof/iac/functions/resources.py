@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from pullproof.iac import errors
@@ -150,7 +151,7 @@ SPECS: tuple[Spec, ...] = (
     spec("subscription", _subscription, 0, 1),
     spec("tenant", _tenant, 0),
     spec("deployment", lambda c: c.frame.deployment.value(), 0, phases=NOT_IN_FUNCTIONS),
-    spec("environment", lambda c: ENVIRONMENT, 0),
+    spec("environment", lambda c: copy.deepcopy(ENVIRONMENT), 0),
     spec("parameters", _parameters, 1),
     spec("variables", _variables, 1, phases=NOT_IN_PARAMETERS),
     spec("copyIndex", _copy_index, 0, 2),
