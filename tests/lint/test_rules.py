@@ -26,7 +26,7 @@ GRANTED = {"principal": KUBELET}
 
 
 def test_pp100_deployment_failure_carries_the_arm_error(tmp_path: Path) -> None:
-    write(tmp_path, {"main.bicep": "param acrName string\n" + bicep(GRANTED).replace("'acrlintone'", "acrName")})
+    write(tmp_path, {"main.bicep": "param acrName string\n" + bicep(assignment=GRANTED).replace("'acrlintone'", "acrName")})
     report = run_lint(tmp_path)
     assert ids(report)[0] == "PP100"
     assert "acrName" in report.findings[0].message and "main.bicep" in report.findings[0].message

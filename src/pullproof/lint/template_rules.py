@@ -92,11 +92,12 @@ def _assignment_rules(entry: TemplateInput, resource: dict[str, Any], env: Env, 
     return out
 
 
-def _sp_cluster(entry: TemplateInput, resource: dict[str, Any]) -> LintFinding | None:
+def _sp_cluster(entry: TemplateInput, resource: dict[str, Any], env: Env) -> LintFinding | None:
     identity = resource.get("identity") or {}
     client = ((resource.get("properties") or {}).get("servicePrincipalProfile") or {}).get("clientId")
     if (isinstance(identity, dict) and identity.get("type") not in (None, "None")) or client in (None, "msi"):
         return None
+    client = _literal(client, env) or client
     decl = entry.sources.find(CLUSTER, "servicePrincipalProfile")
     where = decl.property_location("servicePrincipalProfile") if decl else entry.sources.location(CLUSTER)
     return LintFinding("PP108", f"AKS cluster {resource.get('name')} signs in with a service principal "
@@ -114,7 +115,7 @@ def template_rules(entry: TemplateInput, params: dict[str, str], roles: set[str]
         if rtype == ASSIGNMENT.lower():
             out += _assignment_rules(entry, resource, env, roles)
         elif rtype == CLUSTER.lower():
-            found = _sp_cluster(entry, resource)
+            found = _sp_cluster(entry, resource, env)
             out += [found] if found else []
     return out
 
