@@ -73,11 +73,11 @@ def test_exit_codes(tmp_path: Path) -> None:
 
 
 def test_bicep_syntax_error_exits_2_with_file_and_line(tmp_path: Path) -> None:
-    source = bicep().replace("  sku: {\n", "  sku: {{\n", 1)
+    source = bicep().replace("  location: location\n", "  location location\n", 1)
     path = write(tmp_path, {"main.bicep": source}) / "main.bicep"
     result = cli(tmp_path)
     assert result.exit_code == 2
-    line = source.splitlines().index("  sku: {{") + 1
+    line = source.splitlines().index("  location location") + 1
     assert f"{path}({line}," in result.stderr
 
 

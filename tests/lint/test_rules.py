@@ -26,7 +26,8 @@ GRANTED = {"principal": KUBELET}
 
 
 def test_pp100_deployment_failure_carries_the_arm_error(tmp_path: Path) -> None:
-    write(tmp_path, {"main.bicep": "param acrName string\n" + bicep(assignment=GRANTED).replace("'acrlintone'", "acrName")})
+    source = "param acrName string\n" + bicep(assignment=GRANTED).replace("'acrlintone'", "acrName")
+    write(tmp_path, {"main.bicep": source})
     report = run_lint(tmp_path)
     assert ids(report)[0] == "PP100"
     assert "acrName" in report.findings[0].message and "main.bicep" in report.findings[0].message
@@ -178,8 +179,9 @@ def test_pp121_preflight_without_a_cluster_or_with_a_refused_object(tmp_path: Pa
     broken = deployment("acrlintone.azurecr.io/app:v1").replace("  selector:\n    matchLabels:\n      app: app\n", "")
     write(tmp_path / "refused", {"main.bicep": bicep(assignment=GRANTED), "app.yaml": broken})
     report = run_lint(tmp_path / "refused", preflight=True)
-    assert "PP121" in ids(report)
-    assert report.preflight is not None and not report.preflight.ok
+    assert ids(report) == ["PP121"]
+    assert "spec.selector: Required value" in report.findings[0].message
+    assert report.preflight is not None and report.preflight.pods == [] and report.exit_code == 1
 
 
 def test_arm_json_template(tmp_path: Path) -> None:
@@ -197,3 +199,16 @@ def test_arm_json_template(tmp_path: Path) -> None:
     fix = report.findings[0].fix
     assert fix is not None and fix.snippet is not None
     assert json.loads(fix.snippet)["properties"]["principalType"] == "ServicePrincipal"
+
+
+def test_preflight_runs_only_what_the_templates_registries_hold(tmp_path: Path) -> None:
+    digest = "acrlintone.azurecr.io/pinned@sha256:" + "a" * 64
+    write(tmp_path, {"main.bicep": bicep(assignment=GRANTED),
+                     "app.yaml": "---\n".join([deployment("nginx:1.27", "public"), deployment(digest, "pinned"),
+                                               deployment("acrlintone.azurecr.io/plain", "plain")])})
+    report = run_lint(tmp_path, preflight=True)
+    assert report.exit_code == 0 and report.preflight is not None
+    assert sorted(p.name.split("-")[0] for p in report.preflight.pods) == ["pinned", "plain"]
+    assert all(p.running for p in report.preflight.pods)
+    assert any("Deployment/public (pulls nginx:1.27" in s for s in report.preflight.skipped)
+    assert report.preflight.pushed == [digest, "acrlintone.azurecr.io/plain"]

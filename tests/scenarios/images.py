@@ -182,11 +182,11 @@ def explain_pod(served: Served, cluster: str, pod: str, namespace: str = "defaul
     return result.returncode, json.loads(result.stdout)
 
 
-def pulled(served: Served, cluster: str, pods: dict[str, str]) -> str:
-    """The pod (of ``pods``) whose kubelet pulled the image: the others on its node found the image
-    already present (IfNotPresent), so nothing is recorded for them. Asserts there is one."""
-    codes = {name: explain_pod(served, cluster, name) for name in sorted(pods)}
-    assert {finding["code"] for _, finding in codes.values()} <= {"PULL_OK", "NO_PULL_RECORDED"}, codes
-    found = [name for name, (code, finding) in codes.items() if (code, finding["code"]) == (0, "PULL_OK")]
-    assert found, codes
-    return found[0]
+
+def last_pull(served: Served, cluster: str, image: str) -> tuple[int, dict[str, Any]]:
+    """``pullproof explain image``: the last pull of ``image`` anywhere on the cluster. (Which pod
+    pulled is a race: a pod in back-off may retry and pull before it is deleted, and the pods after it
+    on that node find the image already present.)"""
+    result = pullproof(served, "explain", "image", image, "--cluster", cluster, "--output", "json")
+    assert result.stdout.strip(), result.stderr
+    return result.returncode, json.loads(result.stdout)

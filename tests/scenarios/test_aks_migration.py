@@ -25,9 +25,9 @@ from tests.scenarios.images import (
     deployment,
     explain_pod,
     fast_served,
+    last_pull,
     operator_az,
     pods_in,
-    pulled,
     push_image,
     wait_for,
 )
@@ -44,6 +44,7 @@ class Story:
     az: Az
     acr: Registry
     kubectl: Kubectl
+    image: str
     home: Path
     app_id: str
     sp_object_id: str
@@ -67,7 +68,7 @@ def story(served_fast: Served, tmp_path_factory: pytest.TempPathFactory) -> Stor
     sp_object_id = az.tsv("ad", "sp", "show", "--id", principal["appId"], "--query", "id")
     kubectl = cluster_kubectl(az, GROUP, CLUSTER, home / "kube")
     assert kubectl.apply(deployment("guestbook-app", image, app="guestbook")).returncode == 0
-    return Story(served_fast, az, acr, kubectl, home, principal["appId"], sp_object_id)
+    return Story(served_fast, az, acr, kubectl, image, home, principal["appId"], sp_object_id)
 
 
 def roles_of(story: Story, principal: str) -> list[str]:
@@ -78,8 +79,8 @@ def roles_of(story: Story, principal: str) -> list[str]:
 def test_the_service_principal_cluster_pulls(story: Story) -> None:
     assert roles_of(story, story.sp_object_id) == ["AcrPull"]  # --attach-acr on a service-principal cluster
     assert story.az.tsv("aks", "show", *WHERE, "--query", "servicePrincipalProfile.clientId") == story.app_id
-    running = pods_in(story.kubectl, "app=guestbook", "Running", 2)
-    pulled(story.served, f"{GROUP}/{CLUSTER}", running)
+    pods_in(story.kubectl, "app=guestbook", "Running", 2)
+    assert last_pull(story.served, f"{GROUP}/{CLUSTER}", story.image)[1]["code"] == "PULL_OK"
 
 
 def test_enable_managed_identity_moves_the_control_plane_only(story: Story) -> None:
@@ -99,8 +100,9 @@ def test_enable_managed_identity_moves_the_control_plane_only(story: Story) -> N
 
     running = wait_for(rolled_out, "the v2 rollout")
     assert all(p["spec"]["containers"][0]["image"] == image for p in story.kubectl.pods("app=guestbook").values())
-    cluster = f"{GROUP}/{CLUSTER}"
-    _, finding = explain_pod(story.served, cluster, pulled(story.served, cluster, running))
+    assert set(running)
+    code, finding = last_pull(story.served, f"{GROUP}/{CLUSTER}", image)
+    assert (code, finding["code"]) == (0, "PULL_OK")
     provider = next(a for a in finding["chain"] if a["label"] == "ACR credential provider")
     assert story.app_id in provider["detail"]  # still the service principal on the nodes
 
@@ -131,7 +133,11 @@ def test_attach_acr_again_grants_the_new_kubelet_identity(story: Story) -> None:
     kubelet = story.az.tsv("aks", "show", *WHERE, "--query", "identityProfile.kubeletidentity.objectId")
     assert roles_of(story, kubelet) == ["AcrPull"]
     story.kubectl.ok("delete", "pods", "-l", "app=guestbook", timeout=90)
-    running = pods_in(story.kubectl, "app=guestbook", "Running", 2)
+    pods_in(story.kubectl, "app=guestbook", "Running", 2)
     rolled = story.kubectl("rollout", "status", "deployment/guestbook-app", "--timeout=30s", timeout=60)
     assert rolled.stdout.splitlines()[-1] == 'deployment "guestbook-app" successfully rolled out', rolled.stderr
-    pulled(story.served, f"{GROUP}/{CLUSTER}", running)
+    image = story.kubectl.pods("app=guestbook").popitem()[1]["spec"]["containers"][0]["image"]
+    code, finding = last_pull(story.served, f"{GROUP}/{CLUSTER}", image)
+    assert (code, finding["code"]) == (0, "PULL_OK")
+    client_id = story.az.tsv("aks", "show", *WHERE, "--query", "identityProfile.kubeletidentity.clientId")
+    assert any(client_id in step["detail"] for step in finding["chain"])  # pulled as the new kubelet identity

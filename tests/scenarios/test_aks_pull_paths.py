@@ -30,9 +30,9 @@ from tests.scenarios.images import (
     deployment,
     explain_pod,
     fast_served,
+    last_pull,
     operator_az,
     pods_in,
-    pulled,
     pullproof,
     push_image,
 )
@@ -152,8 +152,9 @@ def test_path_a_the_articles_script_grants_acrpull(world: World, sp_cluster: tup
     sp_object = world.az.tsv("ad", "sp", "show", "--id", app_id, "--query", "id")
     assert assigned["principalId"] == sp_object
     kubectl.ok("delete", "pods", "-l", "app=guestbook", timeout=90)
-    running = pods_in(kubectl, "app=guestbook", "Running", 2)
-    pulled(world.served, f"{GROUP}/aks-sp", running)
+    pods_in(kubectl, "app=guestbook", "Running", 2)
+    code, finding = last_pull(world.served, f"{GROUP}/aks-sp", world.image)
+    assert (code, finding["code"]) == (0, "PULL_OK")
 
 
 # path B -------------------------------------------------------------------------------------------------

@@ -24,9 +24,9 @@ from tests.scenarios.images import (
     deployment,
     explain_pod,
     fast_served,
+    last_pull,
     operator_az,
     pods_in,
-    pulled,
     push_image,
 )
 
@@ -146,7 +146,10 @@ def test_acrpull_for_the_kubelet_identity_fixes_new_pods(story: Story, tmp_path:
     rolled = story.kubectl("rollout", "status", f"deployment/{APP}", "--timeout=30s", timeout=60)
     assert rolled.returncode == 0, rolled.stderr
     assert rolled.stdout.splitlines()[-1] == f'deployment "{APP}" successfully rolled out'
-    pod = pulled(story.served, f"{GROUP}/{CLUSTER}", running)
-    described = story.kubectl.ok("describe", "pod", pod)
-    assert f'Successfully pulled image "{story.image}" in ' in described
-    assert "Started container guestbook" in described
+    code, finding = last_pull(story.served, f"{GROUP}/{CLUSTER}", story.image)
+    assert (code, finding["code"]) == (0, "PULL_OK")
+    events = story.kubectl.ok("get", "events", "-o", "jsonpath={range .items[*]}{.reason} {.message}{'\\n'}{end}")
+    assert any(line.startswith(f'Pulled Successfully pulled image "{story.image}" in ') for line in events.splitlines())
+    for pod in running:
+        described = story.kubectl.ok("describe", "pod", pod)
+        assert "Started container guestbook" in described

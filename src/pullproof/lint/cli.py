@@ -33,7 +33,7 @@ def _pairs(values: list[str]) -> dict[str, str]:
 
 
 def lint_command(
-    paths: list[Path] = typer.Argument(..., metavar="PATH…", help="Bicep/ARM files, manifests, workflows, or "
+    paths: list[Path] = typer.Argument(..., metavar="PATH", help="Bicep/ARM files, manifests, workflows, or "
                                        "directories holding them."),
     preflight: bool = typer.Option(False, "--preflight", help="Also deploy into a throw-away pullproof, roll out the "
                                    "manifests' images and report whether every pod becomes Running."),

@@ -99,13 +99,15 @@ class Preflight:
     pods: list[PodResult] = field(default_factory=list)
     pushed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    expected: int = 0  # pods the applied workloads ask for
 
     @property
     def ok(self) -> bool:
-        return bool(self.pods) and all(p.running for p in self.pods)
+        return self.cluster is not None and len(self.pods) >= self.expected and all(p.running for p in self.pods)
 
     def to_json(self) -> dict[str, Any]:
-        return {"cluster": self.cluster, "ok": self.ok, "pods": [p.to_json() for p in self.pods],
+        return {"cluster": self.cluster, "ok": self.ok, "expected": self.expected,
+                "pods": [p.to_json() for p in self.pods],
                 "pushed": self.pushed, "skipped": self.skipped}
 
 

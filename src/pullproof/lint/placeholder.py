@@ -40,10 +40,12 @@ def _blob(client: TestClient, repo: str, blob: bytes, headers: dict[str, str]) -
 
 
 def push_placeholder(emulator: Emulator, image: str) -> str:
-    """Push ``image`` (``<acr>.azurecr.io/<repo>:<tag>``) and return its manifest digest."""
+    """Push ``image`` (``<acr>.azurecr.io/<repo>[:<tag>]``; a digest reference gets the tag
+    ``pullproof-digest``) and return the pushed manifest's digest."""
     ref = parse_image(image)
-    if ref is None or ref.digest or not ref.tag:
-        raise ValueError(f"not a pushable tag reference: {image}")
+    if ref is None:
+        raise ValueError(f"not an image reference: {image}")
+    tag = "pullproof-digest" if ref.digest else ref.tag or "latest"
     op = emulator.operator
     basic = base64.b64encode(f"{op.client_id}:{op.client_secret}".encode()).decode()
     client = TestClient(emulator.app, base_url=f"https://{ref.host}")
@@ -62,6 +64,6 @@ def push_placeholder(emulator: Emulator, image: str) -> str:
                    "size": len(config)},
         "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": _digest(layer),
                     "size": len(layer)}]}).encode()
-    client.put(f"/v2/{ref.repository}/manifests/{ref.tag}", content=manifest,
+    client.put(f"/v2/{ref.repository}/manifests/{tag}", content=manifest,
                headers={**headers, "Content-Type": OCI_MANIFEST}).raise_for_status()
     return _digest(manifest)

@@ -19,9 +19,10 @@ from pullproof.lint.manifests import ManifestDoc
 from pullproof.lint.model import LintFinding, LintFix, Location, PodResult, Preflight
 from pullproof.lint.placeholder import push_placeholder
 from pullproof.lint.sandbox import Sandbox
-from pullproof.lint.workloads import Applier, attach_from_workflows, workloads
+from pullproof.lint.workloads import Applier, attach_from_workflows, rewrite, workloads
 
 PASSES = 60
+TRANSIENT = ("ErrImagePull", "ContainerCreating", "PodInitializing")
 
 
 def target_cluster(ctx: Context) -> Resource | None:
@@ -32,22 +33,32 @@ def target_cluster(ctx: Context) -> Resource | None:
     return found[0] if found else None
 
 
-def _push(ctx: Context, docs: list[ManifestDoc], result: Preflight) -> None:
+def _push(ctx: Context, docs: list[ManifestDoc], result: Preflight) -> dict[str, str]:
+    """Push a placeholder for every image in a registry the templates create; a digest reference
+    cannot exist in a fresh registry, so it is replaced by the placeholder's digest."""
     known = {r.name.lower() for r in ctx.registries()}
+    replaced: dict[str, str] = {}
     for image in dict.fromkeys(i for d in docs for i in d.images()):
         acr = acr_of(image)
-        if acr is None or acr not in known or "@" in image or ":" not in image.rsplit("/", 1)[-1]:
-            result.skipped.append(f"image {image} (not a tag in a registry the templates create)")
+        if acr is None or acr not in known:
             continue
-        push_placeholder(ctx.emulator, image)
+        digest = push_placeholder(ctx.emulator, image)
         result.pushed.append(image)
+        if "@" in image:
+            replaced[image] = f"{image.split('@', 1)[0]}@{digest}"
+            result.skipped.append(f"digest of {image} (ran the placeholder's digest {digest[:19]}… instead)")
+    return replaced
 
 
 async def _run(sandbox: Sandbox, cluster: Cluster, namespaces: set[str], expected: int) -> None:
-    for _ in range(PASSES):
+    """Step until every pod runs; after PASSES seconds, until no pod is between two pull attempts
+    (``ErrImagePull``, ``ContainerCreating``), so the report shows the state that lasts."""
+    for done in range(2 * PASSES):
         await sandbox.emulator.runtimes.step()
         pods = _pods(cluster, namespaces)
         if len(pods) >= expected and all((p.get("status") or {}).get("phase") == "Running" for p in pods):
+            return
+        if done >= PASSES and not any(_waiting(p)[0] in TRANSIENT for p in pods):
             return
         sandbox.clock.advance(1)
 
@@ -117,11 +128,12 @@ def run_preflight(sandbox: Sandbox, ctx: Context, findings: list[LintFinding]) -
         return Preflight(None)
     result = Preflight(cluster.name)
     docs = workloads(ctx)
-    _push(ctx, docs, result)
+    replaced = _push(ctx, docs, result)
+    docs = [rewrite(d, replaced) for d in docs]
     attach_from_workflows(ctx, cluster)
-    applier = Applier(sandbox, live)
-    expected = applier.apply(docs, findings, result)
-    asyncio.run(_run(sandbox, live, applier.namespaces, expected))
+    applier = Applier(sandbox, live, {r.name.lower() for r in ctx.registries()})
+    result.expected = applier.apply(docs, findings, result)
+    asyncio.run(_run(sandbox, live, applier.namespaces, result.expected))
     result.pods = _results(sandbox, cluster, live, applier.namespaces)
     for pod in result.pods:
         if not pod.running:

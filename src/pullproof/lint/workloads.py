@@ -5,6 +5,8 @@ steps, carried out as ``az aks update --attach-acr`` would (AcrPull for the kube
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
 from typing import Any
 
 from pullproof.arm.models import Resource
@@ -19,7 +21,7 @@ from pullproof.kube.protobuf import ProtobufCodec
 from pullproof.kube.schema import SchemaChecker
 from pullproof.kube.service import ObjectService
 from pullproof.lint.context import REGISTRY, Context, acr_of
-from pullproof.lint.manifests import ManifestDoc
+from pullproof.lint.manifests import ManifestDoc, pod_spec
 from pullproof.lint.model import LintFinding, Location, Preflight
 from pullproof.lint.sandbox import Sandbox
 from pullproof.rbac.service import NewAssignment
@@ -36,6 +38,18 @@ def placeholder(name: str, image: str, where: Location) -> ManifestDoc:
                     "template": {"metadata": {"labels": labels},
                                  "spec": {"containers": [{"name": "app", "image": image}]}}}}
     return ManifestDoc(where.path, 0, where.line, where.column, doc)
+
+
+def rewrite(doc: ManifestDoc, images: dict[str, str]) -> ManifestDoc:
+    """The document with its containers' images replaced as ``images`` says."""
+    if not images or not set(doc.images()) & set(images):
+        return doc
+    body = copy.deepcopy(doc.doc)
+    spec = pod_spec(body) or {}
+    for container in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
+        if isinstance(container, dict) and container.get("image") in images:
+            container["image"] = images[container["image"]]
+    return replace(doc, doc=body)
 
 
 def workloads(ctx: Context) -> list[ManifestDoc]:
@@ -71,11 +85,13 @@ def attach_from_workflows(ctx: Context, cluster: Resource) -> None:
 
 
 class Applier:
-    """Creates the manifests' objects as ``kubectl apply`` would on a fresh cluster."""
+    """Creates the manifests' objects as ``kubectl apply`` would on a fresh cluster; workloads that pull
+    from outside the templates' registries are skipped (the offline pullproof cannot pull them)."""
 
-    def __init__(self, sandbox: Sandbox, cluster: Cluster) -> None:
+    def __init__(self, sandbox: Sandbox, cluster: Cluster, registries: set[str]) -> None:
         self.emulator = sandbox.emulator
         self.cluster = cluster
+        self.registries = registries
         self.objects = ObjectService(cluster.tracker, self.emulator.clock, self.emulator.ids,
                                      SchemaChecker(ProtobufCodec().schema))
         self.namespaces: set[str] = set()
@@ -96,6 +112,11 @@ class Applier:
             if rtype is None:
                 if (doc.api_version, doc.kind) not in REMOVED:
                     result.skipped.append(f"{doc.kind}/{doc.name} ({doc.api_version}: not run by preflight)")
+                continue
+            outside = [i for i in doc.images() if acr_of(i) not in self.registries]
+            if outside:
+                result.skipped.append(f"{doc.kind}/{doc.name} (pulls {', '.join(outside)}, not from a registry "
+                                      "the templates create)")
                 continue
             namespace = (doc.namespace or "default") if rtype.namespaced else ""
             where = Location(doc.path, doc.line, doc.column)
