@@ -41,7 +41,7 @@ class FakeProvider:
     def render(self, resource: Resource, api_version: str) -> dict[str, Any]:
         return resource.body
 
-    def deleted(self, resource: Resource) -> None:
+    def deleted(self, resource: Resource, *, cascade: bool) -> None:
         if self.fail_delete:
             raise RuntimeError("crash while releasing")
         self.deleted_ids.append(resource.id)

@@ -19,6 +19,7 @@ from pullproof.kube.nodeauth import NodeAuth
 
 class AgentPools:
     resource_type = POOL_TYPE
+    long_running_delete = True
     actions = frozenset({"upgradenodeimageversion"})
 
     def __init__(self, clusters: ManagedClusters, store: ArmStore, clock: Clock) -> None:
@@ -50,12 +51,12 @@ class AgentPools:
     def render(self, resource: Resource, api_version: str) -> dict[str, Any]:
         return resource.body
 
-    def deleted(self, resource: Resource) -> None:
+    def deleted(self, resource: Resource, *, cascade: bool) -> None:
+        if cascade:
+            return  # the cluster itself is going; its DELETE removes the pools first
         cluster = self._parent(resource.id)
         pools = cluster.body["properties"]["agentPoolProfiles"]
         remaining = [p for p in pools if p["name"] != resource.name]
-        if not remaining:
-            return  # the cluster's own DELETE removes its pools first (ARM deletes children before parents)
         if not any(p.get("mode") == "System" for p in remaining):
             raise ServiceError(errors.LAST_SYSTEM_POOL, name=resource.name)
         cluster.body["properties"]["agentPoolProfiles"] = remaining

@@ -59,6 +59,7 @@ def pool_body(cluster: Resource, pool: dict[str, Any]) -> dict[str, Any]:
 
 class ManagedClusters:
     resource_type = CLUSTER_TYPE
+    long_running_delete = True
     actions = frozenset({"listclusterusercredential", "listclusteradmincredential",
                          "listclustermonitoringusercredential"})
 
@@ -222,7 +223,7 @@ class ManagedClusters:
     def render(self, resource: Resource, api_version: str) -> dict[str, Any]:
         return {k: v for k, v in resource.body.items() if not k.startswith("_")}
 
-    def deleted(self, resource: Resource) -> None:
+    def deleted(self, resource: Resource, *, cascade: bool) -> None:
         cluster = self.clusters.get(resource.id)
         if cluster is not None:
             self.fleet.remove(cluster)

@@ -181,8 +181,21 @@ class ArmRoutes:
             _, result = self.arm.put_resource(caller, ref, merged, version)
             return 200, result, {}
         if method == "DELETE":
-            return (200 if self.arm.delete_resource(caller, ref, version) else 204), None, {}
+            return self._delete(request, ref, caller, version)
         raise ServiceError(errors.METHOD_NOT_ALLOWED, method=method)
+
+    def _delete(self, request: Request, ref: Any, caller: Caller, version: str) -> tuple[int, Any, dict[str, str]]:
+        """200/204 for most types; 202 with an (already finished) operation for the long-running ones (AKS)."""
+        provider = self.arm.provider(ref, version)
+        deleted = self.arm.delete_resource(caller, ref, version)
+        if not getattr(provider, "long_running_delete", False):
+            return (200 if deleted else 204), None, {}
+        if not deleted:
+            return 204, None, {}
+        op_id = self.arm.record_operation(ref.id)
+        base = f"{base_url(request)}/subscriptions/{ref.subscription}/providers/{ref.namespace}/locations/global"
+        return 202, None, {"Azure-AsyncOperation": f"{base}/operations/{op_id}?api-version={version}",
+                           "Location": f"{base}/operationresults/{op_id}?api-version={version}", "Retry-After": "1"}
 
     async def _authorization(self, request: Request, path: ArmPath,
                              caller: Caller) -> tuple[int, Any, dict[str, str]]:

@@ -236,13 +236,20 @@ class ArmService:
             self._remove(found)
         return True
 
+    def record_operation(self, resource_id: str) -> str:
+        """An async operation that has already finished (ARM answers 202 and points at it)."""
+        op_id = self.ids.guid()
+        now = self.clock.now()
+        self.store.add_operation(op_id, "Succeeded", resource_id, now, now)
+        return op_id
+
     def _remove(self, resource: Resource) -> None:
         """The resource and its children (deepest first), what each owned, and role assignments at or below."""
         for item in [*reversed(self.store.children(resource.id)), resource]:
             self.store.delete(item.id)
             provider = self.providers.get(item.type.lower())
             if provider is not None:
-                provider.deleted(item)
+                provider.deleted(item, cascade=item is not resource)
         self.rbac.delete_scope(resource.id)
 
     def list_resources(self, caller: Caller, sub: str, group: str | None, type_filter: str | None,

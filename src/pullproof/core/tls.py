@@ -109,7 +109,8 @@ class LocalCA:
         now = self._now()
         cert = (
             x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0] if len(names[0]) <= 64
+                                                        else "pullproof")]))  # CN is limited to 64; SAN names the host
             .issuer_name(self._ca_cert.subject)
             .public_key(leaf_key.public_key())
             .serial_number(x509.random_serial_number())

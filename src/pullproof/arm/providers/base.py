@@ -39,8 +39,10 @@ class ResourceProvider(Protocol):
         """The body of a GET (e.g. without secrets)."""
         ...
 
-    def deleted(self, resource: Resource) -> None:
-        """Called after the resource is removed; releases what it owned (identities, data)."""
+    def deleted(self, resource: Resource, *, cascade: bool) -> None:
+        """Called after the resource is removed; releases what it owned (identities, data).
+
+        ``cascade`` is true when it goes because an ancestor is being deleted (children go first)."""
         ...
 
     def action(self, resource: Resource, action: str, payload: dict[str, Any], caller: Caller) -> tuple[int, Any]:

@@ -51,7 +51,7 @@ class UserAssignedIdentities:
     def render(self, resource: Resource, api_version: str) -> dict[str, Any]:
         return resource.body
 
-    def deleted(self, resource: Resource) -> None:
+    def deleted(self, resource: Resource, *, cascade: bool) -> None:
         self.directory.delete_managed_identity(resource.id)
 
     def action(self, resource: Resource, action: str, payload: dict[str, Any], caller: Any) -> tuple[int, Any]:

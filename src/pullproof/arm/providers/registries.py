@@ -148,7 +148,7 @@ class Registries:
     def render(self, resource: Resource, api_version: str) -> dict[str, Any]:
         return {k: v for k, v in resource.body.items() if not k.startswith("_")}
 
-    def deleted(self, resource: Resource) -> None:
+    def deleted(self, resource: Resource, *, cascade: bool) -> None:
         self.directory.delete_managed_identity(resource.id)
         self.purge(resource.body["properties"]["loginServer"])
 
