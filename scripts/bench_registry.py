@@ -54,6 +54,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -542,6 +543,12 @@ class Profiler:
                 recorder.wait()
 
 
+def pushed(session: Session, image: Image, chunk: int | None = None) -> int:
+    """Push ``image``; the bytes moved, for a rate."""
+    push(session, image, chunk)
+    return image.size
+
+
 def measured(target: Target, op: Callable[[], int]) -> tuple[float, float]:
     """(MiB/s, server CPU seconds) of ``op()``, which returns the bytes it moved.
 
@@ -575,16 +582,16 @@ def transfers(targets: Sequence[Target], budget: Budget, profiler: Profiler, con
                 one = make_image(f"{tag}-big", base, 64 * MIB, 1)
                 many = make_image(f"{tag}-small", base, MIB, budget.small_layers)
                 patched = make_image(f"{tag}-chunked", base, 64 * MIB, 1)
-                steps.append((big, "push-big", lambda s=session, i=one: (push(s, i), i.size)[1]))
-                steps.append((big_pull, "pull-big", lambda s=session, i=one: pull(s, i.tag)))
+                steps.append((big, "push-big", partial(pushed, session, one)))
+                steps.append((big_pull, "pull-big", partial(pull, session, one.tag)))
                 if has_curl:
                     layer = one.layers[0]
                     steps.append((curl, "curl-big",
-                                  lambda s=session, b=layer: curl_blob(s, b.digest, len(b.data))))
-                steps.append((small, "push-small", lambda s=session, i=many: (push(s, i), i.size)[1]))
-                steps.append((small_pull, "pull-small", lambda s=session, i=many: pull(s, i.tag)))
+                                  partial(curl_blob, session, layer.digest, len(layer.data))))
+                steps.append((small, "push-small", partial(pushed, session, many)))
+                steps.append((small_pull, "pull-small", partial(pull, session, many.tag)))
                 steps.append((chunked, "push-chunked",
-                              lambda s=session, i=patched: (push(s, i, 8 * MIB), i.size)[1]))
+                              partial(pushed, session, patched, 8 * MIB)))
                 for figure, phase, op in steps:
                     with profiler.record(phase, target):
                         rate, cpu = measured(target, op)

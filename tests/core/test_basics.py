@@ -37,6 +37,14 @@ def test_seeded_ids_are_deterministic_and_random_ids_are_not() -> None:
     assert len(secret) == 40
 
 
+@pytest.mark.parametrize("ids", [RandomIds(), SeededIds(7)], ids=["random", "seeded"])
+def test_secrets_never_start_like_a_command_line_option(ids: RandomIds | SeededIds) -> None:
+    made = [ids.secret() for _ in range(400)]  # about 3 in 100 would start with "-" if the first were unrestricted
+    assert all(s[0].isalnum() for s in made)
+    assert any("-" in s or "~" in s or "." in s or "_" in s for s in made)
+    assert len(set(made)) == len(made)
+
+
 def test_secrets_and_passwords_are_salted_digests() -> None:
     salt = new_salt()
     digest = digest_secret("s3cret", salt)

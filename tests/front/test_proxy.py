@@ -29,7 +29,8 @@ def test_connect_to_an_emulated_host_terminates_tls_with_a_cert_for_that_name(se
     context = ssl.create_default_context(cafile=str(served.data_dir / "tls" / "ca.pem"))
     with context.wrap_socket(sock, server_hostname="login.microsoftonline.com") as tls:
         cert = tls.getpeercert()
-        names = [value for kind, value in cert["subjectAltName"]]
+        assert cert is not None
+        names = [str(entry[1]) for entry in cert["subjectAltName"]]
         assert names == ["login.microsoftonline.com"]
         tls.sendall(b"GET /common/discovery/instance?api-version=1.1 HTTP/1.1\r\n"
                     b"Host: login.microsoftonline.com\r\nConnection: close\r\n\r\n")

@@ -150,7 +150,7 @@ def test_vectors(expression: str, expected: Any) -> None:
 def test_example_role_assignment_vectors() -> None:
     """Reference §2.8: the seed example's module evaluated with its test vector."""
     params = {"acrName": "acraksdemo", "kubeletIdentityPrincipalId": "22222222-2222-2222-2222-222222222222"}
-    scope = frame("11111111-1111-1111-1111-111111111111", "rg-aks-demo", **params)
+    scope = frame("11111111-1111-1111-1111-111111111111", "rg-aks-demo", Phase.BODY, **params)
     acr = "[resourceId('Microsoft.ContainerRegistry/registries', parameters('acrName'))]"
     name = ("[guid(resourceId('Microsoft.ContainerRegistry/registries', parameters('acrName')), "
             "parameters('kubeletIdentityPrincipalId'), 'AcrPull')]")

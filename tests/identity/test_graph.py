@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.testclient import TestClient
 
 from pullproof.core.clock import graph_time
+from tests.aks.support import create_cluster
 from tests.conftest import Local
 from tests.identity.conftest import (
     GRAPH_SCOPE,
@@ -287,6 +288,14 @@ def test_managed_identity_principal(local: Local, graph: TestClient, op: dict[st
     assert [s["id"] for s in found] == [identity.object_id]
 
 
+def test_system_assigned_principal_is_not_explicit(local: Local, graph: TestClient, op: dict[str, str]) -> None:
+    cluster = create_cluster(local, "aks-sys")
+    sp = graph.get(f"{V1}/servicePrincipals/{cluster['identity']['principalId']}", headers=op).json()
+    assert sp["servicePrincipalType"] == "ManagedIdentity"
+    assert sp["alternativeNames"][0] == "isExplicit=False"
+    assert sp["alternativeNames"][1].lower() == cluster["id"].lower()
+
+
 @pytest.mark.parametrize("filter_", [
     "accountEnabled eq true", "displayName ne 'x'", "startswith(appId,'1')", "servicePrincipalNames/any()",
     "displayName eq 'a' or displayName eq 'b'",
@@ -447,9 +456,9 @@ def test_bad_token_is_401(local: Local, graph: TestClient, op: dict[str, str], k
     if kind == "garbage":
         token = "not.a.jwt"
     elif kind == "foreign key":
-        payload = jwt.decode(token, options={"verify_signature": False})
+        claims = jwt.decode(token, options={"verify_signature": False})
         stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        token = jwt.encode(payload, stranger, algorithm="RS256", headers=jwt.get_unverified_header(token))
+        token = jwt.encode(claims, stranger, algorithm="RS256", headers=jwt.get_unverified_header(token))
     else:
         head, payload, signature = token.split(".")
         token = f"{head}.{payload[:-4]}AAAA.{signature}"

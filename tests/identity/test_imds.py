@@ -46,12 +46,13 @@ def fleet(local: Local) -> Fleet:
                  local.emulator.put_node("vm1", [id1_arm]), local.emulator.put_node("vm2", [id1_arm, id2_arm]))
 
 
-def ask(imds: TestClient, credential: str | None, resource: str = ARM, metadata: bool = True,
-        **selector: str) -> Any:
+def ask(imds: TestClient, credential: str | None, resource: str = ARM, *, metadata: bool = True,
+        chosen: dict[str, str] | None = None, **selector: str) -> Any:
     headers = proxy_auth(credential) if credential else {}
     if metadata:
         headers["Metadata"] = "true"
-    return imds.get(IMDS_PATH, params={"api-version": "2018-02-01", "resource": resource, **selector},
+    params = {"api-version": "2018-02-01", "resource": resource, **(chosen or {}), **selector}
+    return imds.get(IMDS_PATH, params=params,
                     headers=headers)
 
 
@@ -107,7 +108,7 @@ def test_a_caller_that_is_no_node_has_no_identity(local: Local, imds: TestClient
     headers = {
         "none": {},
         "unknown node": proxy_auth(f"vm9:{secret}"),
-        "wrong secret": proxy_auth(f"{name}:{secret[:-1]}0"),
+        "wrong secret": proxy_auth(f"{name}:{secret[:-1]}{'1' if secret.endswith('0') else '0'}"),
         "no colon": proxy_auth(name),
         "bad base64": {"Proxy-Authorization": "Basic !!!"},
         "bearer": {"Proxy-Authorization": f"Bearer {secret}"},
@@ -147,7 +148,7 @@ def test_selecting_one_of_two_identities(imds: TestClient, fleet: Fleet, how: st
         "upper-case client_id": {"client_id": fleet.id2.app_id.upper()},
         "lower-case msi_res_id": {"msi_res_id": fleet.id2_arm.lower()},
     }[how]
-    response = ask(imds, fleet.vm2, **selector)
+    response = ask(imds, fleet.vm2, chosen=selector)
     assert response.status_code == 200, response.text
     token = claims(response.json()["access_token"])
     assert (token["appid"], token["oid"]) == (fleet.id2.app_id, fleet.id2.object_id)
@@ -159,7 +160,7 @@ def test_selecting_an_identity_the_node_does_not_carry(local: Local, imds: TestC
                                                       how: str) -> None:
     selector = {"client_id": {"client_id": fleet.id2.app_id}, "object_id": {"object_id": fleet.id2.object_id},
                 "msi_res_id": {"msi_res_id": fleet.id2_arm}}[how]
-    response = ask(imds, fleet.vm1, **selector)
+    response = ask(imds, fleet.vm1, chosen=selector)
     assert response.status_code == 400
     assert response.json() == NOT_FOUND
     entry = local.emulator.trace.entries()[0]
@@ -184,7 +185,7 @@ def test_an_application_principal_is_never_a_node_identity(local: Local, imds: T
     assert ask(imds, credential).json()["client_id"] == fleet.id1.app_id
     for selector in ({"client_id": operator.client_id}, {"client_id": fleet.id2.app_id},
                      {"object_id": fleet.id2.object_id}):
-        response = ask(imds, credential, **selector)
+        response = ask(imds, credential, chosen=selector)
         assert response.json() == NOT_FOUND, selector
 
 

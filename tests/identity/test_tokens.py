@@ -181,7 +181,7 @@ def test_unknown_kid_and_other_algorithms_fail(issuer: TokenIssuer) -> None:
     kid = issuer.codec.keys.current.kid
     hs256 = jwt.encode(body, "s" * 32, algorithm="HS256", headers={"kid": kid})
     assert rejected(issuer, hs256) is Reason.TOKEN_BAD_SIGNATURE
-    none = jwt.encode(body, None, algorithm="none", headers={"kid": kid})
+    none = jwt.encode(body, "", algorithm="none", headers={"kid": kid})
     assert rejected(issuer, none) is Reason.TOKEN_BAD_SIGNATURE
     stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     assert rejected(issuer, jwt.encode(body, stranger, algorithm="RS256", headers={"kid": "nope"})) \

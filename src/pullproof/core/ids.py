@@ -9,7 +9,8 @@ import threading
 import uuid
 from typing import Protocol
 
-_SECRET_ALPHABET = string.ascii_letters + string.digits + "~._-"
+_SECRET_FIRST = string.ascii_letters + string.digits  # never "-": a command line would read it as an option
+_SECRET_ALPHABET = _SECRET_FIRST + "~._-"
 
 
 class IdFactory(Protocol):
@@ -35,7 +36,7 @@ class RandomIds:
         return str(uuid.uuid4())
 
     def secret(self, length: int = 40) -> str:
-        return "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(length))
+        return secrets.choice(_SECRET_FIRST) + "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(length - 1))
 
     def hex(self, nbytes: int = 16) -> str:
         return secrets.token_hex(nbytes)
@@ -54,7 +55,8 @@ class SeededIds:
 
     def secret(self, length: int = 40) -> str:
         with self._lock:
-            return "".join(self._random.choice(_SECRET_ALPHABET) for _ in range(length))
+            first = self._random.choice(_SECRET_FIRST)
+            return first + "".join(self._random.choice(_SECRET_ALPHABET) for _ in range(length - 1))
 
     def hex(self, nbytes: int = 16) -> str:
         with self._lock:

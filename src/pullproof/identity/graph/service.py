@@ -67,7 +67,7 @@ class GraphService:
             "id": sp.object_id, "accountEnabled": sp.enabled, "appId": sp.app_id,
             "appDisplayName": None if managed else sp.display_name, "displayName": sp.display_name,
             "appOwnerOrganizationId": None if managed else sp.tenant_id,
-            "alternativeNames": ["isExplicit=True", sp.resource_id] if managed and sp.resource_id else [],
+            "alternativeNames": _alternative_names(sp) if managed else [],
             "servicePrincipalNames": list(sp.names) + (list(app.extra.get("identifierUris", [])) if app else []),
             "servicePrincipalType": sp.kind, "signInAudience": None if managed else "AzureADMyOrg",
             "tags": [], "keyCredentials": [], "passwordCredentials": [],
@@ -202,3 +202,11 @@ class GraphService:
 
 def _like(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _alternative_names(sp: ServicePrincipal) -> list[str]:
+    """A managed identity's: ``isExplicit=True`` for a user-assigned identity, ``False`` for a system-assigned one."""
+    if not sp.resource_id:
+        return []
+    explicit = "/providers/microsoft.managedidentity/userassignedidentities/" in sp.resource_id.lower()
+    return [f"isExplicit={explicit}", sp.resource_id]
