@@ -113,6 +113,14 @@ def test_validation_messages(local: Local) -> None:
                                        'Invalid value: map[string]string{"app":"other"}: `selector` does not match '
                                        "template `labels`")
         assert mismatch["details"]["group"] == "apps" and mismatch["details"]["kind"] == "Deployment"
+        del body["spec"]["selector"]
+        missing = k.post(DEPLOYMENTS, body).json()  # nothing is selected, so the labels are reported as well
+        assert [c["field"] for c in missing["details"]["causes"]] == ["spec.selector", "spec.template.metadata.labels"]
+        assert missing["message"].startswith('Deployment.apps "guestbook-app" is invalid: [spec.selector: Required '
+                                             "value, spec.template.metadata.labels: Invalid value: ")
+        body["spec"]["selector"] = {}
+        empty_selector = k.post(DEPLOYMENTS, body).json()  # an empty selector is refused but selects everything
+        assert [c["field"] for c in empty_selector["details"]["causes"]] == ["spec.selector"]
 
 
 def test_strict_and_warned_unknown_fields_and_type_errors(local: Local) -> None:

@@ -134,8 +134,6 @@ def test_a_missing_selector_is_invalid(world: World) -> None:
     assert "spec.selector: Required value" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="API validation reports only spec.selector; kube-apiserver also reports the "
-                                       "template labels the (missing) selector does not match")
 def test_a_missing_selector_reports_both_errors(world: World) -> None:
     manifest = deployment("noselector2", world.image).replace(
         "  selector:\n    matchLabels:\n      app: noselector2\n", "")

@@ -122,11 +122,12 @@ def _workload(obj: dict[str, Any]) -> list[Cause]:
     labels = (template.get("metadata") or {}).get("labels") or {}
     selector = spec.get("selector")
     causes: list[Cause] = []
-    if selector is None:
+    chooses = selector is not None and bool(selector.get("matchLabels") or selector.get("matchExpressions"))
+    if selector is None:  # a missing selector selects nothing, so the template's labels are reported too
         causes.append(required("spec.selector"))
-    elif not (selector.get("matchLabels") or selector.get("matchExpressions")):
+    elif not chooses:
         causes.append(Cause("FieldValueInvalid", "spec.selector", EMPTY_SELECTOR))
-    elif not _selects(selector, labels):
+    if selector is None or (chooses and not _selects(selector, labels)):
         causes.append(invalid_value("spec.template.metadata.labels", labels,
                                     "`selector` does not match template `labels`"))
     if isinstance(spec.get("replicas"), int) and spec["replicas"] < 0:
