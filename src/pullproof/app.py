@@ -67,6 +67,7 @@ from pullproof.registry.routes import RegistryRoutes
 from pullproof.registry.store import RegistryStore
 from pullproof.registry.tokens import TokenService
 from pullproof.settings import Settings
+from pullproof.timeline import shared_clock
 
 
 @dataclass(frozen=True)
@@ -89,10 +90,10 @@ class Emulator:
         self.settings = settings
         self.endpoints = endpoints
         self._app: ASGIApp | None = None
-        self.clock = clock or SystemClock(settings.time_scale)
-        self.ids = ids or RandomIds()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = Database(settings.data_dir / "pullproof.db")
+        self.clock = clock or shared_clock(self.db, settings.time_scale)
+        self.ids = ids or RandomIds()
         self.ca = LocalCA(settings.data_dir / "tls", SystemClock())  # real clients check certs on wall time
         self.keys = KeyRing(self.db, self.clock)
         self.node_key = NodeKey(settings.data_dir / "node.key")

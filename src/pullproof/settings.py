@@ -28,8 +28,8 @@ class Settings:
     """Direct HTTPS listener, also the custom-cloud endpoint (``--port``; 0 = any free port)."""
     proxy_port: int = 8080
     """HTTP proxy (CONNECT) and plain-HTTP IMDS listener (``--proxy-port``; 0 = any free port)."""
-    time_scale: float = 1.0
-    """Speed-up of emulated time against wall-clock time (``--time-scale``)."""
+    time_scale: float | None = None
+    """Speed-up of emulated time against wall-clock time (``--time-scale``); unset keeps the data dir's (1 if new)."""
     propagation_delay: float = 0.0
     """Seconds (emulated) before a new role assignment takes effect (``--propagation-delay``)."""
     location: str = "eastus"
@@ -54,6 +54,7 @@ class Settings:
 
 def _coerce(kind: object, raw: str) -> Any:
     name = kind if isinstance(kind, str) else getattr(kind, "__name__", "str")
+    name = name.removesuffix(" | None")
     if name == "Path":
         return Path(raw).expanduser()
     if name == "int":

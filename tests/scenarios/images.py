@@ -30,17 +30,6 @@ SCALE = 30.0  # emulated seconds per real second on the servers the pod scenario
 
 
 # servers and az ---------------------------------------------------------------------------------------
-@dataclass
-class FastAz(Az):
-    """``az`` against a sped-up emulator. Tokens live 1 h of *emulated* time (2 min of real time at
-    30x) while MSAL counts real time, so the token cache is dropped before every command and ``az``
-    signs in again from its stored service-principal secret."""
-
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        (self.config_dir / "msal_token_cache.json").unlink(missing_ok=True)
-        return super().run(*args, check=check)
-
-
 def fast_served(factory: pytest.TempPathFactory, name: str, scale: float = SCALE) -> Iterator[Served]:
     """A module's own ``pullproof up --time-scale`` (back-offs and the 600 s progress deadline pass
     in seconds); stopped by PID when the module ends."""
@@ -51,10 +40,9 @@ def fast_served(factory: pytest.TempPathFactory, name: str, scale: float = SCALE
         stop_served(served)
 
 
-def operator_az(served: Served, config_dir: Path, fast: bool = True) -> Az:
-    """``az login`` as the operator. ``--password=`` (not ``-p``): the emulator's secrets may start
-    with ``-``, which argparse would take for an option (``Az.login_operator`` trips on that)."""
-    client = (FastAz if fast else Az)(served, config_dir)
+def operator_az(served: Served, config_dir: Path) -> Az:
+    """``az login`` as the operator (tokens carry wall-clock lifetimes, so az caches them even when sped up)."""
+    client = Az(served, config_dir)
     values = client.values
     client.run("login", "--service-principal", "-u", values["PULLPROOF_CLIENT_ID"],
                f"--password={values['PULLPROOF_CLIENT_SECRET']}", "--tenant", values["PULLPROOF_TENANT_ID"])

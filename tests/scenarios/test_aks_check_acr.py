@@ -24,7 +24,7 @@ STAMP = re.compile(r"^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\] ")
 
 @pytest.fixture(scope="module")
 def az(served: Served, tmp_path_factory: pytest.TempPathFactory) -> Az:
-    client = operator_az(served, tmp_path_factory.mktemp("check-acr") / "az", fast=False)
+    client = operator_az(served, tmp_path_factory.mktemp("check-acr") / "az")
     client.run("group", "create", "--name", GROUP, "--location", "eastus")
     return client
 

@@ -25,7 +25,7 @@ ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 
 @pytest.fixture(scope="module")
 def az(served: Served, tmp_path_factory: pytest.TempPathFactory) -> Az:
-    client = operator_az(served, tmp_path_factory.mktemp("identities") / "az", fast=False)
+    client = operator_az(served, tmp_path_factory.mktemp("identities") / "az")
     client.run("group", "create", "--name", GROUP, "--location", "westus2")
     return client
 

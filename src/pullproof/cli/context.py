@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -33,4 +34,4 @@ def open_emulator(data_dir: Path | None, must_exist: bool = True) -> Emulator:
     info = runtime(settings) or {}
     endpoints = Endpoints(str(info.get("direct", f"https://127.0.0.1:{settings.port}")),
                           str(info.get("proxy", f"http://127.0.0.1:{settings.proxy_port}")))
-    return Emulator(settings, endpoints)
+    return Emulator(replace(settings, time_scale=None), endpoints)  # readers follow the data dir's timeline

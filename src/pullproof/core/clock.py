@@ -26,24 +26,34 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """Wall-clock time, optionally sped up by ``scale`` from the moment of construction."""
+    """Wall-clock time, optionally sped up by ``scale``.
 
-    def __init__(self, scale: float = 1.0) -> None:
+    Emulated time is ``emulated_origin + (wall - real_origin) * scale``; both origins default to the moment of
+    construction. A data dir keeps its origins so that restarts and other processes share one timeline.
+    """
+
+    def __init__(self, scale: float = 1.0, real_origin: float | None = None,
+                 emulated_origin: float | None = None) -> None:
         if scale <= 0:
             raise ValueError("time scale must be positive")
         self._scale = scale
-        self._origin = time.time()
+        self._real_origin = time.time() if real_origin is None else real_origin
+        self._emulated_origin = self._real_origin if emulated_origin is None else emulated_origin
 
     def now(self) -> float:
-        real = time.time()
-        return self._origin + (real - self._origin) * self._scale
+        return self._emulated_origin + (time.time() - self._real_origin) * self._scale
 
     @property
     def scale(self) -> float:
         return self._scale
 
+    @property
+    def origins(self) -> tuple[float, float]:
+        """``(real_origin, emulated_origin)``: the wall time and the emulated time that correspond."""
+        return self._real_origin, self._emulated_origin
+
     def real(self, epoch: float) -> float:
-        return self._origin + (epoch - self._origin) / self._scale
+        return self._real_origin + (epoch - self._emulated_origin) / self._scale
 
 
 class ManualClock:
