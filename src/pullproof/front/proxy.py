@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import socket
 from urllib.parse import urlsplit
 
 import h11
 
+from pullproof.front import relay
 from pullproof.front.hosts import IMDS_HOSTS, HostTable
 
 MAX_HEAD = 64 * 1024
@@ -26,6 +29,11 @@ class Proxy:
         self.https_port = https_port
         self.http_port = http_port
         self.upstream_host = upstream_host
+        self.tunnels = relay.Tunnels()
+
+    def close(self) -> None:
+        """End the open tunnels (the server is stopping)."""
+        self.tunnels.close()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -83,12 +91,37 @@ class Proxy:
         if not self.table.serves(host) or host in IMDS_HOSTS:
             await self._refuse(writer, host)
             return
+        if relay.AVAILABLE:
+            await self._splice(leftover, reader, writer)
+            return
         up_reader, up_writer = await asyncio.open_connection(self.upstream_host, self.https_port)
         writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         await writer.drain()
         if leftover:
             up_writer.write(leftover)
         await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+
+    async def _splice(self, leftover: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Hand the client's socket to a kernel-side relay (``front/relay.py``) joined to the HTTPS listener."""
+        loop = asyncio.get_running_loop()
+        upstream = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        upstream.setblocking(False)
+        try:
+            await loop.sock_connect(upstream, (self.upstream_host, self.https_port))
+        except OSError:
+            upstream.close()
+            raise
+        upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        await writer.drain()
+        transport = writer.transport
+        assert isinstance(transport, asyncio.Transport)  # a socket transport: it reads as well
+        transport.pause_reading()
+        pending = leftover + bytes(getattr(reader, "_buffer", b""))  # what arrived before the hand-over
+        client = socket.socket(fileno=os.dup(transport.get_extra_info("socket").fileno()))
+        transport.abort()  # closes the event loop's descriptor only; the connection lives on in ``client``
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        await self.tunnels.join(client, upstream, pending)
 
     async def _plain(self, request: h11.Request, body: bytes, writer: asyncio.StreamWriter) -> None:
         target = request.target.decode("latin-1")

@@ -101,6 +101,7 @@ class Running:
         await stop.wait()
         await asyncio.gather(kube, flusher)
         proxy_server.close()
+        self.proxy.close()
         self.https.should_exit = self.http.should_exit = True
         await asyncio.gather(*tasks, return_exceptions=True)
         self.emulator.close()
