@@ -112,8 +112,6 @@ class Proxy:
             upstream.close()
             raise
         upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        await writer.drain()
         transport = writer.transport
         assert isinstance(transport, asyncio.Transport)  # a socket transport: it reads as well
         transport.pause_reading()
@@ -121,7 +119,7 @@ class Proxy:
         client = socket.socket(fileno=os.dup(transport.get_extra_info("socket").fileno()))
         transport.abort()  # closes the event loop's descriptor only; the connection lives on in ``client``
         client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        await self.tunnels.join(client, upstream, pending)
+        await self.tunnels.join(client, upstream, pending, b"HTTP/1.1 200 Connection established\r\n\r\n")
 
     async def _plain(self, request: h11.Request, body: bytes, writer: asyncio.StreamWriter) -> None:
         target = request.target.decode("latin-1")

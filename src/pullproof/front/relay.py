@@ -28,8 +28,9 @@ class Tunnels:
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
 
-    async def join(self, client: socket.socket, upstream: socket.socket, pending: bytes) -> None:
-        """Relay until both directions have ended; ``pending`` (bytes read past the CONNECT) goes first."""
+    async def join(self, client: socket.socket, upstream: socket.socket, pending: bytes, answer: bytes = b"") -> None:
+        """Relay until both directions have ended. ``answer`` (the proxy's ``200``) goes to the client and
+        ``pending`` (bytes the client sent past its CONNECT) to the upstream before anything else."""
         loop = asyncio.get_running_loop()
         done = loop.create_future()
         left = [2]
@@ -44,8 +45,8 @@ class Tunnels:
         try:
             client.setblocking(True)
             upstream.setblocking(True)
-            if pending:
-                upstream.sendall(pending)
+            client.sendall(answer)
+            upstream.sendall(pending)
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(target=_copy, args=(src, dst, lambda: loop.call_soon_threadsafe(finished)),
                                  name="pullproof-tunnel", daemon=True).start()
