@@ -21,6 +21,7 @@ class FakeProvider:
     """A resource type that stores what it is given; ``fail_build``/``fail_delete`` simulate a crash midway."""
 
     actions: frozenset[str] = frozenset()
+    long_running_delete = False
 
     def __init__(self, local: Local, resource_type: str) -> None:
         self.resource_type = resource_type

@@ -73,6 +73,14 @@ def push_image(az: Az, registry: Registry, root: Path, repository: str = "guestb
     return ref
 
 
+def registry_with_image(az: Az, group: str, location: str, registry: str, root: Path) -> tuple[Registry, str]:
+    """A resource group holding a Standard registry with the guestbook image pushed; the registry and the
+    image reference."""
+    az.run("group", "create", "--name", group, "--location", location)
+    acr = create_registry(az, group, registry)
+    return acr, push_image(az, acr, root)
+
+
 def deployment(name: str, image: str, replicas: int = 2, app: str | None = None, pull_secret: str | None = None,
                api_version: str = "apps/v1") -> str:
     """A Deployment manifest as a user writes it (YAML)."""

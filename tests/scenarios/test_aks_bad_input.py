@@ -21,13 +21,12 @@ from tests.scenarios.images import (
     Kubectl,
     Registry,
     cluster_kubectl,
-    create_registry,
     deployment,
     explain_pod,
     fast_served,
     operator_az,
     pods_in,
-    push_image,
+    registry_with_image,
 )
 
 pytestmark = pytest.mark.realclient
@@ -58,9 +57,7 @@ def world(served_fast: Served, tmp_path_factory: pytest.TempPathFactory) -> Worl
     """A cluster whose kubelet identity has no role on the registry: only pull secrets decide."""
     home = tmp_path_factory.mktemp("bad-input-clients")
     az = operator_az(served_fast, home / "az")
-    az.run("group", "create", "--name", GROUP, "--location", "eastus")
-    acr = create_registry(az, GROUP, "ppbadinput")
-    image = push_image(az, acr, home / "oci")
+    acr, image = registry_with_image(az, GROUP, "eastus", "ppbadinput", home / "oci")
     az.run("aks", "create", "-g", GROUP, "-n", CLUSTER, "--node-count", "1")
     puller = az.json("ad", "sp", "create-for-rbac", "--name", "http://bad-input-puller", "--role", "acrpull",
                      "--scopes", acr.id)

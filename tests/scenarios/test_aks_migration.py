@@ -21,7 +21,6 @@ from tests.scenarios.images import (
     Kubectl,
     Registry,
     cluster_kubectl,
-    create_registry,
     deployment,
     explain_pod,
     fast_served,
@@ -29,6 +28,7 @@ from tests.scenarios.images import (
     operator_az,
     pods_in,
     push_image,
+    registry_with_image,
     wait_for,
 )
 
@@ -59,9 +59,7 @@ def served_fast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 def story(served_fast: Served, tmp_path_factory: pytest.TempPathFactory) -> Story:
     home = tmp_path_factory.mktemp("migration-clients")
     az = operator_az(served_fast, home / "az")
-    az.run("group", "create", "--name", GROUP, "--location", "eastus")
-    acr = create_registry(az, GROUP, "ppmigrate")
-    image = push_image(az, acr, home / "oci")
+    acr, image = registry_with_image(az, GROUP, "eastus", "ppmigrate", home / "oci")
     principal = az.json("ad", "sp", "create-for-rbac", "--name", "aks-migrate-sp")
     az.run("aks", "create", *WHERE, "--service-principal", principal["appId"],
            f"--client-secret={principal['password']}", "--node-count", "2", "--attach-acr", acr.name)

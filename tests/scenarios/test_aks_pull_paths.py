@@ -26,7 +26,6 @@ from tests.scenarios.images import (
     Kubectl,
     Registry,
     cluster_kubectl,
-    create_registry,
     deployment,
     explain_pod,
     fast_served,
@@ -34,7 +33,7 @@ from tests.scenarios.images import (
     operator_az,
     pods_in,
     pullproof,
-    push_image,
+    registry_with_image,
 )
 
 pytestmark = pytest.mark.realclient
@@ -101,9 +100,8 @@ def served_fast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 def world(served_fast: Served, tmp_path_factory: pytest.TempPathFactory) -> World:
     home = tmp_path_factory.mktemp("pull-paths-clients")
     az = operator_az(served_fast, home / "az")
-    az.run("group", "create", "--name", GROUP, "--location", "westus2")
-    acr = create_registry(az, GROUP, "myregistry")
-    return World(served_fast, az, acr, push_image(az, acr, home / "oci"), home)
+    acr, image = registry_with_image(az, GROUP, "westus2", "myregistry", home / "oci")
+    return World(served_fast, az, acr, image, home)
 
 
 def bash(az: Az, script: str, **variables: str) -> subprocess.CompletedProcess[str]:

@@ -20,14 +20,13 @@ from tests.scenarios.images import (
     Kubectl,
     Registry,
     cluster_kubectl,
-    create_registry,
     deployment,
     explain_pod,
     fast_served,
     last_pull,
     operator_az,
     pods_in,
-    push_image,
+    registry_with_image,
 )
 
 pytestmark = pytest.mark.realclient
@@ -54,13 +53,10 @@ def story(served_fast: Served, tmp_path_factory: pytest.TempPathFactory) -> Stor
     """Infrastructure without the role-assignment module, then the app deployment (as in the seed)."""
     home = tmp_path_factory.mktemp("seed-incident-clients")
     az = operator_az(served_fast, home / "az")
-    # eastus, not japaneast: the API host would be 67 characters long (see test_aks_bad_input)
-    az.run("group", "create", "--name", GROUP, "--location", "eastus")
-    acr = create_registry(az, GROUP, "acrwizdev")
+    acr, image = registry_with_image(az, GROUP, "eastus", "acrwizdev", home / "oci")
     created = az.json("aks", "create", "--resource-group", GROUP, "--name", CLUSTER, "--enable-managed-identity",
                       "--node-count", "2")
     assert created["provisioningState"] == "Succeeded"
-    image = push_image(az, acr, home / "oci")
     kubectl = cluster_kubectl(az, GROUP, CLUSTER, home / "kube")
     applied = kubectl.apply(deployment(APP, image, replicas=2, app="guestbook"))
     assert applied.stdout == f"deployment.apps/{APP} created\n", applied.stderr

@@ -188,7 +188,7 @@ class ArmRoutes:
         """200/204 for most types; 202 with an (already finished) operation for the long-running ones (AKS)."""
         provider = self.arm.provider(ref, version)
         deleted = self.arm.delete_resource(caller, ref, version)
-        if not getattr(provider, "long_running_delete", False):
+        if not provider.long_running_delete:
             return (200 if deleted else 204), None, {}
         if not deleted:
             return 204, None, {}

@@ -26,6 +26,8 @@ class ResourceProvider(Protocol):
 
     resource_type: str
     actions: frozenset[str]
+    long_running_delete: bool
+    """True when DELETE answers ``202`` with an (already finished) async operation, as AKS does."""
 
     def build(self, request: PutRequest) -> dict[str, Any]:
         """The resource's body after this PUT (``id``, ``name``, ``type`` and ``properties`` included)."""

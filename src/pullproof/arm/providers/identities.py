@@ -21,6 +21,7 @@ NAME_RULE = (
 class UserAssignedIdentities:
     resource_type = "Microsoft.ManagedIdentity/userAssignedIdentities"
     actions: frozenset[str] = frozenset()
+    long_running_delete = False
 
     def __init__(self, directory: DirectoryService) -> None:
         self.directory = directory

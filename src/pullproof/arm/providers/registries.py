@@ -45,6 +45,7 @@ def login_server(name: str) -> str:
 class Registries:
     resource_type = REGISTRY_TYPE
     actions = frozenset({"listcredentials", "regeneratecredential", "listusages"})
+    long_running_delete = False
 
     def __init__(self, directory: DirectoryService, sealer: Sealer, clock: Clock, ids: IdFactory,
                  name_taken: Callable[[str, str], bool], purge: Callable[[str], None]) -> None:
