@@ -69,7 +69,8 @@ class TokenService:
     def verify(self, registry: RegistryInfo, token: str, grant_type: str) -> dict[str, Any]:
         claims = self.codec.verify(token, self.clock.now(), [registry.login_server], [ISSUER])
         if claims.get("grant_type") != grant_type:
-            raise TokenRejected(Reason.REGISTRY_TOKEN_INVALID, f"not a {grant_type}", claims)
+            raise TokenRejected(Reason.REGISTRY_TOKEN_INVALID,
+                                f"an ACR {claims.get('grant_type')} where an ACR {grant_type} is required", claims)
         return claims
 
     # /oauth2/exchange ------------------------------------------------------------------------------
@@ -162,13 +163,14 @@ class TokenService:
     def principal_from_basic(self, registry: RegistryInfo, username: str, password: str) -> Principal:
         """Basic credentials: the null GUID with an ACR token, the admin user, or a service principal."""
         if username == NULL_GUID:
-            for grant_type in ("refresh_token", "access_token"):
-                try:
-                    claims = self.verify(registry, password, grant_type)
-                except TokenRejected:
-                    continue
-                return Principal("aad", str(claims.get("oid")), str(claims.get("sub")))
-            raise self._unauthorized(registry, Reason.REGISTRY_TOKEN_INVALID, {"username": username})
+            # only a refresh token from /oauth2/exchange: an access token is a bearer credential for the
+            # scopes it lists, never one that buys tokens for other scopes (or a fresh expiry)
+            try:
+                claims = self.verify(registry, password, "refresh_token")
+            except TokenRejected as exc:
+                raise self._unauthorized(registry, Reason.REGISTRY_TOKEN_INVALID,
+                                         {"username": username, "detail": exc.detail}) from None
+            return Principal("aad", str(claims.get("oid")), str(claims.get("sub")))
         if username.lower() == registry.name.lower():
             if not registry.admin_enabled:
                 raise self._unauthorized(registry, Reason.ADMIN_USER_DISABLED, {"username": username})
