@@ -175,7 +175,9 @@ def test_a_condition_limits_what_the_assignment_grants() -> None:
     refused = on_repository(CONTENT, "team-b/web", limited)
     assert (refused.allowed, refused.reason) == (False, Reason.ACTION_NOT_IN_ROLE)
     assert refused.evidence["assignments"] == [
-        {"assignment": "c1", "role": "Container Registry Repository Reader", "scope": ACR, "condition_met": False}]
+        {"assignment": "c1", "role": "Container Registry Repository Reader", "scope": ACR, "condition": TEAM_A,
+         "condition_met": False}]
+    assert refused.evidence["attributes"] == {"repository": "team-b/web"}
     assert on_repository(METADATA, "team-b/web", limited).allowed  # the condition only restricts content/read
 
 

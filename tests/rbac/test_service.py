@@ -23,10 +23,26 @@ def test_create_looks_the_principal_up(rig: Rig) -> None:
     assert rig.directory.lookups == [USER]
 
 
-def test_principal_type_given_skips_the_lookup(rig: Rig) -> None:
+def test_principal_type_given_for_a_principal_not_yet_in_the_directory(rig: Rig) -> None:
     created, fresh = rig.service.create(new(principal=GHOST, principal_type="Group"), None)
     assert fresh and created.principal_type == "Group"
-    assert rig.directory.lookups == []
+    assert rig.directory.lookups == [GHOST]
+
+
+@pytest.mark.parametrize(("principal", "given", "actual"), [
+    (SP, "User", "ServicePrincipal"), (SP, "Group", "ServicePrincipal"), (USER, "ServicePrincipal", "User"),
+    (SP, "ForeignGroup", "ServicePrincipal"), (USER, "Device", "User")])
+def test_principal_type_must_match_the_directory(rig: Rig, principal: str, given: str, actual: str) -> None:
+    error = failure(rig, new(principal=principal, principal_type=given))
+    assert (error.code.code, error.status) == ("UnmatchedPrincipalType", 400)
+    assert error.message == (f"The PrincipalId '{principal.replace('-', '')}' has type '{actual}' , which is "
+                             f"different from specified PrinciaplType '{given}'.")
+    assert rig.service.store.get(N1) is None
+
+
+def test_principal_type_that_matches_is_kept(rig: Rig) -> None:
+    created, _ = rig.service.create(new(principal=SP, principal_type="ServicePrincipal"), None)
+    assert created.principal_type == "ServicePrincipal"
 
 
 def test_unknown_principal_without_type(rig: Rig) -> None:

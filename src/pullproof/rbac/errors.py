@@ -60,3 +60,22 @@ UNSUPPORTED_FILTER = AUTHZ.register(
     "The filter '{filter}' is not supported.",
     "The $filter expression is not one ARM supports on this list.",
 )
+UNMATCHED_PRINCIPAL_TYPE = AUTHZ.register(
+    "unmatched_principal_type", "UnmatchedPrincipalType", 400,
+    "The PrincipalId '{principal}' has type '{actual}' , which is different from specified PrinciaplType "
+    "'{given}'.",
+    "principalType names another type than the directory's for the principal (Azure's message, its "
+    "spelling included).",
+)
+CONDITION_INVALID = AUTHZ.register(
+    "condition_invalid", "InvalidRoleAssignmentCondition", 400,
+    "The given role assignment condition is invalid. {detail}",
+    "The condition does not parse, names an unknown function, operator or ACR attribute, or "
+    "conditionVersion is not '2.0' (or is set without a condition).",
+)
+CONDITION_NOT_EMULATED = AUTHZ.register(
+    "condition_not_emulated", "InvalidRoleAssignmentCondition", 400,
+    "The role assignment condition uses {what}, which pullproof does not emulate (ours). Emulated: {subset}.",
+    "A valid condition outside the subset pullproof evaluates (other attributes, sources, operators, "
+    "functions); refused rather than stored and ignored.",
+)

@@ -7,15 +7,37 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from pullproof.core.reasons import Decision, Reason
-from pullproof.rbac.conditions import ConditionError, holds
+from pullproof.rbac.conditions import ConditionError, ConditionParser, Node, holds
 from pullproof.rbac.models import Permission, RoleAssignment, RoleDefinition, ancestors, scope_key
 
 
 class PatternCache:
-    """Compiled action patterns (``*`` matches any run of characters, case-insensitive)."""
+    """Compiled action patterns (``*`` matches any run of characters, case-insensitive) and parsed
+    role-assignment conditions."""
 
     def __init__(self) -> None:
         self._compiled: dict[str, re.Pattern[str]] = {}
+        self._conditions: dict[str, Node | ConditionError] = {}
+        self._parser: ConditionParser | None = None
+
+    @property
+    def parser(self) -> ConditionParser:
+        if self._parser is None:
+            self._parser = ConditionParser()
+        return self._parser
+
+    def condition(self, text: str) -> Node:
+        """The parsed condition (raises ``ConditionError`` for one that does not parse)."""
+        found = self._conditions.get(text)
+        if found is None:
+            try:
+                found = self.parser.parse(text)
+            except ConditionError as exc:
+                found = exc
+            self._conditions[text] = found
+        if isinstance(found, ConditionError):
+            raise found
+        return found
 
     def matches(self, pattern: str, action: str) -> bool:
         compiled = self._compiled.get(pattern)
@@ -30,21 +52,31 @@ class PatternCache:
 
 @dataclass(frozen=True)
 class Request:
+    """One authorization question. ``attributes`` are the request's (e.g. ``repository``). With
+    ``any_resource`` the question is whether the action is granted on *some* resource under the scope
+    (the registry's token exchange): a condition that only the missing attributes could decide then
+    counts as met."""
+
     principal_id: str
     action: str
     scope: str
     data_action: bool = False
     attributes: Mapping[str, str] | None = None
+    any_resource: bool = False
 
 
 def condition_holds(assignment: RoleAssignment, request: Request, patterns: PatternCache) -> bool:
-    """An assignment without a condition always applies; a malformed condition never does."""
+    """An assignment without a condition always applies; one whose condition does not parse (stored
+    before conditions were checked on write) never does; an undecided one applies only to an
+    ``any_resource`` question."""
     if not assignment.condition:
         return True
     try:
-        return holds(assignment.condition, request.action, request.attributes or {}, patterns.matches)
+        node = patterns.condition(assignment.condition)
     except ConditionError:
         return False
+    result = holds(node, request.action, request.attributes or {}, patterns.matches)
+    return request.any_resource if result is None else result
 
 
 def permits(perm: Permission, request: Request, patterns: PatternCache) -> tuple[bool, bool]:
@@ -83,7 +115,7 @@ def evaluate(
                                     "role": role.role_name if role else assignment.role_guid}
         applies = condition_holds(assignment, request, patterns)
         if assignment.condition:
-            entry["condition_met"] = applies
+            entry.update({"condition": assignment.condition, "condition_met": applies})
         found.append(entry)
         if role is None or not applies:
             continue
@@ -97,6 +129,10 @@ def evaluate(
         "principal_id": principal, "action": request.action, "scope": scope_key(request.scope),
         "scopes_checked": chain, "assignments": found, "data_action": request.data_action,
     }
+    if request.attributes:
+        evidence["attributes"] = dict(request.attributes)
+    if request.any_resource:
+        evidence["any_resource"] = True
     return _decide(evidence, granted, roles, pending, excluded)
 
 

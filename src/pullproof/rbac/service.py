@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Protocol
 
@@ -13,6 +13,7 @@ from pullproof.core.errors import ServiceError
 from pullproof.core.reasons import Decision
 from pullproof.core.trace import TraceSink
 from pullproof.rbac import errors
+from pullproof.rbac.conditions import SUBSET, ConditionError, ConditionNotEmulated
 from pullproof.rbac.evaluate import PatternCache, Request, evaluate
 from pullproof.rbac.models import (
     ROLE_DEFINITION_PREFIX,
@@ -96,8 +97,23 @@ class RbacService:
         if new.principal_type is not None and new.principal_type not in PRINCIPAL_TYPES:
             raise ServiceError(errors.INVALID_PRINCIPAL_TYPE, value=new.principal_type)
         role = self.role_from_id(new.role_definition_id)
+        self.check_condition(new.condition, new.condition_version)
         with self.store.db.tx():
             return self._create_locked(new, role, caller_id)
+
+    def check_condition(self, condition: str | None, version: str | None) -> None:
+        """Azure's check of ``condition``/``conditionVersion`` on write; a condition pullproof could not
+        evaluate is refused too, never stored to be ignored."""
+        if condition is None or not condition.strip():
+            if version:
+                raise ServiceError(errors.CONDITION_INVALID, detail="conditionVersion is set without a condition.")
+            return
+        try:
+            self.patterns.parser.validate(condition, version)
+        except ConditionNotEmulated as exc:
+            raise ServiceError(errors.CONDITION_NOT_EMULATED, what=exc.detail, subset=SUBSET) from None
+        except ConditionError as exc:
+            raise ServiceError(errors.CONDITION_INVALID, detail=exc.detail) from None
 
     def _create_locked(self, new: NewAssignment, role: RoleDefinition,
                        caller_id: str | None) -> tuple[RoleAssignment, bool]:
@@ -107,16 +123,11 @@ class RbacService:
             if (existing.role_guid, existing.principal_id, existing.scope_key) != (
                     role.guid, principal, scope_key(new.scope)):
                 raise ServiceError(errors.ASSIGNMENT_UPDATE)
-            return existing, False
+            return self._update_locked(existing, new), False
         duplicate = self.store.duplicate_of(new.scope, role.guid, principal, new.condition)
         if duplicate is not None:
             raise ServiceError(errors.ASSIGNMENT_EXISTS, existing=duplicate.replace("-", ""))
-        principal_type = new.principal_type
-        if principal_type is None:
-            principal_type = self.directory.principal_exists(principal)
-            if principal_type is None:
-                raise ServiceError(errors.PRINCIPAL_NOT_FOUND, principal=principal.replace("-", ""),
-                                   tenant=self.tenant_id)
+        principal_type = self._principal_type(principal, new.principal_type)
         now = self.clock.now()
         delay = self.propagation_delay if caller_id is not None else 0.0
         assignment = RoleAssignment(
@@ -125,6 +136,31 @@ class RbacService:
         )
         self.store.add(assignment)
         return assignment, True
+
+    def _principal_type(self, principal: str, given: str | None) -> str:
+        """The given type, which must be the directory's when the directory knows the principal; the
+        directory's when none is given (a principal it does not know is then an error)."""
+        actual = self.directory.principal_exists(principal)
+        if given is None:
+            if actual is None:
+                raise ServiceError(errors.PRINCIPAL_NOT_FOUND, principal=principal.replace("-", ""),
+                                   tenant=self.tenant_id)
+            return actual
+        if actual is not None and actual != given:
+            raise ServiceError(errors.UNMATCHED_PRINCIPAL_TYPE, principal=principal.replace("-", ""),
+                               actual=actual, given=given)
+        return given
+
+    def _update_locked(self, existing: RoleAssignment, new: NewAssignment) -> RoleAssignment:
+        """A PUT to an existing assignment may change its condition and description (as
+        ``az role assignment update`` does); anything else it leaves as it was."""
+        changes = {"condition": new.condition, "condition_version": new.condition_version,
+                   "description": new.description}
+        if all(getattr(existing, key) == value for key, value in changes.items()):
+            return existing
+        updated = replace(existing, **changes, updated_on=self.clock.now())  # type: ignore[arg-type]
+        self.store.update(updated)
+        return updated
 
     def get(self, scope: str, name: str) -> RoleAssignment:
         found = self.store.get(name) if is_guid(name) else None
@@ -161,16 +197,18 @@ class RbacService:
 
     # authorization --------------------------------------------------------------------------------
     def check(self, principal_id: str, action: str, scope: str, data_action: bool = False,
-              surface: str = "arm", attributes: Mapping[str, str] | None = None) -> Decision:
-        """The decision for one principal, action and scope, recorded in the trace."""
-        decision = self.evaluate_only(principal_id, action, scope, data_action, attributes)
+              surface: str = "arm", attributes: Mapping[str, str] | None = None,
+              any_resource: bool = False) -> Decision:
+        """The decision for one principal, action and scope, recorded in the trace (``any_resource``:
+        see ``evaluate.Request``)."""
+        decision = self.evaluate_only(principal_id, action, scope, data_action, attributes, any_resource)
         self.trace.record(surface, decision, principal_id.lower(), action, scope)
         return decision
 
     def evaluate_only(self, principal_id: str, action: str, scope: str, data_action: bool = False,
-                      attributes: Mapping[str, str] | None = None) -> Decision:
+                      attributes: Mapping[str, str] | None = None, any_resource: bool = False) -> Decision:
         """The same decision, not recorded (for what-if questions such as "would the legacy role allow it")."""
         principal = principal_id.lower()
         candidates = self.store.for_principal(principal, ancestors(scope))
-        request = Request(principal, action, scope, data_action, attributes)
+        request = Request(principal, action, scope, data_action, attributes, any_resource)
         return evaluate(request, candidates, self.roles, self.clock.now(), self.patterns)

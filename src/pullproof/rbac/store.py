@@ -41,6 +41,15 @@ class AssignmentStore:
         )
         return str(row["name"]) if row else None
 
+    def update(self, a: RoleAssignment) -> None:
+        """Store the condition, its version, the description and updatedOn of an existing assignment."""
+        with self.db.tx() as conn:
+            conn.execute(
+                "UPDATE role_assignments SET condition = ?, condition_version = ?, description = ?, updated_on = ?"
+                " WHERE name = ?",
+                (a.condition, a.condition_version, a.description, a.updated_on, a.name),
+            )
+
     def delete(self, name: str) -> None:
         with self.db.tx() as conn:
             conn.execute("DELETE FROM role_assignments WHERE name = ?", (name.lower(),))
