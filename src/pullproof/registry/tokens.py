@@ -100,10 +100,12 @@ class TokenService:
         return self._sign(registry, claims, REFRESH_SECONDS)
 
     def any_permission(self, registry: RegistryInfo, object_id: str) -> Decision:
-        """Whether the principal may use the registry's data plane at all (the exchange's check)."""
+        """Whether the principal may use the registry's data plane at all (the exchange's check). The
+        exchange names no repository, so a role whose condition limits it to some repositories counts;
+        the condition limits what ``/oauth2/token`` grants later."""
         first: Decision | None = None
         for verb in ("pull", "push", "delete"):
-            decision = self.decide(registry, object_id, verb, None)
+            decision = self.decide(registry, object_id, verb, None, any_repository=True)
             if decision.allowed:
                 return decision
             first = first or decision
@@ -113,13 +115,17 @@ class TokenService:
         return first
 
     # RBAC ---------------------------------------------------------------------------------------------
-    def decide(self, registry: RegistryInfo, object_id: str, verb: str, repository: str | None) -> Decision:
-        """One registry verb for one principal: data actions (ABAC mode, or repository roles), then legacy actions."""
+    def decide(self, registry: RegistryInfo, object_id: str, verb: str, repository: str | None,
+               any_repository: bool = False) -> Decision:
+        """One registry verb for one principal: data actions (ABAC mode, or repository roles), then legacy
+        actions. ``repository`` is the one the verb is for; with ``any_repository`` the question is
+        whether some repository would do (a condition on the repository name is then satisfiable)."""
         scope = registry.resource_id
         attributes = {"repository": repository} if repository else None
         data = DATA_ACTIONS.get(verb, CATALOG_DATA)[0] if verb != "catalog" else CATALOG_DATA[0]
         legacy = LEGACY_ACTIONS.get(verb, CATALOG_LEGACY)[0] if verb != "catalog" else CATALOG_LEGACY[0]
-        by_data = self.rbac.check(object_id, data, scope, data_action=True, surface="registry", attributes=attributes)
+        by_data = self.rbac.check(object_id, data, scope, data_action=True, surface="registry", attributes=attributes,
+                                  any_resource=any_repository)
         if by_data.allowed or not registry.abac:
             if by_data.allowed:
                 return by_data
