@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from pullproof.explain.fixes import repository_condition
 from pullproof.kube.clusters import Cluster
 from tests.aks.support import cluster_of, create_cluster, deploy, step
 from tests.conftest import Local
@@ -140,6 +141,16 @@ def abac_registry(local: Local) -> Cluster:
     return cluster
 
 
+def repository_not_in_condition(local: Local) -> Cluster:
+    """The kubelet identity may read repository ``app`` only; the pods pull ``guestbook``."""
+    registry = registry_with_image(local, roleAssignmentMode="AbacRepositoryPermissions")
+    cluster, resource = mi_cluster(local)
+    assign(local, kubelet(resource), "Container Registry Repository Reader", registry,
+           condition=repository_condition("app"))
+    deploy(cluster, "guestbook-app", IMAGE)
+    return cluster
+
+
 def secret_wrong_password(local: Local) -> Cluster:
     registry_with_image(local)
     app = create_app(local, "acr-service-principal")
@@ -193,6 +204,7 @@ CASES: dict[str, tuple[Callable[[Local], Cluster], str]] = {
     "kubelet-still-on-service-principal": (still_on_service_principal, "KUBELET_STILL_ON_SERVICE_PRINCIPAL"),
     "kubelet-identity-replaced": (identity_replaced, "KUBELET_IDENTITY_REPLACED"),
     "registry-ignores-acrpull": (abac_registry, "REGISTRY_IGNORES_ACRPULL"),
+    "repository-not-in-condition": (repository_not_in_condition, "REPOSITORY_NOT_IN_ROLE_CONDITION"),
     "pull-secret-wrong-password": (secret_wrong_password, "PULL_SECRET_WRONG_PASSWORD"),
     "pull-secret-wrong-server": (secret_wrong_server, "PULL_SECRET_WRONG_SERVER"),
     "pull-secret-other-namespace": (secret_other_namespace, "PULL_SECRET_OTHER_NAMESPACE"),

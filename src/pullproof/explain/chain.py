@@ -41,12 +41,21 @@ def rbac_steps(entries: list[TraceEntry]) -> Iterator[Step]:
                        entry.decision.to_dict())
             continue
         found = evidence.get("assignments") or []
-        assignments = ", ".join(f"{a['role']} at {a['scope']}" for a in found) or "none"
+        repository = (evidence.get("attributes") or {}).get("repository")
+        assignments = ", ".join(f"{a['role']} at {a['scope']}" + _condition_note(a, repository)
+                                for a in found) or "none"
         checked = " > ".join(evidence.get("scopes_checked", [])) or entry.scope or ""
         detail = (f"{entry.action} for {entry.principal_id or 'anonymous'}: {entry.decision.reason.value} "
                   f"({REASON_TEXT[entry.decision.reason]}). Scopes checked: {checked}. Assignments found: "
                   f"{assignments}.")
         yield Step("RBAC decision", "ok" if entry.decision.allowed else "fail", detail, entry.decision.to_dict())
+
+
+def _condition_note(assignment: dict[str, Any], repository: str | None) -> str:
+    if "condition_met" not in assignment:
+        return ""
+    met = "met" if assignment["condition_met"] else "not met"
+    return f" (condition {met}" + (f" for repository '{repository}')" if repository else ")")
 
 
 def _provider(attempt: dict[str, Any], decisions: dict[str, list[TraceEntry]]) -> Iterator[Step]:

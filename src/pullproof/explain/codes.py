@@ -40,6 +40,11 @@ CODES: tuple[FindingCode, ...] = (
                 "AcrPull was granted at the scope of another registry",
                 "A role assignment applies at its scope and below; AcrPull on one registry grants nothing on "
                 "another."),
+    FindingCode("REPOSITORY_NOT_IN_ROLE_CONDITION", "wrong-scope", 11,
+                "The role's condition does not cover this repository",
+                "A Container Registry Repository role with an ABAC condition grants only the repositories the "
+                "condition names: the token exchange succeeds, but ACR refuses a token for any other repository "
+                "(401 at /oauth2/token)."),
     FindingCode("ROLE_NOT_PROPAGATED", "propagation", 12,
                 "The role assignment exists but has not taken effect yet",
                 "New role assignments take a while to propagate; pulls keep failing until they do, and the "

@@ -26,7 +26,7 @@ def chain_table(finding: Finding) -> Table:
     table.add_column(overflow="fold")
     for step in finding.chain:
         mark, colour = MARKS[step.status]
-        table.add_row(Text(mark, style=colour), step.label, step.detail)
+        table.add_row(Text(mark, style=colour), Text(step.label), Text(step.detail))  # never markup
     return table
 
 
