@@ -13,9 +13,9 @@ from starlette.testclient import TestClient
 
 from pullproof.core.jwt import LEEWAY_SECONDS
 from pullproof.registry.tokens import REFRESH_SECONDS
-from tests.conftest import Local
+from tests.conftest import Local, Served
 from tests.registry.support import App, assign, basic, create_app, create_registry, push_image
-from tests.registry.wire import oci_error
+from tests.registry.wire import Wire, basic_header, oci_error, push_simple, served_registry
 
 LOGIN = "acrtokens.azurecr.io"
 OTHER = "acrtokensb.azurecr.io"
@@ -157,3 +157,41 @@ def test_a_refresh_token_works_on_its_own_registry_only(setup: Setup) -> None:
         assert direct.status_code == 401 and direct.headers.get_list("www-authenticate") == [BASIC_CHALLENGE]
         bearer = other.get("/v2/", headers={"Authorization": f"Bearer {setup.app_token}"})
         assert bearer.status_code == 401
+
+
+# over sockets, against a served emulator, with raw httpx ----------------------------------------------------
+def test_the_access_token_chain_attack_over_the_wire(served: Served) -> None:
+    values = served.env()
+    wire = Wire(values["HTTPS_PROXY"], values["SSL_CERT_FILE"])
+    login = served_registry(wire, values, "wiretokens")
+    operator = basic_header(values["PULLPROOF_CLIENT_ID"], values["PULLPROOF_CLIENT_SECRET"])
+    with wire.client("login.microsoftonline.com") as entra:
+        aad = entra.post(f"/{values['PULLPROOF_TENANT_ID']}/oauth2/v2.0/token", data={
+            "grant_type": "client_credentials", "client_id": values["PULLPROOF_CLIENT_ID"],
+            "client_secret": values["PULLPROOF_CLIENT_SECRET"],
+            "scope": "https://containerregistry.azure.net/.default"}).json()["access_token"]
+    with wire.client(login) as http:
+        push_simple(http, "app", "v1", operator)
+        push_simple(http, "secret", "v1", operator, seed=b"s")
+        refresh = http.post("/oauth2/exchange", data={"grant_type": "access_token", "service": login,
+                                                      "access_token": aad}).json()["refresh_token"]
+        narrow = http.post("/oauth2/token", data={"grant_type": "refresh_token", "service": login,
+                                                  "scope": "repository:app:pull", "refresh_token": refresh})
+        token = narrow.json()["access_token"]
+        wanted = "repository:secret:pull registry:catalog:*"
+        attempts = [
+            http.post("/oauth2/token", data={"grant_type": "password", "service": login, "scope": wanted,
+                                             "username": NULL_GUID, "password": token}),
+            http.get("/oauth2/token", params={"service": login, "scope": wanted},
+                     headers=basic_header(NULL_GUID, token)),
+            http.get("/v2/secret/manifests/v1", headers=basic_header(NULL_GUID, token)),
+            http.get("/v2/_catalog", headers=basic_header(NULL_GUID, token)),
+            http.post("/oauth2/token", data={"grant_type": "refresh_token", "service": login, "scope": wanted,
+                                             "refresh_token": token}),
+            http.get("/v2/app/manifests/v1", headers={"Authorization": f"Bearer {refresh}"}),
+        ]
+        assert [a.status_code for a in attempts] == [401] * len(attempts)
+        assert all(a.json()["errors"][0]["code"] == "UNAUTHORIZED" for a in attempts)
+        assert http.get("/v2/app/manifests/v1", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        with_refresh = http.get("/v2/secret/manifests/v1", headers=basic_header(NULL_GUID, refresh))
+        assert with_refresh.status_code == 200

@@ -26,6 +26,7 @@ from tests.registry.realclients import (
     stop_containerd,
     write_oci_layout,
 )
+from tests.registry.wire import Wire
 
 pytestmark = pytest.mark.realclient
 
@@ -276,6 +277,16 @@ def test_acr_login_expose_token_works_as_a_password(az: Az, acr: Registry, skope
     assert pulled.returncode == 0, pulled.stderr
     forged = skopeo.inspect(guestbook, f"{NULL_GUID}:{exposed['accessToken'][:-4]}AAAA", check=False)
     assert forged.returncode == 1 and SKOPEO_NO_TOKEN in forged.stderr
+    # an access token bought with the refresh token is no password: it cannot buy further tokens
+    with Wire(az.values["HTTPS_PROXY"], az.values["SSL_CERT_FILE"]).client(acr.login) as http:
+        bought = http.post("/oauth2/token", data={"grant_type": "refresh_token", "service": acr.login,
+                                                  "scope": "repository:guestbook:pull",
+                                                  "refresh_token": exposed["refreshToken"]})
+    assert bought.status_code == 200
+    refused = skopeo.inspect(guestbook, f"{NULL_GUID}:{bought.json()['access_token']}", check=False)
+    assert refused.returncode == 1 and SKOPEO_NO_TOKEN in refused.stderr
+    chained = containerd.pull(env, guestbook, f"{NULL_GUID}:{bought.json()['access_token']}")
+    assert chained.returncode == 1 and CTR_OAUTH in chained.stderr
 
 
 def test_admin_user_credentials_show_renew_and_disable(az: Az, acr: Registry, skopeo: Skopeo, guestbook: str) -> None:
@@ -358,4 +369,35 @@ def test_abac_condition_restricts_the_repository_reader(az: Az, abac: Registry, 
            "--condition", READER_CONDITION, "--condition-version", "2.0")
     assert skopeo.inspect(f"{abac.login}/guestbook:v1", limited.creds).returncode == 0
     refused = skopeo.inspect(f"{abac.login}/other:v1", limited.creds, check=False)
+    assert refused.returncode == 1 and SKOPEO_NO_TOKEN in refused.stderr
+
+
+def test_abac_condition_on_the_exchange_path(az: Az, abac: Registry, skopeo: Skopeo, tmp_path: Path) -> None:
+    """The path a kubelet takes: Entra token, exchange, refresh token as the null-GUID password. The
+    exchange passes a role limited by a condition; the condition decides per repository."""
+    az.run("acr", "update", "-n", abac.name, "--role-assignment-mode", "rbac-abac")
+    kubelet = make_principal(az, "abac-kubelet")
+    object_id = az.tsv("ad", "sp", "show", "--id", kubelet.app_id, "--query", "id")
+    mismatched = az.run("role", "assignment", "create", "--assignee-object-id", object_id,
+                        "--assignee-principal-type", "User", "--role", "Container Registry Repository Reader",
+                        "--scope", abac.id, check=False)
+    assert mismatched.returncode == 1
+    assert (f"The PrincipalId '{object_id.replace('-', '')}' has type 'ServicePrincipal' , which is different "
+            "from specified PrinciaplType 'User'.") in mismatched.stderr
+    broken = az.run("role", "assignment", "create", "--assignee", kubelet.app_id, "--role",
+                    "Container Registry Repository Reader", "--scope", abac.id,
+                    "--condition", READER_CONDITION[:-1], "--condition-version", "2.0", check=False)
+    assert broken.returncode == 1
+    assert "The given role assignment condition is invalid. The condition ends early." in broken.stderr
+    az.run("role", "assignment", "create", "--assignee", kubelet.app_id, "--role",
+           "Container Registry Repository Reader", "--scope", abac.id,
+           "--condition", READER_CONDITION, "--condition-version", "2.0")
+    as_kubelet = Az(az.served, tmp_path / "az-kubelet")
+    as_kubelet.run("login", "--service-principal", "-u", kubelet.app_id, "--password=" + kubelet.password,
+                   "--tenant", az.values["PULLPROOF_TENANT_ID"])
+    exposed = as_kubelet.json("acr", "login", "-n", abac.name, "--expose-token")
+    assert exposed["username"] == NULL_GUID
+    creds = f"{NULL_GUID}:{exposed['refreshToken']}"
+    assert skopeo.inspect(f"{abac.login}/guestbook:v1", creds).returncode == 0
+    refused = skopeo.inspect(f"{abac.login}/other:v1", creds, check=False)
     assert refused.returncode == 1 and SKOPEO_NO_TOKEN in refused.stderr
