@@ -9,29 +9,18 @@ from pullproof.core.reasons import Reason
 from pullproof.core.trace import TraceEntry
 from pullproof.explain.chain import chain_of, relevant
 from pullproof.explain.codes import by_code
+from pullproof.explain.conditions import condition_denial, condition_finding
 from pullproof.explain.facts import PodFacts
 from pullproof.explain.findings import Finding, Fix, Step
-from pullproof.explain.fixes import grant_pull, grant_repository
+from pullproof.explain.fixes import grant_pull
 from pullproof.explain.secrets import secret_finding
 from pullproof.kube.images import parse_image
-from pullproof.rbac.conditions import ConditionError, repository_tests
 from pullproof.rbac.models import ancestors
 
 if TYPE_CHECKING:
     from pullproof.app import Emulator
 
 PULL = "Microsoft.ContainerRegistry/registries/pull/read"
-
-
-def condition_denial(entries: list[TraceEntry]) -> TraceEntry | None:
-    """A registry RBAC denial for a repository that an assignment's condition excluded."""
-    for entry in entries:
-        found = entry.decision.evidence.get("assignments") or []
-        if entry.surface == "registry" and not entry.decision.allowed and \
-                (entry.decision.evidence.get("attributes") or {}).get("repository") and \
-                any(isinstance(a, dict) and a.get("condition_met") is False for a in found):
-            return entry
-    return None
 
 
 def registry_decision(entries: list[TraceEntry]) -> TraceEntry | None:
@@ -152,9 +141,10 @@ class Explainer:
                            grant_pull("Grant a Container Registry Repository role instead (or switch the registry "
                                       "back with az acr update --role-assignment-mode rbac).", registry, kubelet,
                                       role="Container Registry Repository Reader"), facts_out)
-        conditioned = condition_denial([e for entries in facts.decisions.values() for e in entries])
+        conditioned = condition_denial(e for entries in facts.decisions.values() for e in entries)
         if conditioned is not None:
-            return self._condition_excludes(subject, chain, facts_out, registry, kubelet, conditioned)
+            return condition_finding(self.emulator, subject, chain, facts_out, registry, kubelet,
+                                     "The kubelet identity", conditioned.decision.evidence)
         if entry and entry.decision.reason is Reason.ASSIGNMENT_NOT_PROPAGATED:
             return Finding(by_code("ROLE_NOT_PROPAGATED"), subject,
                            "A matching role assignment exists but had not taken effect when the kubelet pulled; "
@@ -162,27 +152,6 @@ class Explainer:
                            Fix("Wait, then recreate the pods.", "kubectl delete pod -n "
                                f"{facts.namespace} {facts.name}"), facts_out)
         return self._role_analysis(facts, subject, chain, facts_out, registry, fix)
-
-    def _condition_excludes(self, subject: str, chain: tuple[Step, ...], facts_out: dict[str, Any], registry: str,
-                            kubelet: str, entry: TraceEntry) -> Finding:
-        evidence = entry.decision.evidence
-        repository = str((evidence.get("attributes") or {}).get("repository", "?"))
-        excluded = [a for a in evidence.get("assignments") or [] if a.get("condition_met") is False]
-        roles = " and ".join(sorted({str(a["role"]) for a in excluded}))
-        allowed = sorted({test for a in excluded for test in self._repository_tests(str(a.get("condition", "")))})
-        fix = grant_repository(f"Extend the condition to repository '{repository}', or add an assignment for it "
-                               "(below).", registry, kubelet, repository)
-        return Finding(by_code("REPOSITORY_NOT_IN_ROLE_CONDITION"), subject,
-                       f"The kubelet identity's {roles} role on {registry.rsplit('/', 1)[-1]} has a condition that "
-                       f"does not cover repository '{repository}': it allows only repositories whose name is "
-                       f"{' or '.join(allowed) or 'nothing'}.", chain, fix,
-                       {**facts_out, "repository": repository, "conditions": [a.get("condition") for a in excluded]})
-
-    def _repository_tests(self, condition: str) -> list[str]:
-        try:
-            return repository_tests(self.emulator.rbac.patterns.condition(condition))
-        except ConditionError:
-            return []
 
     def _holds_pull(self, principal: str, registry: str) -> bool:
         """Whether a role assignment lets the principal pull (propagated or not: a process reading the

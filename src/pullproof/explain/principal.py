@@ -8,8 +8,10 @@ from pullproof.core.reasons import Reason
 from pullproof.core.trace import TraceEntry
 from pullproof.explain.chain import rbac_steps
 from pullproof.explain.codes import by_code
+from pullproof.explain.conditions import condition_finding, excluded_by_condition
 from pullproof.explain.findings import Finding
 from pullproof.explain.fixes import grant_pull
+from pullproof.registry.scope import DATA_ACTIONS
 
 if TYPE_CHECKING:
     from pullproof.app import Emulator
@@ -44,6 +46,11 @@ def explain_principal(emulator: Emulator, principal: str, registry: str, reposit
                        f"{decision.evidence.get('ignored_role')} role (repository-permission mode).", chain,
                        grant_pull("Grant a Container Registry Repository role.", info.resource_id, object_id,
                                   role="Container Registry Repository Reader"), {"decision": decision.to_dict()})
+    data = emulator.rbac.evaluate_only(object_id, DATA_ACTIONS["pull"][0], info.resource_id, data_action=True,
+                                       attributes={"repository": repository})
+    if not data.allowed and excluded_by_condition(data.evidence):
+        return condition_finding(emulator, subject, chain, {"decision": decision.to_dict()}, info.resource_id,
+                                 object_id, f"Principal {principal}", data.evidence)
     if decision.reason is Reason.ASSIGNMENT_NOT_PROPAGATED:
         return Finding(by_code("ROLE_NOT_PROPAGATED"), subject, "The role assignment has not taken effect yet.",
                        chain, None, {"decision": decision.to_dict()})
