@@ -24,6 +24,7 @@ from pullproof.arm.service import ArmService
 from pullproof.arm.store import ArmStore
 from pullproof.blobstore.factory import create_driver
 from pullproof.bootstrap import Bootstrap, OperatorCredentials
+from pullproof.core import datadir
 from pullproof.core.clock import Clock, SystemClock
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory, RandomIds
@@ -90,7 +91,7 @@ class Emulator:
         self.settings = settings
         self.endpoints = endpoints
         self._app: ASGIApp | None = None
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        datadir.ensure(settings.data_dir)  # raises UnsafeDataDir for a directory others could change
         self.db = Database(settings.data_dir / "pullproof.db")
         self.clock = clock or shared_clock(self.db, settings.time_scale)
         self.ids = ids or RandomIds()

@@ -2,6 +2,7 @@
 
 Every write happens inside ``Database.tx()`` (``BEGIN IMMEDIATE`` ... ``COMMIT``), so a crash at
 any point leaves the file at the last committed state (WAL journal; a killed process loses nothing it committed).
+The file is created 0600, and SQLite gives its ``-wal`` and ``-shm`` files the database file's mode.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pullproof.core.datadir import create_private
 from pullproof.db.migrations import MIGRATIONS
 
 
@@ -21,6 +23,7 @@ class Database:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        create_private(path)  # 0600 before SQLite opens it: its -wal and -shm files take the same mode
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
