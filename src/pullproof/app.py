@@ -96,7 +96,8 @@ class Emulator:
         self.clock = clock or shared_clock(self.db, settings.time_scale)
         self.ids = ids or RandomIds()
         self.ca = LocalCA(settings.data_dir / "tls", SystemClock())  # real clients check certs on wall time
-        self.keys = KeyRing(self.db, self.clock)
+        self.sealer = Sealer(settings.data_dir / "seal.key")
+        self.keys = KeyRing(self.db, self.clock, self.sealer)
         self.node_key = NodeKey(settings.data_dir / "node.key")
         self.trace = TraceSink(self.db, self.clock)
         self.hosts = HostTable()
@@ -122,8 +123,15 @@ class Emulator:
         for cluster in self.arm_store.by_type(CLUSTER_TYPE):
             self.managed_clusters.activate(cluster)
 
+    def seal_at_rest(self) -> int:
+        """Seal the signing keys and Kubernetes Secrets a data dir of an earlier version kept in clear, leaving
+        no clear copy in the database files; returns how many values it sealed. The server does this when it
+        opens the data dir; readers (``explain``, ``check-acr``) open both forms and write nothing."""
+        return self.db.rewrite(lambda conn: self.keys.seal_stored(conn) + self.kube_store.seal_stored(conn))
+
     def _aks_layer(self) -> None:
-        self.clusters = Clusters(KubeStore(self.db), self.clock, self.ids)
+        self.kube_store = KubeStore(self.db, self.sealer)
+        self.clusters = Clusters(self.kube_store, self.clock, self.ids)
         self.hosts.add_resolver(".azmk8s.io", lambda host: self.clusters.by_host(host) is not None)
         identities = ClusterIdentities(self.directory, self.grants, self.arm_store, self.clock)
         fleet = NodeFleet(self.directory, self.node_key, self.clock)
@@ -153,7 +161,6 @@ class Emulator:
         return self._app
 
     def _registry_layer(self, settings: Settings) -> None:
-        self.sealer = Sealer(settings.data_dir / "seal.key")
         self.arm_store = ArmStore(self.db)
         self.blob_driver = create_driver(settings.blob_driver, settings.data_dir / "blobs")
         self.registry_store = RegistryStore(self.db)

@@ -3,8 +3,10 @@ refuses a data dir (or a secret file in it) that another user owns or that group
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -14,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pullproof.core.sealing import Sealer
 from tests.conftest import Served, make_local, start_served, stop_served
 
 NOBODY = 65534
@@ -79,15 +82,26 @@ def test_a_served_data_dir_is_0700_with_every_file_0600(tmp_path: Path) -> None:
     _assert_private(root)
 
 
-def test_up_tightens_a_data_dir_an_earlier_version_left_readable(tmp_path: Path) -> None:
+def _unseal_signing_keys(root: Path) -> None:
+    """Store the signing keys in clear, as versions before sealing did."""
+    sealer = Sealer(root / "seal.key")
+    with contextlib.closing(sqlite3.connect(root / "pullproof.db")) as conn, conn:
+        for kid, stored in conn.execute("SELECT kid, private_pem FROM signing_keys").fetchall():
+            conn.execute("UPDATE signing_keys SET private_pem = ? WHERE kid = ?", (sealer.open_value(stored), kid))
+
+
+def test_up_tightens_and_seals_a_data_dir_an_earlier_version_left(tmp_path: Path) -> None:
     root = tmp_path / "data"
     stop_served(start_served(root))
+    _unseal_signing_keys(root)
     os.chmod(root, 0o755)
     for name in ("pullproof.db", "operator.json", "tls/ca.pem"):
         os.chmod(root / name, 0o644)
     os.chmod(root / "tls", 0o755)
+    assert b"PRIVATE KEY-----" in (root / "pullproof.db").read_bytes()
     stop_served(start_served(root))
     _assert_private(root)
+    assert b"PRIVATE KEY-----" not in b"".join(p.read_bytes() for p in root.glob("pullproof.db*"))
 
 
 def _other_owner(root: Path) -> None:

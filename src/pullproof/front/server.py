@@ -53,6 +53,7 @@ class Running:
         host = "127.0.0.1" if settings.host in {"0.0.0.0", "127.0.0.1"} else settings.host
         self.endpoints = Endpoints(f"https://{host}:{self.port}", f"http://{host}:{self.proxy_port}")
         self.emulator = Emulator(settings, self.endpoints)
+        self.emulator.seal_at_rest()
         app = self.emulator.app
         ca = self.emulator.ca
         hosts = self.emulator.hosts
