@@ -24,6 +24,7 @@ from pullproof.arm.service import ArmService
 from pullproof.arm.store import ArmStore
 from pullproof.blobstore.factory import create_driver
 from pullproof.bootstrap import Bootstrap, OperatorCredentials
+from pullproof.core import datadir
 from pullproof.core.clock import Clock, SystemClock
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory, RandomIds
@@ -90,12 +91,13 @@ class Emulator:
         self.settings = settings
         self.endpoints = endpoints
         self._app: ASGIApp | None = None
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        datadir.ensure(settings.data_dir)  # raises UnsafeDataDir for a directory others could change
         self.db = Database(settings.data_dir / "pullproof.db")
         self.clock = clock or shared_clock(self.db, settings.time_scale)
         self.ids = ids or RandomIds()
         self.ca = LocalCA(settings.data_dir / "tls", SystemClock())  # real clients check certs on wall time
-        self.keys = KeyRing(self.db, self.clock)
+        self.sealer = Sealer(settings.data_dir / "seal.key")
+        self.keys = KeyRing(self.db, self.clock, self.sealer)
         self.node_key = NodeKey(settings.data_dir / "node.key")
         self.trace = TraceSink(self.db, self.clock)
         self.hosts = HostTable()
@@ -121,8 +123,15 @@ class Emulator:
         for cluster in self.arm_store.by_type(CLUSTER_TYPE):
             self.managed_clusters.activate(cluster)
 
+    def seal_at_rest(self) -> int:
+        """Seal the signing keys and Kubernetes Secrets a data dir of an earlier version kept in clear, leaving
+        no clear copy in the database files; returns how many values it sealed. The server does this when it
+        opens the data dir; readers (``explain``, ``check-acr``) open both forms and write nothing."""
+        return self.db.rewrite(lambda conn: self.keys.seal_stored(conn) + self.kube_store.seal_stored(conn))
+
     def _aks_layer(self) -> None:
-        self.clusters = Clusters(KubeStore(self.db), self.clock, self.ids)
+        self.kube_store = KubeStore(self.db, self.sealer)
+        self.clusters = Clusters(self.kube_store, self.clock, self.ids)
         self.hosts.add_resolver(".azmk8s.io", lambda host: self.clusters.by_host(host) is not None)
         identities = ClusterIdentities(self.directory, self.grants, self.arm_store, self.clock)
         fleet = NodeFleet(self.directory, self.node_key, self.clock)
@@ -152,7 +161,6 @@ class Emulator:
         return self._app
 
     def _registry_layer(self, settings: Settings) -> None:
-        self.sealer = Sealer(settings.data_dir / "seal.key")
         self.arm_store = ArmStore(self.db)
         self.blob_driver = create_driver(settings.blob_driver, settings.data_dir / "blobs")
         self.registry_store = RegistryStore(self.db)

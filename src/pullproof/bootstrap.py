@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from pullproof.arm.store import ArmStore
 from pullproof.core.clock import Clock
+from pullproof.core.datadir import write_private
 from pullproof.core.ids import IdFactory
 from pullproof.db.engine import Database
 from pullproof.identity.models import Tenant
@@ -78,15 +78,8 @@ class Bootstrap:
                 rbac.create(NewAssignment(scope, self.ids.guid(), role_id, principal, kind), None)
             creds = OperatorCredentials(tenant.id, sub_id, app.app_id, secret.secret_text, sp.object_id,
                                         user.upn, password)
-            _write_private(pending, json.dumps(asdict(creds), indent=2))
+            write_private(pending, json.dumps(asdict(creds), indent=2).encode("utf-8"))
             conn.execute("INSERT INTO meta VALUES ('bootstrapped', ?)", (str(now),))
         os.replace(pending, self.path)
         return creds
 
-
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())

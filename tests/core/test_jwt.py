@@ -11,6 +11,7 @@ from pullproof.core.clock import ManualClock
 from pullproof.core.jwt import TokenCodec, TokenRejected
 from pullproof.core.keys import KeyRing
 from pullproof.core.reasons import Reason
+from pullproof.core.sealing import Sealer
 from pullproof.db.engine import Database
 
 AUD, ISS = "https://management.core.windows.net/", "https://sts.windows.net/t/"
@@ -18,7 +19,7 @@ AUD, ISS = "https://management.core.windows.net/", "https://sts.windows.net/t/"
 
 @pytest.fixture
 def codec(tmp_path: Path) -> TokenCodec:
-    return TokenCodec(KeyRing(Database(tmp_path / "db"), ManualClock()))
+    return TokenCodec(KeyRing(Database(tmp_path / "db"), ManualClock(), Sealer(tmp_path / "seal.key")))
 
 
 def _claims(now: float, **extra: object) -> dict[str, object]:

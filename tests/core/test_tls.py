@@ -59,3 +59,11 @@ def test_sni_picks_the_leaf_for_served_names_only(tmp_path: Path) -> None:
     with pytest.raises(ssl.SSLCertVerificationError):
         _handshake(ctx, ca.cert_path, "evil.example")
     assert not (tmp_path / "leaf" / "evil.example.pem").exists()
+
+
+def test_every_file_is_private_and_the_directories_0700(tmp_path: Path) -> None:
+    ca = LocalCA(tmp_path / "tls", SystemClock())
+    ca.leaf_path("myacr.azurecr.io")
+    assert {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "tls").rglob("*")} == {
+        "ca.key": 0o600, "ca.pem": 0o600, "leaf.key": 0o600, "leaf": 0o700, "myacr.azurecr.io.pem": 0o600}
+    assert stat.S_IMODE((tmp_path / "tls").stat().st_mode) == 0o700

@@ -5,19 +5,34 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, NoReturn
 
 import typer
 
 from pullproof.app import Emulator, Endpoints
+from pullproof.core import datadir
 from pullproof.front.server import runtime_path
 from pullproof.settings import Settings
 
 EXIT_NOT_RUNNING = 3
+EXIT_UNSAFE_DATA_DIR = 4
 DataDir = typer.Option(None, "--data-dir", help="State directory (default ~/.pullproof or PULLPROOF_DATA_DIR).")
 
 
-def settings_for(data_dir: Path | None) -> Settings:
-    return Settings.from_env(data_dir=data_dir)
+def refuse(exc: datadir.UnsafeDataDir) -> NoReturn:
+    """One line on stderr and the documented exit code: never a traceback, never a file read or written."""
+    typer.echo(f"pullproof: refusing the data dir: {exc}", err=True)
+    raise SystemExit(EXIT_UNSAFE_DATA_DIR)
+
+
+def settings_for(data_dir: Path | None, **overrides: Any) -> Settings:
+    """The settings of a command that works on a data dir, once the data dir has passed ``datadir.check``."""
+    settings = Settings.from_env(data_dir=data_dir, **overrides)
+    try:
+        datadir.check(settings.data_dir)
+    except datadir.UnsafeDataDir as exc:
+        refuse(exc)
+    return settings
 
 
 def runtime(settings: Settings) -> dict[str, object] | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from pullproof.cli.context import settings_for
 from pullproof.cli.env import exports
 from pullproof.demo.background import Background
 from pullproof.demo.story import Story
@@ -22,7 +23,7 @@ FOLDER = typer.Option(None, "--data-dir", help="Default: a throw-away directory.
 def demo_command(keep: bool = KEEP, time_scale: float = SCALE, data_dir: Path | None = FOLDER) -> None:
     """The seed incident end to end, in seconds: 401, explanation, fix, Running."""
     console = Console(highlight=False)
-    folder = data_dir or Path(tempfile.mkdtemp(prefix="pullproof-demo-"))
+    folder = settings_for(data_dir).data_dir if data_dir else Path(tempfile.mkdtemp(prefix="pullproof-demo-"))
     started = time.monotonic()
     background = Background(folder, time_scale)
     background.start()

@@ -1,6 +1,7 @@
 """The ``pullproof`` command line: thin commands over the library, with stable exit codes.
 
-Exit codes: 0 success; 1 a step failed; 2 usage error; 3 the emulator is not running.
+Exit codes: 0 success; 1 a step failed; 2 usage error; 3 the emulator is not running; 4 the data dir is
+refused (owned by another user, or writable by group or others).
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ import typer
 from rich.console import Console
 
 from pullproof.app import Emulator, Endpoints
-from pullproof.cli.context import EXIT_NOT_RUNNING, DataDir, open_emulator
+from pullproof.cli.context import EXIT_NOT_RUNNING, DataDir, open_emulator, refuse, settings_for
 from pullproof.cli.demo import demo_command
 from pullproof.cli.env import exports
 from pullproof.cli.explain import check_acr_command, explain_app
 from pullproof.cli.iac import build_command, deploy_command
+from pullproof.core import datadir
 from pullproof.front.server import Running, runtime_path
 from pullproof.lint.cli import lint_command
-from pullproof.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Offline emulator of how AKS authenticates to ACR and pulls images.")
@@ -38,8 +39,8 @@ def up(
         None, "--propagation-delay", help="Seconds before a new role assignment takes effect (default 0)."),
 ) -> None:
     """Run every service in the foreground; prints a line containing 'ready' once it serves."""
-    settings = Settings.from_env(data_dir=data_dir, port=port, proxy_port=proxy_port, host=host,
-                                 time_scale=time_scale, propagation_delay=propagation_delay)
+    settings = settings_for(data_dir, port=port, proxy_port=proxy_port, host=host, time_scale=time_scale,
+                            propagation_delay=propagation_delay)
     running = Running(settings)
     console = Console(stderr=False, highlight=False)
 
@@ -70,7 +71,7 @@ def env(
                                      "IDENTITY_ENDPOINT/IDENTITY_HEADER instead of IMDS."),
 ) -> None:
     """Print the exports that point real clients (az, kubectl, skopeo, ctr, Azure SDKs) at pullproof."""
-    settings = Settings.from_env(data_dir=data_dir)
+    settings = settings_for(data_dir)
     runtime = _runtime(settings.data_dir)
     emulator = Emulator(settings, Endpoints(str(runtime["direct"]), str(runtime["proxy"])))
     try:
@@ -100,4 +101,7 @@ app.command("lint")(lint_command)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except datadir.UnsafeDataDir as exc:  # found after the command's own check (a race)
+        refuse(exc)

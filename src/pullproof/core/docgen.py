@@ -68,7 +68,7 @@ def render_findings() -> str:
         "Generated from `pullproof.explain.codes` by `scripts/gen_docs.py`; do not edit by hand.",
         "`pullproof explain …` and `pullproof check-acr` exit with the code of the finding they report",
         "(several findings: the highest). 1 is an internal error, 2 a usage error or nothing recorded,",
-        "3 no emulator state in the data dir.",
+        "3 no emulator state in the data dir, 4 the data dir is refused (another user could change it).",
         "",
         "| code | category | exit | title | why |",
         "| --- | --- | --- | --- | --- |",

@@ -1,9 +1,10 @@
-"""Token signing keys: created once, kept in the database, published as JWKS."""
+"""Token signing keys: created once, kept in the database (the private key sealed), published as JWKS."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -14,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from pullproof.core.clock import Clock
+from pullproof.core.sealing import Sealer, is_sealed
 from pullproof.db.engine import Database
 
 
@@ -71,9 +73,10 @@ class SigningKey:
 class KeyRing:
     """The tenant's signing keys. The newest key signs; every stored key verifies."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, sealer: Sealer) -> None:
         self._db = db
         self._clock = clock
+        self._sealer = sealer
         self._keys: dict[str, SigningKey] = {}
         self._load()
         if not self._keys:
@@ -81,7 +84,8 @@ class KeyRing:
 
     def _load(self) -> None:
         for row in self._db.query("SELECT kid, private_pem, cert_pem FROM signing_keys ORDER BY created"):
-            key = SigningKey(row["kid"], row["private_pem"].encode(), row["cert_pem"].encode())
+            private_pem = self._sealer.open_value(row["private_pem"])  # clear in data dirs not yet sealed
+            key = SigningKey(row["kid"], private_pem.encode(), row["cert_pem"].encode())
             self._keys[key.kid] = key
             self._current = key
 
@@ -109,11 +113,19 @@ class KeyRing:
         with self._db.tx() as conn:
             conn.execute(
                 "INSERT INTO signing_keys VALUES (?, ?, ?, ?)",
-                (kid, private_pem.decode(), cert_pem.decode(), self._clock.now()),
+                (kid, self._sealer.seal_value(private_pem.decode()), cert_pem.decode(), self._clock.now()),
             )
         self._keys[kid] = key
         self._current = key
         return key
+
+    def seal_stored(self, conn: sqlite3.Connection) -> int:
+        """Seal private keys that an earlier version stored in clear; returns how many it sealed."""
+        rows = conn.execute("SELECT kid, private_pem FROM signing_keys").fetchall()
+        clear = [(row["kid"], row["private_pem"]) for row in rows if not is_sealed(row["private_pem"])]
+        for kid, pem in clear:
+            conn.execute("UPDATE signing_keys SET private_pem = ? WHERE kid = ?", (self._sealer.seal_value(pem), kid))
+        return len(clear)
 
     @property
     def current(self) -> SigningKey:

@@ -1,13 +1,13 @@
 """The local certificate authority: made on first start, kept in the data dir, leaf certs on demand.
 
-Clients trust ``ca.pem``; the listener picks a leaf certificate for the name the client asked for
-(SNI), so ``management.azure.com``, ``<name>.azurecr.io`` and ``127.0.0.1`` all verify.
+Every file is written 0600 (the data dir is the user's alone). Clients trust ``ca.pem``; the listener
+picks a leaf certificate for the name the client asked for (SNI), so ``management.azure.com``,
+``<name>.azurecr.io`` and ``127.0.0.1`` all verify.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import os
 import ssl
 import threading
 from collections.abc import Callable
@@ -20,16 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from pullproof.core.clock import Clock
+from pullproof.core.datadir import DIR_MODE, write_private
 
 DEFAULT_NAMES = ("127.0.0.1", "localhost")
-
-
-def _write_private(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
 
 
 def _san(name: str) -> x509.GeneralName:
@@ -47,8 +40,8 @@ class LocalCA:
         self._clock = clock
         self._lock = threading.Lock()
         self._contexts: dict[str, ssl.SSLContext] = {}
-        directory.mkdir(parents=True, exist_ok=True)
-        (directory / "leaf").mkdir(exist_ok=True)
+        directory.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        (directory / "leaf").mkdir(mode=DIR_MODE, exist_ok=True)
         if not self.cert_path.exists():
             self._create()
         self._ca_key = serialization.load_pem_private_key((directory / "ca.key").read_bytes(), None)
@@ -56,7 +49,7 @@ class LocalCA:
         leaf_key_path = directory / "leaf.key"
         if not leaf_key_path.exists():
             key = ec.generate_private_key(ec.SECP256R1())
-            _write_private(leaf_key_path, self._pem_key(key))
+            write_private(leaf_key_path, self._pem_key(key))
         self._leaf_key_path = leaf_key_path
         self._leaf_key = serialization.load_pem_private_key(leaf_key_path.read_bytes(), None)
 
@@ -92,8 +85,8 @@ class LocalCA:
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .sign(key, hashes.SHA256())
         )
-        _write_private(self.directory / "ca.key", self._pem_key(key))
-        self.cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        write_private(self.directory / "ca.key", self._pem_key(key))
+        write_private(self.cert_path, cert.public_bytes(serialization.Encoding.PEM))
 
     def leaf_path(self, host: str) -> Path:
         """The PEM file (leaf certificate then CA) for ``host``, issued on first use."""
@@ -126,9 +119,7 @@ class LocalCA:
             .sign(ca_key, hashes.SHA256())
         )
         chain = cert.public_bytes(serialization.Encoding.PEM) + self.cert_path.read_bytes()
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(chain)
-        os.replace(tmp, path)
+        write_private(path, chain)
         return path
 
     def context_for(self, host: str) -> ssl.SSLContext:

@@ -2,17 +2,19 @@
 
 Every write happens inside ``Database.tx()`` (``BEGIN IMMEDIATE`` ... ``COMMIT``), so a crash at
 any point leaves the file at the last committed state (WAL journal; a killed process loses nothing it committed).
+The file is created 0600, and SQLite gives its ``-wal`` and ``-shm`` files the database file's mode.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pullproof.core.datadir import create_private
 from pullproof.db.migrations import MIGRATIONS
 
 
@@ -21,6 +23,7 @@ class Database:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        create_private(path)  # 0600 before SQLite opens it: its -wal and -shm files take the same mode
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -65,6 +68,21 @@ class Database:
     def one(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self._connect().execute(sql, params).fetchone()
         return row
+
+    def rewrite(self, work: Callable[[sqlite3.Connection], int]) -> int:
+        """Run ``work`` (which returns how many rows it changed) in one transaction whose replaced content
+        is overwritten, not just freed, then empty the WAL: what ``work`` replaced is nowhere in the files
+        afterwards (when no other process holds a read transaction open)."""
+        conn = self._connect()
+        conn.execute("PRAGMA secure_delete=ON")
+        try:
+            with self.tx() as tx:
+                changed = work(tx)
+        finally:
+            conn.execute("PRAGMA secure_delete=OFF")
+        if changed:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return changed
 
     def close(self) -> None:
         with self._lock:

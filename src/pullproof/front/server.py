@@ -14,6 +14,7 @@ from pathlib import Path
 import uvicorn
 
 from pullproof.app import Emulator, Endpoints
+from pullproof.core import datadir
 from pullproof.front.proxy import Proxy
 from pullproof.settings import Settings
 
@@ -43,6 +44,7 @@ class Running:
     """The listeners of one emulator process."""
 
     def __init__(self, settings: Settings) -> None:
+        datadir.harden(settings.data_dir)  # refuses a data dir others could change, before anything else
         self.https_sock = bind(settings.host, settings.port)
         self.proxy_sock = bind(settings.host, settings.proxy_port)
         self.http_sock = bind("127.0.0.1", 0)
@@ -51,6 +53,7 @@ class Running:
         host = "127.0.0.1" if settings.host in {"0.0.0.0", "127.0.0.1"} else settings.host
         self.endpoints = Endpoints(f"https://{host}:{self.port}", f"http://{host}:{self.proxy_port}")
         self.emulator = Emulator(settings, self.endpoints)
+        self.emulator.seal_at_rest()
         app = self.emulator.app
         ca = self.emulator.ca
         hosts = self.emulator.hosts
@@ -76,10 +79,7 @@ class Running:
     def write_runtime(self) -> None:
         data = {"pid": os.getpid(), "port": self.port, "proxy_port": self.proxy_port,
                 "direct": self.endpoints.direct, "proxy": self.endpoints.proxy}
-        path = runtime_path(self.settings.data_dir)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data), "utf-8")
-        os.replace(tmp, path)
+        datadir.write_private(runtime_path(self.settings.data_dir), json.dumps(data).encode("utf-8"))
 
     async def serve(self, on_ready: Callable[[], None], stop: asyncio.Event | None = None) -> None:
         """Serve until ``stop`` is set (by default: until SIGINT or SIGTERM)."""
