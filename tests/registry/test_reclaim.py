@@ -64,7 +64,10 @@ def test_an_upload_session_expires_168_hours_after_it_started(local: Local,
     assert oci_error(http.patch(location, content=b"x", headers=auth)) == UNKNOWN
     assert oci_error(http.put(location, params={"digest": digest(b"partial more")}, headers=auth)) == UNKNOWN
     assert oci_error(http.delete(location, headers=auth)) == UNKNOWN
-    assert stored(local) == [f"uploads/{session_id(location)}"]  # unknown at once, reclaimed by the sweep
+    assert stored(local) == [f"uploads/{session_id(location)}"]  # unknown at once; the sweep or gc reclaims it
+    collected = local.emulator.reclaimer.collect()
+    assert (collected.sessions, collected.orphans) == ([session_id(location)], [])
+    assert stored(local) == [] and local.emulator.registry_store.upload_ids() == set()
 
 
 def test_the_sweep_runs_on_the_clock_and_reclaims_expired_sessions(local: Local,

@@ -51,7 +51,8 @@ def gc_command(data_dir: Path | None = DataDir) -> None:
             reclaimed = found
             break
         if time.monotonic() > deadline:
-            typer.echo(f"ERROR: a pullproof server holds {settings.data_dir} but does not answer", err=True)
+            typer.echo(f"ERROR: another pullproof process holds {settings.data_dir} (a server that does not "
+                       "answer, or another gc that has not finished)", err=True)
             raise typer.Exit(EXIT_FAILED)
         time.sleep(0.2)
     _report(reclaimed)
