@@ -32,11 +32,12 @@ from pullproof.core.jwt import TokenCodec
 from pullproof.core.keys import KeyRing
 from pullproof.core.nodekeys import NodeKey
 from pullproof.core.sealing import Sealer
-from pullproof.core.tls import LocalCA
+from pullproof.core.tls import LocalCA, tls_dir
 from pullproof.core.trace import TraceSink
 from pullproof.db.engine import Database
 from pullproof.front import harmless, metadata
 from pullproof.front.hosts import HostTable
+from pullproof.front.local_api import LocalApi
 from pullproof.front.router import HostRouter
 from pullproof.iac.routes import DeploymentRoutes
 from pullproof.identity.grants import Grants
@@ -64,6 +65,7 @@ from pullproof.registry.blob_routes import BlobRoutes
 from pullproof.registry.content import Content
 from pullproof.registry.manifest_routes import ManifestRoutes
 from pullproof.registry.manifests import Manifests
+from pullproof.registry.reclaim import Reclaimer
 from pullproof.registry.routes import RegistryRoutes
 from pullproof.registry.store import RegistryStore
 from pullproof.registry.tokens import TokenService
@@ -95,7 +97,7 @@ class Emulator:
         self.db = Database(settings.data_dir / "pullproof.db")
         self.clock = clock or shared_clock(self.db, settings.time_scale)
         self.ids = ids or RandomIds()
-        self.ca = LocalCA(settings.data_dir / "tls", SystemClock())  # real clients check certs on wall time
+        self.ca = LocalCA(tls_dir(settings.data_dir), SystemClock())  # real clients check certs on wall time
         self.sealer = Sealer(settings.data_dir / "seal.key")
         self.keys = KeyRing(self.db, self.clock, self.sealer)
         self.node_key = NodeKey(settings.data_dir / "node.key")
@@ -166,6 +168,7 @@ class Emulator:
         self.registry_store = RegistryStore(self.db)
         self.content = Content(self.registry_store, self.blob_driver, self.clock, self.ids)
         self.manifests = Manifests(self.registry_store, self.content, self.clock)
+        self.reclaimer = Reclaimer(self.content, self.registry_store, self.clock)
         self.registries = Registries(self.directory, self.sealer, self.clock, self.ids,
                                      name_taken=lambda name, rid: self.lookup.name_taken(name, rid),
                                      purge=self._purge_registry)
@@ -175,7 +178,8 @@ class Emulator:
         self.hosts.add_resolver(".azurecr.io", lambda host: self.lookup.find(host) is not None)
 
     def _purge_registry(self, login_server: str) -> None:
-        """Runs inside the ARM delete transaction: rows only; the blob files go at the next collection."""
+        """Runs inside the ARM delete transaction: rows only. The files they named go later, in the
+        writer process: session files at the server's next sweep, blob files at the next ``gc``."""
         self.registry_store.delete_registry(login_server)
 
     # HTTP -------------------------------------------------------------------------------------------
@@ -200,7 +204,9 @@ class Emulator:
         def app(routes: Sequence[BaseRoute]) -> Starlette:
             return Starlette(routes=list(routes), exception_handlers={ServiceError: on_error})
 
-        direct = [*metadata.routes(), *graph.routes("/graph/v1.0"), *arm.routes(), *identity.routes()]
+        local = LocalApi(self.arm, self.operator, self.reclaimer)
+        direct = [*metadata.routes(), *local.routes(), *graph.routes("/graph/v1.0"), *arm.routes(),
+                  *identity.routes()]
         apps: dict[str, ASGIApp] = {
             "identity": app(list(identity.routes())),
             "arm": app([*metadata.routes(), *arm.routes()]),

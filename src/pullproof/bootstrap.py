@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from pullproof.arm.store import ArmStore
 from pullproof.core.clock import Clock
@@ -21,6 +22,7 @@ from pullproof.settings import Settings
 TENANT_DOMAIN = "pullproof.onmicrosoft.com"
 OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 OPERATOR_SECRET_SECONDS = 10 * 365 * 24 * 3600.0
+OPERATOR_FILE = "operator.json"
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class Bootstrap:
         self.db = db
         self.clock = clock
         self.ids = ids
-        self.path = settings.data_dir / "operator.json"
+        self.path = settings.data_dir / OPERATOR_FILE
 
     def _meta(self, key: str) -> str | None:
         row = self.db.one("SELECT value FROM meta WHERE key = ?", (key,))
@@ -82,4 +84,9 @@ class Bootstrap:
             conn.execute("INSERT INTO meta VALUES ('bootstrapped', ?)", (str(now),))
         os.replace(pending, self.path)
         return creds
+
+
+def read_operator(data_dir: Path) -> OperatorCredentials:
+    """The operator credentials a bootstrapped data dir holds (``FileNotFoundError`` if none)."""
+    return OperatorCredentials(**json.loads((data_dir / OPERATOR_FILE).read_text("utf-8")))
 

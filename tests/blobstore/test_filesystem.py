@@ -93,7 +93,10 @@ def test_uncommitted_writes_vanish_after_a_crash(driver: FilesystemDriver) -> No
         writer.write(b"never committed")
     (driver.temp_dir / "d-junk").mkdir()
     (driver.temp_dir / "d-junk" / "tree").write_bytes(b"half-deleted tree")
-    restarted = FilesystemDriver(driver.root)
+    restarted = FilesystemDriver(driver.root)  # another process's driver: it holds none of them
+    staged = sorted(p.name for p in driver.temp_dir.iterdir())
+    assert len(staged) == 4
+    assert restarted.sweep_staging() == [f"{filesystem.TEMP}/{name}" for name in staged]
     assert list(restarted.temp_dir.iterdir()) == []
     assert restarted.list("") == ["kept"] and get(restarted, "kept") == b"committed"
     with pytest.raises(PathNotFound):
@@ -101,6 +104,41 @@ def test_uncommitted_writes_vanish_after_a_crash(driver: FilesystemDriver) -> No
     for writer in writers:
         writer.cancel()  # what the dead process held is already gone: harmless
     assert stray(restarted.root) == []
+
+
+def test_opening_a_driver_leaves_the_staging_area_alone(driver: FilesystemDriver) -> None:
+    """A reader opening the store (``explain`` beside a running server) changes nothing the writer stages."""
+    put(driver, "up", b"old")
+    fresh, appending = driver.writer("new"), driver.writer("up", append=True)
+    for writer in (fresh, appending):
+        writer.write(b"+bytes")
+    (driver.temp_dir / "w-left-by-a-crash").write_bytes(b"x")
+    before = sorted(p.name for p in driver.temp_dir.iterdir())
+    for _ in range(3):
+        reader = FilesystemDriver(driver.root)
+        assert reader.list("") == ["up"] and get(reader, "up") == b"old"
+    assert sorted(p.name for p in driver.temp_dir.iterdir()) == before
+    fresh.commit()
+    appending.commit()
+    assert (get(driver, "new"), get(driver, "up")) == (b"+bytes", b"old+bytes")
+    assert driver.sweep_staging() == [f"{filesystem.TEMP}/w-left-by-a-crash"]
+    assert stray(driver.root) == []
+
+
+def test_sweep_keeps_a_delete_in_progress(driver: FilesystemDriver, monkeypatch: pytest.MonkeyPatch) -> None:
+    put(driver, "tree/a", b"1")
+    put(driver, "tree/b/c", b"2")
+    swept: list[list[str]] = []
+    real_walk = os.walk
+
+    def walk_after_sweep(top: str | os.PathLike[str]) -> object:
+        swept.append(driver.sweep_staging())  # the renamed tree is in the temp area now, held
+        return real_walk(top)
+
+    monkeypatch.setattr(os, "walk", walk_after_sweep)
+    driver.delete("tree")
+    monkeypatch.undo()
+    assert swept == [[]] and driver.list("") == [] and stray(driver.root) == []
 
 
 def test_a_crash_during_an_append_commit_leaves_a_prefix(driver: FilesystemDriver,

@@ -448,6 +448,49 @@ class BlobDriverSuite(abc.ABC):
         run_threads(appender, watcher)
         assert get(driver, "up") == stream
 
+    # staging ----------------------------------------------------------------------------------------
+    def test_sweep_staging_of_a_quiet_driver_removes_nothing(self, driver: BlobDriver) -> None:
+        put(driver, "a/b", b"kept")
+        put(driver, "uploads/u1", b"")
+        assert driver.sweep_staging() == []
+        assert driver.list("") == ["a/b", "uploads/u1"] and get(driver, "a/b") == b"kept"
+
+    def test_sweep_staging_keeps_what_open_writers_hold(self, driver: BlobDriver) -> None:
+        put(driver, "up", b"base")
+        fresh, appending, dropped = driver.writer("new"), driver.writer("up", append=True), driver.writer("gone")
+        for writer in (fresh, appending, dropped):
+            writer.write(b"+staged")
+        assert driver.sweep_staging() == []
+        fresh.commit()
+        appending.commit()
+        dropped.cancel()
+        assert (get(driver, "new"), get(driver, "up")) == (b"+staged", b"base+staged")
+        assert driver.list("") == ["new", "up"]
+
+    def test_sweep_staging_beside_writers_and_deletes(self, driver: BlobDriver) -> None:
+        done = threading.Event()
+
+        def job(n: int) -> Callable[[], None]:
+            def run() -> None:
+                for i in range(25):
+                    put(driver, f"j{n}/o{i}", bytes([n, i]) * 300, chunk=100)
+                    append(driver, f"j{n}/o{i}", b"+")
+                    assert get(driver, f"j{n}/o{i}") == bytes([n, i]) * 300 + b"+"
+                driver.delete(f"j{n}")
+            return run
+
+        def sweeper() -> None:
+            while not done.is_set():
+                assert driver.sweep_staging() == []
+
+        with ThreadPoolExecutor(4) as pool:
+            sweeping = pool.submit(sweeper)
+            for future in [pool.submit(job(n)) for n in range(3)]:
+                future.result()
+            done.set()
+            sweeping.result()
+        assert driver.list("") == []
+
     # the optional Truncatable capability -----------------------------------------------------------
     def test_truncate(self, driver: BlobDriver) -> None:
         if not isinstance(driver, Truncatable):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import ssl
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,15 +26,15 @@ from tests.registry.wire import (
     DOCKER_MANIFEST,
     OCI_INDEX,
     OCI_MANIFEST,
-    Wire,
-    basic_header,
     image_manifest,
     index_manifest,
     oci_error,
     push_simple,
     put_manifest,
+    send_partial_patch,
     served_registry,
     upload,
+    wire_for,
 )
 
 LOGIN = "badinput.azurecr.io"
@@ -347,23 +346,6 @@ def test_image_manifests_and_their_lists(acr: Acr, child_type: str, list_type: s
 
 
 # over sockets, against a served emulator -------------------------------------------------------------------
-def wire_for(served: Served) -> tuple[Wire, dict[str, str], dict[str, str]]:
-    values = served.env()
-    auth = basic_header(values["PULLPROOF_CLIENT_ID"], values["PULLPROOF_CLIENT_SECRET"])
-    return Wire(values["HTTPS_PROXY"], values["SSL_CERT_FILE"]), values, auth
-
-
-def send_partial_patch(wire: Wire, login: str, location: str, auth: dict[str, str], declared: int,
-                       start: int, sent: bytes) -> ssl.SSLSocket:
-    """Start a PATCH that declares ``declared`` bytes from ``start`` and send only ``sent``."""
-    tunnel = wire.tunnel(login)
-    head = (f"PATCH {location} HTTP/1.1\r\nHost: {login}\r\nAuthorization: {auth['Authorization']}\r\n"
-            f"Content-Type: application/octet-stream\r\nContent-Length: {declared}\r\n"
-            f"Content-Range: {start}-{start + declared - 1}\r\n\r\n")
-    tunnel.sendall(head.encode() + sent)
-    return tunnel
-
-
 def test_upload_cut_off_halfway_then_resumed(served: Served) -> None:
     wire, values, auth = wire_for(served)
     login = served_registry(wire, values, "wirecutoff")

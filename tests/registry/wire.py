@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx2 as httpx
 
+from tests.conftest import Served
 from tests.registry.support import digest
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -134,3 +135,20 @@ def served_registry(wire: Wire, values: dict[str, str], name: str, group: str = 
                        json={"location": "eastus", "sku": {"name": "Standard"}}, headers=headers)
         assert made.status_code in (200, 201), made.text
     return f"{name}.azurecr.io"
+
+
+def wire_for(served: Served) -> tuple[Wire, dict[str, str], dict[str, str]]:
+    values = served.env()
+    auth = basic_header(values["PULLPROOF_CLIENT_ID"], values["PULLPROOF_CLIENT_SECRET"])
+    return Wire(values["HTTPS_PROXY"], values["SSL_CERT_FILE"]), values, auth
+
+
+def send_partial_patch(wire: Wire, login: str, location: str, auth: dict[str, str], declared: int,
+                       start: int, sent: bytes) -> ssl.SSLSocket:
+    """Start a PATCH that declares ``declared`` bytes from ``start`` and send only ``sent``."""
+    tunnel = wire.tunnel(login)
+    head = (f"PATCH {location} HTTP/1.1\r\nHost: {login}\r\nAuthorization: {auth['Authorization']}\r\n"
+            f"Content-Type: application/octet-stream\r\nContent-Length: {declared}\r\n"
+            f"Content-Range: {start}-{start + declared - 1}\r\n\r\n")
+    tunnel.sendall(head.encode() + sent)
+    return tunnel

@@ -14,6 +14,11 @@ Concurrency: every method may be called from any thread. Each committed change (
 ``reader`` and ``writer(append=True)`` see the object before or after it, never in between. When
 two writers commit to one path, the last commit wins and the object is exactly that writer's content
 (its append base plus what it wrote), never a mix.
+
+Staging: a driver may keep scratch state (a temp area) for open writers. Opening a driver never
+changes what is stored or staged, so any number of processes may open one store to read it. Only
+the store's one writer (the process holding the data dir's lock) calls ``sweep_staging``, which
+removes the scratch state no writer of that driver object holds: what a killed process left behind.
 """
 
 from __future__ import annotations
@@ -149,6 +154,14 @@ class BlobDriver(Protocol):
 
     def delete(self, path: str) -> None:
         """Remove the object, or every object under ``path/``; ``PathNotFound`` if nothing was there."""
+        ...
+
+    def sweep_staging(self) -> list[str]:
+        """Remove the scratch state that no open writer or running call of this driver object holds;
+        returns the driver-specific names of what was removed, sorted (empty if nothing was).
+
+        Objects are never touched, nor is anything an open writer of this driver will still commit
+        or cancel. The caller guarantees that no other process writes the store meanwhile."""
         ...
 
     def list(self, prefix: str) -> list[str]:

@@ -1,8 +1,10 @@
 """``FilesystemDriver``: object ``a/b/c`` is the file ``root/a/b/c`` (directories 0700, files 0600).
 
 Writers stage bytes in ``root/_tmp~`` (``~`` is not allowed in a path, so no object can collide with
-it); construction empties that area, which is all a crashed process leaves behind. One driver per
-root at a time; namespace changes (commit, move, delete, truncate) are serialized by one lock.
+it). Construction changes nothing there: readers in other processes open the same root while the
+server writes. ``sweep_staging`` removes what no writer of this driver object holds (what a killed
+process left behind); only the store's one writer calls it. One writing driver per root at a time;
+namespace changes (commit, move, delete, truncate) are serialized by one lock.
 
 - Replacing writer: a temp file; commit = fsync, ``os.replace`` onto the object, fsync of the
   directory. A crash leaves the old content or the new one.
@@ -108,9 +110,8 @@ class FileWriter:
         self._path = path
         self._held = held
         self._base = base
-        fd, name = tempfile.mkstemp(dir=driver.temp_dir, prefix="w-")
+        fd, self._temp = driver._stage("w-")
         self._fh: BinaryIO = os.fdopen(fd, "w+b")
-        self._temp = Path(name)
         self._written = 0
         self._open = True
 
@@ -149,6 +150,7 @@ class FileWriter:
             self._held.close()
         if unlink:
             self._temp.unlink(missing_ok=True)
+        self._driver._unstage(self._temp)
 
 
 class FilesystemDriver:
@@ -162,10 +164,10 @@ class FilesystemDriver:
         self._lock = threading.Lock()
         self._pin_lock = threading.Lock()
         self._pins: dict[str, int] = {}
+        self._staging_lock = threading.Lock()
+        self._staged: set[str] = set()  # names in the temp area that this driver's writers and deletes hold
         self.root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        if self.temp_dir.exists():
-            shutil.rmtree(self.temp_dir)
-        self.temp_dir.mkdir(mode=DIR_MODE)
+        self.temp_dir.mkdir(mode=DIR_MODE, exist_ok=True)
 
     def stat(self, path: str) -> int:
         target = self.root / check_path(path)
@@ -221,8 +223,7 @@ class FilesystemDriver:
             if target.is_file():
                 target.unlink()
             elif target.is_dir():
-                trash = Path(tempfile.mkdtemp(dir=self.temp_dir, prefix="d-")) / "tree"
-                os.replace(target, trash)
+                trash = self._to_trash(target)
             else:
                 raise PathNotFound(path)
             _fsync_dir(target.parent)
@@ -230,6 +231,7 @@ class FilesystemDriver:
         if trash is not None:
             found = any(files for _, _, files in os.walk(trash))
             shutil.rmtree(trash.parent)
+            self._unstage(trash.parent)
             if not found:
                 raise PathNotFound(path)
 
@@ -244,6 +246,22 @@ class FilesystemDriver:
                 copy = self._snapshot(fh, size, None)
             self._place_new(copy, path)
 
+    def sweep_staging(self) -> list[str]:
+        """Remove entries of the temp area that no writer or delete of this driver holds.
+
+        Snapshots (``c-``) live only while the namespace lock is held, so holding it here keeps them
+        safe; what is listed as a victim is held by nobody, so it is removed outside the locks."""
+        with self._lock, self._staging_lock:
+            self.temp_dir.mkdir(mode=DIR_MODE, exist_ok=True)
+            victims = sorted(name for name in os.listdir(self.temp_dir) if name not in self._staged)
+        for name in victims:
+            entry = self.temp_dir / name
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        return [f"{TEMP}/{name}" for name in victims]
+
     def list(self, prefix: str) -> list[str]:
         base = self.root / prefix if check_prefix(prefix) else self.root
         found = []
@@ -255,6 +273,30 @@ class FilesystemDriver:
         return sorted(found)
 
     # internals -----------------------------------------------------------------------------------
+    def _stage(self, prefix: str) -> tuple[int, Path]:
+        """A new file in the temp area, held (``sweep_staging`` keeps it) until ``_unstage``."""
+        with self._staging_lock:
+            fd, name = tempfile.mkstemp(dir=self.temp_dir, prefix=prefix)
+            self._staged.add(os.path.basename(name))
+        return fd, Path(name)
+
+    def _unstage(self, entry: Path) -> None:
+        with self._staging_lock:
+            self._staged.discard(entry.name)
+
+    def _to_trash(self, directory: Path) -> Path:
+        """Rename ``directory`` into a new held entry of the temp area; caller holds the lock."""
+        with self._staging_lock:
+            holder = Path(tempfile.mkdtemp(dir=self.temp_dir, prefix="d-"))
+            self._staged.add(holder.name)
+        try:
+            os.replace(directory, holder / "tree")
+        except BaseException:
+            holder.rmdir()
+            self._unstage(holder)
+            raise
+        return holder / "tree"
+
     def _open(self, path: str) -> tuple[BinaryIO, int]:
         """Open the object for reading; returns the file and its visible (committed) size."""
         target = self.root / check_path(path)

@@ -101,6 +101,10 @@ class MemoryDriver:
             else:
                 raise PathNotFound(path)
 
+    def sweep_staging(self) -> list[str]:
+        """Nothing to sweep: a writer's bytes live in the writer and go with it."""
+        return []
+
     def list(self, prefix: str) -> list[str]:
         start = prefix + "/" if check_prefix(prefix) else ""
         with self._lock:

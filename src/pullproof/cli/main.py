@@ -15,12 +15,14 @@ import typer
 from rich.console import Console
 
 from pullproof.app import Emulator, Endpoints
-from pullproof.cli.context import EXIT_NOT_RUNNING, DataDir, open_emulator, refuse, settings_for
+from pullproof.cli.context import EXIT_NOT_RUNNING, DataDir, refuse, settings_for
 from pullproof.cli.demo import demo_command
 from pullproof.cli.env import exports
 from pullproof.cli.explain import check_acr_command, explain_app
+from pullproof.cli.gc import gc_command
 from pullproof.cli.iac import build_command, deploy_command
 from pullproof.core import datadir
+from pullproof.core.lockfile import DataDirBusy
 from pullproof.front.server import Running, runtime_path
 from pullproof.lint.cli import lint_command
 
@@ -41,7 +43,11 @@ def up(
     """Run every service in the foreground; prints a line containing 'ready' once it serves."""
     settings = settings_for(data_dir, port=port, proxy_port=proxy_port, host=host, time_scale=time_scale,
                             propagation_delay=propagation_delay)
-    running = Running(settings)
+    try:
+        running = Running(settings)
+    except DataDirBusy as busy:
+        typer.echo(f"ERROR: {busy}; stop it first", err=True)
+        raise typer.Exit(1) from None
     console = Console(stderr=False, highlight=False)
 
     def ready() -> None:
@@ -81,19 +87,9 @@ def env(
     typer.echo("\n".join(f"export {k}={shlex.quote(v)}" for k, v in lines))
 
 
-@app.command()
-def gc(data_dir: Path | None = DataDir) -> None:
-    """Delete registry blobs that no repository references."""
-    emulator = open_emulator(data_dir)
-    removed = emulator.content.collect()
-    emulator.close()
-    typer.echo(f"removed {len(removed)} unreferenced blob(s)")
-    for digest in removed:
-        typer.echo(f"  {digest}")
-
-
 app.add_typer(explain_app, name="explain")
 app.command("check-acr")(check_acr_command)
+app.command("gc")(gc_command)
 app.command("demo")(demo_command)
 app.command("build")(build_command)
 app.command("deploy")(deploy_command)

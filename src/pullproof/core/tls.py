@@ -23,6 +23,7 @@ from pullproof.core.clock import Clock
 from pullproof.core.datadir import DIR_MODE, write_private
 
 DEFAULT_NAMES = ("127.0.0.1", "localhost")
+CA_CERT = "ca.pem"
 
 
 def _san(name: str) -> x509.GeneralName:
@@ -30,6 +31,15 @@ def _san(name: str) -> x509.GeneralName:
         return x509.IPAddress(ipaddress.ip_address(name))
     except ValueError:
         return x509.DNSName(name)
+
+
+def tls_dir(data_dir: Path) -> Path:
+    """Where a data dir keeps its CA (``ca.pem``, the file clients trust) and leaf certificates."""
+    return data_dir / "tls"
+
+
+def ca_file(data_dir: Path) -> Path:
+    return tls_dir(data_dir) / CA_CERT
 
 
 class LocalCA:
@@ -55,7 +65,7 @@ class LocalCA:
 
     @property
     def cert_path(self) -> Path:
-        return self.directory / "ca.pem"
+        return self.directory / CA_CERT
 
     @staticmethod
     def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:

@@ -1,4 +1,6 @@
-"""``pullproof up``: bind the listeners, build the emulator, serve until told to stop."""
+"""``pullproof up``: take the data dir's writer lock, bind the listeners, build the emulator, serve
+until told to stop. The server is the blob store's one writer: it sweeps storage when it starts and
+periodically (``registry/reclaim.py``), and collects when ``pullproof gc`` asks (``front/local_api.py``)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import uvicorn
 
 from pullproof.app import Emulator, Endpoints
 from pullproof.core import datadir
+from pullproof.core.lockfile import DataDirBusy, DataDirLock
 from pullproof.front.proxy import Proxy
 from pullproof.settings import Settings
 
@@ -44,7 +47,18 @@ class Running:
     """The listeners of one emulator process."""
 
     def __init__(self, settings: Settings) -> None:
+        """``DataDirBusy`` if another process (a server, an offline ``gc``) holds the data dir."""
         datadir.harden(settings.data_dir)  # refuses a data dir others could change, before anything else
+        self.lock = DataDirLock(settings.data_dir)
+        if not self.lock.acquire():
+            raise DataDirBusy(settings.data_dir)
+        try:
+            self._start(settings)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _start(self, settings: Settings) -> None:
         self.https_sock = bind(settings.host, settings.port)
         self.proxy_sock = bind(settings.host, settings.proxy_port)
         self.http_sock = bind("127.0.0.1", 0)
@@ -94,12 +108,14 @@ class Running:
                  asyncio.create_task(self.http.serve([self.http_sock]))]
         while not (self.https.started and self.http.started):
             await asyncio.sleep(0.01)
+        await asyncio.to_thread(self.emulator.reclaimer.due)  # what a killed predecessor left behind
         self.write_runtime()
         kube = asyncio.create_task(self.emulator.runtimes.run(stop))
         flusher = asyncio.create_task(self._flush(stop))
+        sweeper = asyncio.create_task(self.emulator.reclaimer.run(stop))
         on_ready()
         await stop.wait()
-        await asyncio.gather(kube, flusher)
+        await asyncio.gather(kube, flusher, sweeper)
         proxy_server.close()
         self.proxy.close()
         self.https.should_exit = self.http.should_exit = True
@@ -107,3 +123,4 @@ class Running:
         self.emulator.close()
         with contextlib.suppress(FileNotFoundError):
             runtime_path(self.settings.data_dir).unlink()
+        self.lock.release()

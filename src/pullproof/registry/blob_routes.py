@@ -104,14 +104,12 @@ class BlobRoutes:
                 size = None
             if size is not None:
                 return self._created(name, mount)
-        upload = await asyncio.to_thread(self.content.start_upload, registry.login_server, name)
         digest = query.get("digest")
         if digest is not None:
-            check_digest(digest)
-            await self.content.append(upload, self._body(request), _length(request))
-            upload = self.content.upload(registry.login_server, name, upload.id)
-            await asyncio.to_thread(self.content.finish, upload, digest)
+            await self.content.put_blob(registry.login_server, name, check_digest(digest), self._body(request),
+                                        _length(request))
             return self._created(name, digest)
+        upload = await asyncio.to_thread(self.content.start_upload, registry.login_server, name)
         return self._progress(name, upload, 202)
 
     @staticmethod

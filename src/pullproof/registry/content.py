@@ -1,6 +1,12 @@
 """Blobs and upload sessions over the ``BlobDriver`` port, content-addressed and shared by every
 repository. Blob bytes live at ``blobs/<algorithm>/<2 hex>/<hex>``; an upload session's bytes at
-``uploads/<id>``; its committed length is in the database, so a session survives a restart."""
+``uploads/<id>``; its committed length is in the database, so a session survives a restart.
+
+A blob's bytes are placed and its row recorded under that digest's placing lock, which collection
+holds too (``registry/reclaim.py``): so a blob being pushed again is never collected half-way. A
+session lives ``UPLOAD_LIFETIME`` from its start; then it is unknown, and reclaimed by the sweep.
+A monolithic upload (``POST ?digest=``) opens no session: its bytes go straight to a writer of the
+blob's path, visible only once the digest is verified."""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ import asyncio
 import contextlib
 import hashlib
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 from pullproof.blobstore.base import BlobDriver, PathNotFound
 from pullproof.core.clock import Clock
@@ -20,6 +26,8 @@ from pullproof.registry.scope import DIGEST_RE
 from pullproof.registry.store import RegistryStore
 
 ALGORITHMS = {"sha256": 64, "sha512": 128}
+UPLOAD_LIFETIME = 168 * 3600.0  # distribution's default upload purge age (ACR's is not published)
+PLACING_STRIPES = 64
 
 
 def blob_path(digest: str) -> str:
@@ -70,7 +78,11 @@ class Content:
         self.clock = clock
         self.ids = ids
         self.hashing = Hashing()
-        self._placing = threading.Lock()  # a blob moved into place and recorded vs. collected
+        self._placing = [threading.Lock() for _ in range(PLACING_STRIPES)]
+
+    def placing(self, digest: str) -> threading.Lock:
+        """The lock under which ``digest``'s bytes are placed and recorded, or collected."""
+        return self._placing[int(hashlib.sha256(digest.encode()).hexdigest()[:8], 16) % PLACING_STRIPES]
 
     # blobs ---------------------------------------------------------------------------------------
     def blob_size(self, registry: str, repository: str, digest: str) -> int:
@@ -86,23 +98,23 @@ class Content:
         return b"".join(self.driver.reader(blob_path(digest)))
 
     def mount(self, registry: str, repository: str, digest: str, source: str) -> int | None:
-        size = self.store.linked_size(registry, source, check_digest(digest))
-        if size is not None:
-            self.store.add_blob(registry, repository, digest, size, self.clock.now())
+        with self.placing(check_digest(digest)):
+            size = self.store.linked_size(registry, source, digest)
+            if size is not None:
+                self.store.add_blob(registry, repository, digest, size, self.clock.now())
         return size
 
     def delete_blob(self, registry: str, repository: str, digest: str) -> None:
         if not self.store.unlink_blob(registry, repository, check_digest(digest)):
             raise ServiceError(errors.BLOB_UNKNOWN, detail_object={"digest": digest})
 
-    def store_bytes(self, registry: str, repository: str, data: bytes) -> str:
-        """Put small content (a manifest) into the blob store; returns its digest."""
-        digest = f"sha256:{hashlib.sha256(data).hexdigest()}"
+    def store_bytes(self, digest: str, data: bytes) -> None:
+        """Put small content (a manifest) into the blob store; the caller holds ``placing(digest)``
+        until its row is recorded."""
         if self.store.blob_size(digest) is None or not self._exists(digest):
             writer = self.driver.writer(blob_path(digest))
             writer.write(data)
             writer.commit()
-        return digest
 
     def _exists(self, digest: str) -> bool:
         try:
@@ -111,17 +123,46 @@ class Content:
             return False
         return True
 
+    async def put_blob(self, registry: str, repository: str, digest: str, chunks: AsyncIterator[bytes],
+                       expected: int | None = None) -> int:
+        """A monolithic upload: the body is the whole blob. Nothing is left behind if it fails."""
+        hasher = hashlib.new(check_digest(digest).partition(":")[0])
+        writer = self.driver.writer(blob_path(digest))
+        try:
+            async for chunk in chunks:
+                if chunk:
+                    writer.write(chunk)
+                    hasher.update(chunk)
+            if expected is not None and writer.size != expected:
+                raise ServiceError(errors.SIZE_INVALID)
+            if f"{hasher.name}:{hasher.hexdigest()}" != digest:
+                raise ServiceError(errors.DIGEST_INVALID, detail_object={"digest": digest})
+            await asyncio.to_thread(self._place, registry, repository, digest, writer.commit, writer.size)
+            return writer.size
+        finally:
+            writer.cancel()
+
+    def _place(self, registry: str, repository: str, digest: str, put: Callable[[], None], size: int) -> None:
+        with self.placing(digest):
+            put()
+            self.store.add_blob(registry, repository, digest, size, self.clock.now())
+
     # uploads ----------------------------------------------------------------------------------------
     def start_upload(self, registry: str, repository: str) -> Upload:
+        """The row first, then the (empty) bytes: a session file without a row is an orphan."""
         upload = Upload(self.ids.guid(), registry, repository, 0, self.clock.now())
+        self.store.add_upload(upload)
         writer = self.driver.writer(f"uploads/{upload.id}")
         writer.commit()
-        self.store.add_upload(upload)
         return upload
+
+    def expired(self, upload: Upload) -> bool:
+        return self.clock.now() >= upload.started + UPLOAD_LIFETIME
 
     def upload(self, registry: str, repository: str, upload_id: str) -> Upload:
         found = self.store.upload(upload_id) if len(upload_id) <= 64 else None
-        if found is None or found.registry != registry or found.repository != repository:
+        if (found is None or found.registry != registry or found.repository != repository
+                or self.expired(found)):
             raise ServiceError(errors.BLOB_UPLOAD_UNKNOWN, detail_object={"uuid": upload_id})
         return found
 
@@ -182,9 +223,11 @@ class Content:
             actual = f"{hasher.name}:{hasher.hexdigest()}"
         if actual != digest:
             raise ServiceError(errors.DIGEST_INVALID, detail_object={"digest": digest})
-        with self._placing:
-            self.driver.move(path, blob_path(digest))
-            self.store.add_blob(upload.registry, upload.repository, digest, size, self.clock.now())
+        try:
+            self._place(upload.registry, upload.repository, digest,
+                        lambda: self.driver.move(path, blob_path(digest)), size)
+        except PathNotFound:  # reclaimed meanwhile (it expired)
+            raise ServiceError(errors.BLOB_UPLOAD_UNKNOWN, detail_object={"uuid": upload.id}) from None
         self.store.delete_upload(upload.id)
         self.hashing.forget(upload.id)
         return size
@@ -200,7 +243,7 @@ class Content:
         """Delete blobs no repository links to; returns their digests."""
         removed = []
         for row in self.store.unreferenced_blobs():
-            with self._placing:
+            with self.placing(row["digest"]):
                 if not self.store.forget_blob(row["digest"]):
                     continue  # linked again meanwhile: its bytes are in use
                 with contextlib.suppress(PathNotFound):

@@ -22,7 +22,8 @@ BLOB_UNKNOWN = OCI.register("blob_unknown", "BLOB_UNKNOWN", 404, "blob unknown t
 BLOB_UPLOAD_INVALID = OCI.register("blob_upload_invalid", "BLOB_UPLOAD_INVALID", 400, "blob upload invalid",
                                    "The upload request is malformed (offsets, missing digest).")
 BLOB_UPLOAD_UNKNOWN = OCI.register("blob_upload_unknown", "BLOB_UPLOAD_UNKNOWN", 404,
-                                   "blob upload unknown to registry", "No such upload session.")
+                                   "blob upload unknown to registry",
+                                   "No such upload session, or it expired (168 hours after it started).")
 DIGEST_INVALID = OCI.register("digest_invalid", "DIGEST_INVALID", 400,
                               "provided digest did not match uploaded content",
                               "The content's digest differs from the one given, or the digest is malformed.")

@@ -87,9 +87,10 @@ class Manifests:
         subject_digest = subject.get("digest") if isinstance(subject, dict) else None
         artifact = document.get("artifactType") or (
             (document.get("config") or {}).get("mediaType") if subject_digest else None)
-        stored = self.content.store_bytes(registry, repository, data)
-        record = ManifestRecord(stored, kind, len(data), artifact, subject_digest, self.clock.now())
-        self.store.put_manifest(registry, repository, record, children, ref.tag)
+        record = ManifestRecord(digest, kind, len(data), artifact, subject_digest, self.clock.now())
+        with self.content.placing(digest):  # bytes and row together, never collected in between
+            self.content.store_bytes(digest, data)
+            self.store.put_manifest(registry, repository, record, children, ref.tag)
         return record
 
     @staticmethod

@@ -169,7 +169,17 @@ class RegistryStore:
         with self.db.tx() as conn:
             conn.execute("DELETE FROM uploads WHERE id = ?", (upload_id,))
 
+    def upload_ids(self) -> set[str]:
+        return {r["id"] for r in self.db.query("SELECT id FROM uploads")}
+
+    def uploads_started_before(self, cutoff: float) -> list[str]:
+        rows = self.db.query("SELECT id FROM uploads WHERE started <= ? ORDER BY id", (cutoff,))
+        return [r["id"] for r in rows]
+
     # garbage collection -------------------------------------------------------------------------------------
+    def blob_digests(self) -> set[str]:
+        return {r["digest"] for r in self.db.query("SELECT digest FROM blobs")}
+
     def unreferenced_blobs(self) -> list[dict[str, Any]]:
         rows = self.db.query("SELECT b.digest, b.size FROM blobs b WHERE NOT EXISTS "
                              "(SELECT 1 FROM repository_blobs l WHERE l.digest = b.digest) ORDER BY b.digest")
