@@ -77,3 +77,9 @@ def test_encodings() -> None:
     with pytest.raises(JsonBodyError) as syntax:
         jsonbody.loads(b'{"a": }')
     assert syntax.value.kind == "syntax" and isinstance(syntax.value, ValueError)
+
+
+def test_an_integer_past_the_digit_limit_is_a_syntax_error_not_a_crash() -> None:
+    with pytest.raises(JsonBodyError) as refused:
+        jsonbody.loads(b'{"n": ' + b"9" * 5000 + b"}")
+    assert refused.value.kind == "syntax" and "integer string conversion" in refused.value.detail

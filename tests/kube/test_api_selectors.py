@@ -128,3 +128,6 @@ def test_resource_version_with_continue_and_timeout_seconds(local: Local) -> Non
         assert _bad_request(k.get(f"{PODS}?watch=true&timeoutSeconds=abc")) == (
             'strconv.ParseInt: parsing "abc": invalid syntax')
         assert _bad_request(k.get(f"{PODS}?continue=" + "W" * 40)).startswith("continue key is not valid")
+        refused = k.delete(f"{PODS}?labelSelector={quote('((((')}")  # deletecollection selects as list does
+        assert _bad_request(refused) == "found '(', expected: !, identifier, or 'end of string'"
+        assert len(k.get(PODS).json()["items"]) == 2

@@ -104,6 +104,6 @@ def loads(data: bytes | str, max_depth: int = MAX_DEPTH, surrogates: Surrogates 
     check_depth(raw, max_depth)
     try:
         value = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # a syntax error, or an integer past Python's digit limit
         raise JsonBodyError("syntax", str(exc)) from None
     return _unpaired(value, text, surrogates)
