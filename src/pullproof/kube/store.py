@@ -20,12 +20,11 @@ class KubeStore:
             "SELECT resource, namespace, name, body FROM kube_objects WHERE cluster = ?", (cluster,))}
         return (int(row["rv"]) if row else 0), objects
 
-    def put(self, cluster: str, key: Key, rv: int, body: dict[str, Any] | str) -> None:
-        """Store an object (or its compact JSON text, when the caller has serialized it already)."""
-        text = body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
+    def put(self, cluster: str, key: Key, rv: int, body: dict[str, Any]) -> None:
         with self.db.tx() as conn:
             conn.execute("INSERT INTO kube_objects VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(cluster, resource, namespace, "
-                         "name) DO UPDATE SET rv = excluded.rv, body = excluded.body", (cluster, *key, rv, text))
+                         "name) DO UPDATE SET rv = excluded.rv, body = excluded.body",
+                         (cluster, *key, rv, json.dumps(body, separators=(",", ":"))))
             self._rv(conn, cluster, rv)
 
     def delete(self, cluster: str, key: Key, rv: int) -> None:

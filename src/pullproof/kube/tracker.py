@@ -193,7 +193,7 @@ class Tracker:
         if len(text.encode("utf-8")) > self.limits.object_bytes:
             self._rv -= 1  # nothing was written: the version is not used
             raise ServiceError(errors.STORAGE_TOO_LARGE)
-        self.store.put(self.cluster, key, rv, text)
+        self.store.put(self.cluster, key, rv, body)
         self._objects[key] = body
         self._sizes[key] = len(text)
         self._publish(Event(rv, kind, resource, namespace, body, len(text)))
