@@ -51,6 +51,25 @@ def test_malformed_json(arm: TestClient, owner: Headers, sub: str, content: byte
             f"The request content was invalid and could not be deserialized: '{detail}'.")
 
 
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+@pytest.mark.parametrize(("content", "detail"), [
+    (DEEP, "The JSON nests deeper than 128 levels."),
+    (b'{"location": ' + b'{"a": ' * 200 + b"1" + b"}" * 200 + b"}", "The JSON nests deeper than 128 levels."),
+    (b'{"location": "\\ud800"}', "The string contains an unpaired surrogate \\ud800."),
+    (b'{"location": "westeurope", "tags": {"k": "\\udfff"}}',
+     "The string contains an unpaired surrogate \\udfff."),
+], ids=["100000-levels", "200-levels-inside", "lone-high-surrogate", "lone-low-surrogate-in-tags"])
+def test_deep_or_non_unicode_json_is_invalid_request_content(arm: TestClient, owner: Headers, sub: str,
+                                                             content: bytes, detail: str) -> None:
+    for url in (f"/subscriptions/{sub}/resourcegroups/rg1?{RG_API}",
+                f"/subscriptions/{sub}/resourceGroups/rg1/providers/{MSI}/id1?api-version=2024-11-30"):
+        response = arm.put(url, content=content, headers={**owner, "Content-Type": "application/json"})
+        assert (response.status_code, response.json()) == (400, error(
+            "InvalidRequestContent", f"The request content was invalid and could not be deserialized: '{detail}'."))
+
+
 def body_of_size(size: int) -> bytes:
     """A valid resource-group body of exactly ``size`` bytes."""
     skeleton = json.dumps({"location": "westeurope", "tags": {"pad": ""}}).encode()

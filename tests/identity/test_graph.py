@@ -113,6 +113,17 @@ def test_malformed_body_is_400(graph: TestClient, op: dict[str, str], content: b
     assert response.json()["error"]["message"].startswith("Invalid JSON: ")
 
 
+@pytest.mark.parametrize(("content", "detail"), [
+    (b"[" * 100_000 + b"]" * 100_000, "The JSON nests deeper than 128 levels."),
+    (b'{"displayName": "a\\ud800"}', "The string contains an unpaired surrogate \\ud800."),
+], ids=["100000-levels", "lone-surrogate"])
+def test_deep_or_non_unicode_body_is_a_graph_400(graph: TestClient, op: dict[str, str], content: bytes,
+                                                  detail: str) -> None:
+    for path in ("applications", "servicePrincipals"):
+        response = graph.post(f"{V1}/{path}", content=content, headers=op | {"Content-Type": "application/json"})
+        graph_error(response, 400, "Request_BadRequest", f"Invalid JSON: {detail}")
+
+
 def test_http_display_name_becomes_an_identifier_uri(graph: TestClient, op: dict[str, str]) -> None:
     """``az ad sp show --id http://NAME`` finds the principal by this name (seed 000)."""
     app = create_app(graph, op, "http://legacy-deployer")

@@ -209,3 +209,41 @@ def test_not_found_and_a_bad_token(kubectl: Kubectl) -> None:
     assert denied.returncode == 1
     assert denied.stderr == "error: You must be logged in to the server (Unauthorized)\n"
     assert json.loads(kubectl("get", "ns", "default", "-o", "json").stdout)["status"] == {"phase": "Active"}
+
+
+def test_malformed_selectors_and_versions_show_the_servers_message(kubectl: Kubectl) -> None:
+    labels = kubectl("get", "pods", "-l", "((((")
+    assert (labels.returncode, labels.stderr) == (1, 'Error from server (BadRequest): Unable to find "/v1, '
+                                                     'Resource=pods" that match label selector "((((", field selector '
+                                                     "\"\": found '(', expected: !, identifier, or 'end of string'\n")
+    fields = kubectl("get", "pods", "--field-selector", "garbage")
+    assert fields.returncode == 1
+    assert fields.stderr.endswith("invalid selector: 'garbage'; can't understand 'garbage'\n"), fields.stderr
+    version = kubectl("get", "--raw", "/api/v1/namespaces/default/pods?resourceVersion=abc")
+    assert (version.returncode, version.stderr) == (1, "Error from server (BadRequest): resourceVersion: Invalid "
+                                                       'value: "abc": strconv.ParseUint: parsing "abc": invalid '
+                                                       "syntax\n")
+
+
+def test_configmap_from_a_file_over_1_mib_is_refused(kubectl: Kubectl) -> None:
+    big = kubectl.home / "big.txt"
+    big.write_bytes(b"x" * (1024 * 1024 + 1))
+    refused = kubectl("create", "configmap", "big", f"--from-file={big}")
+    assert refused.returncode == 1
+    assert refused.stderr == ('error: failed to create configmap: ConfigMap "big" is invalid: []: Too long: '
+                              "may not be more than 1048576 bytes\n"), refused.stderr
+    assert kubectl("get", "configmap", "big").returncode == 1
+
+
+def test_watch_from_a_version_before_the_window(kubectl: Kubectl) -> None:
+    tracker = kubectl.cluster.tracker
+    first = tracker.resource_version
+    tracker.create("configmaps", "default", {"metadata": {"name": "churn"}, "data": {"k": ""}})
+    for index in range(40):
+        tracker.update("configmaps", "default", {"metadata": {"name": "churn"},
+                                                 "data": {"k": str(index % 10) * (1024 * 1024 - 64)}})
+    watched = kubectl("get", "--raw", f"/api/v1/namespaces/default/configmaps?watch=true&resourceVersion={first}")
+    assert watched.returncode == 0, watched.stderr
+    assert json.loads(watched.stdout) == {"type": "ERROR", "object": {
+        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "message": f"too old resource version: {first} ({tracker.oldest})", "reason": "Expired", "code": 410}}

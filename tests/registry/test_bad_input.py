@@ -191,6 +191,29 @@ def test_oversized_and_malformed_manifests(acr: Acr) -> None:
     assert oci_error(wrong_digest)[:2] == (400, "DIGEST_INVALID")
 
 
+def test_deeply_nested_manifest_is_manifest_invalid(acr: Acr) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    for body in (deep, b'{"schemaVersion": 2, "annotations": {"a": ' + deep + b"}}"):
+        refused = put_manifest(acr.http, "app", "v1", body, OCI_MANIFEST, acr.auth)
+        assert oci_error(refused) == (400, "MANIFEST_INVALID", "manifest invalid")
+        assert refused.json()["errors"][0]["detail"] == {"reason": "invalid character '[' exceeded max depth"}
+
+
+def test_lone_surrogate_in_a_manifest_is_kept_and_read_back_as_a_replacement_character(acr: Acr) -> None:
+    """distribution decodes with Go's encoding/json, which turns an unpaired ``\\ud800`` into U+FFFD."""
+    subject = push_simple(acr.http, "app", "v1", acr.auth)
+    empty = b"{}"
+    upload(acr.http, "app", empty, acr.auth)
+    body = image_manifest(empty, [], artifactType="application/spdx+json", annotations={"note": "HERE"},
+                          subject={"mediaType": OCI_MANIFEST, "digest": digest(subject), "size": len(subject)})
+    body = body.replace(b"HERE", b"a\\ud800b")
+    assert put_manifest(acr.http, "app", digest(body), body, OCI_MANIFEST, acr.auth).status_code == 201
+    assert acr.http.get(f"/v2/app/manifests/{digest(body)}", headers=acr.auth).content == body
+    listed = acr.http.get(f"/v2/app/referrers/{digest(subject)}", headers=acr.auth)
+    assert listed.status_code == 200
+    assert [e["annotations"] for e in listed.json()["manifests"]] == [{"note": "a\ufffdb"}]
+
+
 # tokens ---------------------------------------------------------------------------------------------------
 def test_expired_tampered_and_foreign_tokens_get_the_challenge(acr: Acr) -> None:
     push_simple(acr.http, "app", "v1", acr.auth)

@@ -40,7 +40,8 @@ def render_errors(regs: Iterable[ErrorRegistry] | None = None) -> str:
                   "| code | HTTP | message | when |", "| --- | --- | --- | --- |"]
         for entry in registry.all():
             code = f"{entry.code} ({entry.number})" if entry.number is not None else entry.code
-            lines.append(f"| `{code}` | {entry.status} | {_cell(entry.message)} | {_cell(entry.description)} |")
+            shown = f"`{code}`" if code else "(none)"
+            lines.append(f"| {shown} | {entry.status} | {_cell(entry.message)} | {_cell(entry.description)} |")
     return "\n".join(lines) + "\n"
 
 

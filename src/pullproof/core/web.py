@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
+
+from pullproof.core import jsonbody
 
 
 class BodyTooLarge(Exception):
@@ -14,7 +15,8 @@ class BodyTooLarge(Exception):
 
 
 class BadJson(Exception):
-    """The request body is not valid JSON (or not an object)."""
+    """The request body is not JSON pullproof accepts (syntax, encoding, nesting deeper than
+    ``jsonbody.MAX_DEPTH``, a lone surrogate) or not an object."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -47,9 +49,9 @@ async def read_json_object(request: Request, limit: int, allow_empty: bool = Fal
             return {}
         raise BadJson("The request content was empty.")
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadJson(str(exc)) from exc
+        data = jsonbody.loads(body)
+    except jsonbody.JsonBodyError as exc:
+        raise BadJson(exc.detail) from None
     if not isinstance(data, dict):
         raise BadJson("The request content must be a JSON object.")
     return data

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
-import json
 from typing import TYPE_CHECKING, Any
 
+from pullproof.core import jsonbody
 from pullproof.explain.codes import by_code
 from pullproof.explain.facts import PodFacts
 from pullproof.explain.findings import Finding, Fix, Step
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def _servers(secret: dict[str, Any]) -> list[str]:
     try:
-        data = json.loads(base64.b64decode((secret.get("data") or {}).get(".dockerconfigjson", "")) or b"{}")
+        data = jsonbody.loads(base64.b64decode((secret.get("data") or {}).get(".dockerconfigjson", "")) or b"{}")
     except ValueError:
         return []
     return sorted((data.get("auths") or {}).keys())

@@ -3,11 +3,11 @@ discarded locally, never forwarded."""
 
 from __future__ import annotations
 
-import json
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+
+from pullproof.core import jsonbody
 
 
 async def telemetry(request: Request) -> Response:
@@ -15,7 +15,7 @@ async def telemetry(request: Request) -> Response:
     body = await request.body()
     try:
         text = body.decode("utf-8", "replace")
-        items = len(json.loads(text)) if text.lstrip().startswith("[") else max(1, text.count("\n"))
+        items = len(jsonbody.loads(text)) if text.lstrip().startswith("[") else max(1, text.count("\n"))
     except ValueError:
         items = 0
     return JSONResponse({"itemsReceived": items, "itemsAccepted": items, "errors": []})

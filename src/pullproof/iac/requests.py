@@ -3,10 +3,10 @@ into a ``Request`` for the engine, and the in-process variant that takes plain v
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pullproof.arm import errors as arm_errors
+from pullproof.core import jsonbody
 from pullproof.core.errors import ServiceError
 from pullproof.iac import errors
 from pullproof.iac.context import Scope
@@ -24,8 +24,9 @@ def parse_body(raw: bytes) -> Parsed:
     except UnicodeDecodeError as exc:
         raise ServiceError(arm_errors.INVALID_CONTENT, detail=str(exc)) from None
     try:
+        jsonbody.check_depth(raw)
         parsed = parse(text)
-    except JsoncError as exc:
+    except (JsoncError, jsonbody.JsonBodyError) as exc:
         raise ServiceError(arm_errors.INVALID_CONTENT, detail=exc.detail) from None
     if not isinstance(parsed.value, dict):
         raise ServiceError(arm_errors.INVALID_CONTENT, detail="The request content must be a JSON object.")
@@ -91,7 +92,7 @@ def typed_parameters(template: dict[str, Any], pairs: dict[str, str]) -> dict[st
         elif kind == "bool":
             out[name] = text.lower() == "true"
         elif kind in {"object", "array", "secureobject"}:
-            out[name] = json.loads(text)
+            out[name] = jsonbody.loads(text)
         else:
             out[name] = text
     return out

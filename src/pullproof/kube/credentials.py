@@ -8,13 +8,13 @@ from __future__ import annotations
 import base64
 import binascii
 import fnmatch
-import json
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from pullproof.core import jsonbody
 from pullproof.core.clock import Clock
 from pullproof.kube.images import ImageRef
 from pullproof.kube.nodeauth import NodeAuth
@@ -59,9 +59,9 @@ def secret_credentials(name: str, secret: dict[str, Any], image: ImageRef) -> li
     kind = secret.get("type")
     try:
         if kind == "kubernetes.io/dockerconfigjson":
-            auths = json.loads(base64.b64decode(data.get(".dockerconfigjson", "")) or b"{}").get("auths", {})
+            auths = jsonbody.loads(base64.b64decode(data.get(".dockerconfigjson", "")) or b"{}").get("auths", {})
         elif kind == "kubernetes.io/dockercfg":
-            auths = json.loads(base64.b64decode(data.get(".dockercfg", "")) or b"{}")
+            auths = jsonbody.loads(base64.b64decode(data.get(".dockercfg", "")) or b"{}")
         else:
             return []
     except (ValueError, binascii.Error):

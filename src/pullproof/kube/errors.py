@@ -46,8 +46,11 @@ def status_body(error: ServiceError) -> dict[str, Any]:
             details[key] = error.params[f"detail_{key}"]
     if error.params.get("causes_list"):
         details["causes"] = error.params["causes_list"]
-    body: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+    metadata = {"continue": error.params["list_continue"]} if error.params.get("list_continue") else {}
+    body: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": metadata, "status": "Failure",
                             "message": error.message, "reason": error.code.code, "code": error.status}
+    if not error.code.code:
+        del body["reason"]  # an error the API server does not classify (it passes etcd's through)
     if details:
         body["details"] = details
     return body
@@ -65,3 +68,14 @@ INVALID_PATCH = KUBE.register("invalid_patch", "Invalid", 422, "{detail}",
                               "A JSON patch operation failed (missing path, failed test).")
 PRECONDITION = KUBE.register("precondition", "Conflict", 409, "{detail}",
                              "A DeleteOptions precondition (uid, resourceVersion) does not hold.")
+CONTINUE_EXPIRED = KUBE.register(
+    "continue_expired", "Expired", 410,
+    "The provided continue parameter is too old to display a consistent list result. You can start a new list "
+    "without the continue parameter, or use the continue token in this response to retrieve the remainder of the "
+    "results. Continuing with the provided token results in an inconsistent list - objects that were created, "
+    "modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+    "A list continued with a token older than the events the server keeps; the Status carries a token that "
+    "continues from the current state.")
+STORAGE_TOO_LARGE = KUBE.register("storage_too_large", "", 500, "etcdserver: request is too large",
+                                  "The object, as stored, exceeds etcd's 1.5 MiB request limit (etcd's error "
+                                  "passes through the API server unclassified, as a 500).")

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from pullproof.core import jsonbody
 from pullproof.core.errors import ServiceError
 from pullproof.kube import errors
 from pullproof.kube.protobuf import ProtobufCodec, ProtobufError
@@ -78,10 +78,17 @@ def patch_type(content_type: str | None) -> str:
 
 
 def parse_json(body: bytes) -> Any:
+    """A JSON body, bounded in depth; lone surrogates become U+FFFD, as Go's decoder makes them."""
     try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ServiceError(errors.BAD_REQUEST, detail=f"error decoding request body: {exc}") from exc
+        return jsonbody.loads(body, surrogates="replace")
+    except jsonbody.JsonBodyError as exc:
+        raise ServiceError(errors.BAD_REQUEST, detail=f"error decoding request body: {_go_wording(exc)}") from None
+
+
+def _go_wording(exc: jsonbody.JsonBodyError) -> str:
+    if exc.kind == "depth":
+        return f"invalid character '{exc.char}' exceeded max depth"
+    return exc.detail
 
 
 def decode_object(body: bytes, content_type: str | None, message: str, codec: ProtobufCodec) -> dict[str, Any]:

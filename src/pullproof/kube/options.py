@@ -3,13 +3,15 @@ routes that parse them and the services that act on them."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from pullproof.core.errors import ServiceError
-from pullproof.kube import errors
+from pullproof.kube import errors, gotext
 
 VALIDATION_MODES = ("Strict", "Warn", "Ignore")
+INT_RE = re.compile(r"[+-]?[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
@@ -54,12 +56,33 @@ def _dry_run(value: str | None) -> bool:
     return True
 
 
+def parse_resource_version(text: str) -> int:
+    """A list or watch ``resourceVersion``: unset or ``0`` is 0; anything else must be what etcd's
+    versioner parses (``strconv.ParseUint``), else ``400`` with the API server's message."""
+    if text in ("", "0"):
+        return 0
+    value, problem = gotext.parse_uint(text)
+    if value is None:
+        raise ServiceError(errors.BAD_REQUEST, detail=gotext.invalid("resourceVersion", text, problem))
+    return value
+
+
 def list_options(query: dict[str, str]) -> ListOptions:
     limit = query.get("limit", "0") or "0"
     if not limit.lstrip("-").isdigit():
         raise ServiceError(errors.BAD_REQUEST, detail=f'limit: Invalid value: "{limit}": must be an integer')
     return ListOptions(query.get("labelSelector", ""), query.get("fieldSelector", ""), max(int(limit), 0),
                        query.get("continue", ""), query.get("resourceVersion", ""))
+
+
+def timeout_seconds(query: dict[str, str], default: float) -> float:
+    """``timeoutSeconds`` of a watch (an int64, as the API server converts it)."""
+    text = query.get("timeoutSeconds", "")
+    if text == "":
+        return default
+    if not INT_RE.fullmatch(text):
+        raise ServiceError(errors.BAD_REQUEST, detail=f"strconv.ParseInt: parsing {gotext.quote(text)}: invalid syntax")
+    return float(text) if int(text) > 0 else default
 
 
 def delete_options(query: dict[str, str], body: dict[str, Any]) -> DeleteOptions:

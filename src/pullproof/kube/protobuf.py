@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
+from pullproof.core import jsonbody
+
 MAGIC = b"k8s\x00"
 GO_ZERO_TIME = -62135596800
 Field = tuple[int, int, Any]
@@ -98,9 +100,9 @@ def _int_or_string(data: bytes) -> int | str:
 def _raw_json(data: bytes) -> Any:
     raw = next((value for number, _, value in _fields(data) if number == 1), b"")
     try:
-        return json.loads(raw) if raw else None
-    except ValueError as exc:
-        raise ProtobufError(f"embedded JSON does not decode: {exc}") from exc
+        return jsonbody.loads(bytes(raw), surrogates="replace") if raw else None
+    except jsonbody.JsonBodyError as exc:
+        raise ProtobufError(f"embedded JSON does not decode: {exc.detail}") from None
 
 
 SPECIAL: dict[str, Callable[[bytes], Any]] = {

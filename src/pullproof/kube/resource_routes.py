@@ -107,12 +107,11 @@ class ResourceHandler:
 
     async def _watch(self, request: Request, target: Target) -> Response:
         query = _query(request)
-        timeout = query.get("timeoutSeconds", "")
+        timeout = options.timeout_seconds(query, DEFAULT_TIMEOUT)
         watch = WatchRequest(
             target.rtype, target.namespace,
             self.objects.predicate(target.rtype, query.get("labelSelector", ""), query.get("fieldSelector", "")),
-            since_of(query.get("resourceVersion", "")),
-            float(timeout) if timeout.isdigit() else DEFAULT_TIMEOUT,
+            since_of(query.get("resourceVersion", "")), timeout,
             media.table_version(request.headers.get("accept")), query.get("includeObject", "Metadata"),
             query.get("allowWatchBookmarks") == "true")
         stream = WatchStream(self.objects.tracker, watch, self.clock.now)

@@ -1,98 +1,121 @@
-"""Label and field selectors as the API server parses them."""
+"""Label and field selectors as the API server parses them (apimachinery's ``labels.Parse`` and
+``fields.ParseSelector``), with its error messages, and LabelSelector objects."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pullproof.core.errors import ServiceError
 from pullproof.kube import errors
+from pullproof.kube.labelgrammar import Requirement, SelectorSyntaxError, parse_labels
 
 Predicate = Callable[[dict[str, Any]], bool]
-SET_RE = re.compile(r"^\s*([^\s!=]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
-
-
-def _split(text: str) -> list[str]:
-    parts, depth, current = [], 0, ""
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += ch
-    if current.strip():
-        parts.append(current)
-    return parts
-
-
-def _requirement(text: str, source: Callable[[dict[str, Any]], dict[str, str]]) -> Predicate:
-    match = SET_RE.match(text)
-    if match:
-        key, op, values = match.group(1), match.group(2), {v.strip() for v in match.group(3).split(",")}
-        return _set_test(source, key, values, op == "in")
-    for op in ("!=", "==", "="):
-        if op in text:
-            key, _, value = (p.strip() for p in text.partition(op))
-            return _value_test(_label_reader(source, key), value, op != "!=")
-    key = text.strip()
-    if not key.lstrip("!") or " " in key:
-        raise ServiceError(errors.BAD_REQUEST, detail=f"unable to parse requirement: {text!r}")
-    return _exists_test(source, key.lstrip("!"), not key.startswith("!"))
-
-
-Reader = Callable[[dict[str, Any]], str | None]
-
-
-def _label_reader(source: Callable[[dict[str, Any]], dict[str, str]], key: str) -> Reader:
-    def read(obj: dict[str, Any]) -> str | None:
-        return source(obj).get(key)
-
-    return read
-
-
-def _field_reader(path: str) -> Reader:
-    def read(obj: dict[str, Any]) -> str | None:
-        return field_value(obj, path)
-
-    return read
-
-
-def _set_test(source: Callable[[dict[str, Any]], dict[str, str]], key: str, values: set[str],
-              inside: bool) -> Predicate:
-    def test(obj: dict[str, Any]) -> bool:
-        return (source(obj).get(key) in values) == inside
-
-    return test
-
-
-def _exists_test(source: Callable[[dict[str, Any]], dict[str, str]], key: str, present: bool) -> Predicate:
-    def test(obj: dict[str, Any]) -> bool:
-        return (key in source(obj)) == present
-
-    return test
-
-
-def _value_test(read: Reader, value: str, equal: bool) -> Predicate:
-    def test(obj: dict[str, Any]) -> bool:
-        return (read(obj) == value) == equal
-
-    return test
+FIELD_OPERATORS = ("!=", "==", "=")
+INT_RE = re.compile(r"[+-]?[0-9]{1,18}")
 
 
 def labels_of(obj: dict[str, Any]) -> dict[str, str]:
     return dict((obj.get("metadata") or {}).get("labels") or {})
 
 
+def _matches(requirement: Requirement, labels: dict[str, str]) -> bool:
+    op, key, values = requirement.operator, requirement.key, requirement.values
+    if op in ("in", "=", "=="):
+        return key in labels and labels[key] in values
+    if op in ("notin", "!="):
+        return key not in labels or labels[key] not in values
+    if op == "exists":
+        return key in labels
+    if op == "!":
+        return key not in labels
+    if key not in labels or not INT_RE.fullmatch(labels[key]):
+        return False  # gt / lt compare integers; a label that is not one never matches
+    number, bound = int(labels[key]), int(values[0])
+    return number > bound if op == "gt" else number < bound
+
+
 def label_selector(text: str | None) -> Predicate:
+    """The predicate of a ``labelSelector`` query parameter; a malformed one is ``400 BadRequest``."""
     if not text:
         return lambda _obj: True
-    tests = [_requirement(part, labels_of) for part in _split(text)]
-    return lambda obj: all(test(obj) for test in tests)
+    try:
+        requirements = parse_labels(text)
+    except SelectorSyntaxError as exc:
+        raise ServiceError(errors.BAD_REQUEST, detail=str(exc)) from None
+    return lambda obj: all(_matches(r, labels_of(obj)) for r in requirements)
+
+
+# field selectors ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FieldTerm:
+    field: str
+    equal: bool
+    value: str
+
+
+def _split_terms(text: str) -> list[str]:
+    """Comma-separated terms; a backslash-escaped comma stays in its term (with the backslash)."""
+    terms, start, escaped = [], 0, False
+    for index, ch in enumerate(text):
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == ",":
+            terms.append(text[start:index])
+            start = index + 1
+    terms.append(text[start:])
+    return terms
+
+
+def _split_term(term: str) -> tuple[str, str, str] | None:
+    for index in range(len(term)):
+        for op in FIELD_OPERATORS:
+            if term.startswith(op, index):
+                return term[:index], op, term[index + len(op):]
+    return None
+
+
+def _unescape(value: str) -> str:
+    if not any(ch in value for ch in "\\,="):
+        return value
+    out, escaped = [], False
+    for ch in value:
+        if escaped:
+            if ch not in "\\,=":
+                raise _bad(f"invalid field selector: invalid escape sequence: \\{ch}")
+            out.append(ch)
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch in ",=":
+            raise _bad(f"invalid field selector: unescaped character in value: {ord(ch)}")
+        else:
+            out.append(ch)
+    if escaped:
+        raise _bad("invalid field selector: invalid escape sequence: \\")
+    return "".join(out)
+
+
+def _bad(detail: str) -> ServiceError:
+    return ServiceError(errors.BAD_REQUEST, detail=detail)
+
+
+def field_terms(text: str | None) -> list[FieldTerm]:
+    """The terms of a ``fieldSelector``, sorted as the API server sorts them; malformed is ``400``."""
+    terms = []
+    for part in sorted(_split_terms(text or "")) if text else []:
+        if not part:
+            continue
+        split = _split_term(part)
+        if split is None:
+            raise _bad(f"invalid selector: '{text}'; can't understand '{part}'")
+        field, op, value = split
+        terms.append(FieldTerm(field, op != "!=", _unescape(value)))
+    return terms
 
 
 def field_value(obj: dict[str, Any], path: str) -> str | None:
@@ -108,19 +131,10 @@ def field_value(obj: dict[str, Any], path: str) -> str | None:
     return str(current)
 
 
-def field_selector(text: str | None) -> Predicate:
-    if not text:
+def field_selector(terms: list[FieldTerm]) -> Predicate:
+    if not terms:
         return lambda _obj: True
-    tests: list[Predicate] = []
-    for part in _split(text):
-        for op in ("!=", "==", "="):
-            if op in part:
-                key, _, value = (p.strip() for p in part.partition(op))
-                tests.append(_value_test(_field_reader(key), value, op != "!="))
-                break
-        else:
-            raise ServiceError(errors.BAD_REQUEST, detail=f"invalid field selector: {part!r}")
-    return lambda obj: all(test(obj) for test in tests)
+    return lambda obj: all((field_value(obj, t.field) == t.value) == t.equal for t in terms)
 
 
 def selector_matches(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:

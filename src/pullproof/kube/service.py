@@ -10,16 +10,17 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from pullproof.core import jsonbody
 from pullproof.core.clock import Clock
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
 from pullproof.kube import admission, defaults, errors, managed, validation
 from pullproof.kube.bootstrap import namespace_created
-from pullproof.kube.options import ListOptions, WriteOptions
+from pullproof.kube.options import ListOptions, WriteOptions, parse_resource_version
 from pullproof.kube.patch import json_patch, merge_patch, strategic_merge
 from pullproof.kube.resources import ResourceType
 from pullproof.kube.schema import SchemaChecker
-from pullproof.kube.selectors import field_selector, label_selector
+from pullproof.kube.selectors import FieldTerm, field_selector, field_terms, label_selector
 from pullproof.kube.tracker import Tracker, kube_time
 
 Obj = dict[str, Any]
@@ -55,10 +56,11 @@ class ObjectService:
     def list(self, rtype: ResourceType, namespace: str | None, opts: ListOptions) -> tuple[builtins.list[Obj], Obj]:
         """Items (without kind/apiVersion, as in a typed list) and the list metadata."""
         predicate = self.predicate(rtype, opts.label_selector, opts.field_selector)
+        start = self._continue_from(opts) if opts.continue_token else None
+        parse_resource_version(opts.resource_version)
         items, rv = self.tracker.list(rtype.key, namespace, predicate)
-        start = _decode_continue(opts.continue_token) if opts.continue_token else None
         if start is not None:
-            items = [o for o in items if _position(o) > tuple(start)]
+            items = [o for o in items if _position(o) > start]
         meta: Obj = {"resourceVersion": str(rv)}
         if opts.limit and len(items) > opts.limit:
             remaining = len(items) - opts.limit
@@ -67,12 +69,27 @@ class ObjectService:
             meta["remainingItemCount"] = remaining
         return [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in items], meta
 
+    def _continue_from(self, opts: ListOptions) -> tuple[str, str]:
+        """Where a continued list resumes; a token older than the history window is ``410`` (with a
+        token that continues from the current state), as after an etcd compaction."""
+        token_rv, start = _decode_continue(opts.continue_token)
+        if opts.resource_version not in ("", "0"):
+            raise ServiceError(errors.BAD_REQUEST,
+                               detail="specifying resource version is not allowed when using continue")
+        if 0 <= token_rv < self.tracker.oldest:
+            raise ServiceError(errors.CONTINUE_EXPIRED, list_continue=_encode_continue(-1, start))
+        return start
+
     def predicate(self, rtype: ResourceType, labels: str, fields: str) -> Any:
-        for part in [p for p in fields.split(",") if p.strip()]:
-            key = part.replace("!=", "=").replace("==", "=").split("=", 1)[0].strip()
-            if key not in rtype.field_labels():
-                raise ServiceError(errors.BAD_REQUEST, detail=f"field label not supported: {key}")
-        by_label, by_field = label_selector(labels), field_selector(fields.replace("source=", "source.component="))
+        """Both selectors of a list or watch, checked in the API server's order: the field selector's
+        syntax, the label selector, then the field labels the kind supports."""
+        terms = field_terms(fields)
+        by_label = label_selector(labels)
+        for term in terms:
+            if term.field not in rtype.field_labels():
+                raise ServiceError(errors.BAD_REQUEST, detail=f"field label not supported: {term.field}")
+        by_field = field_selector([FieldTerm("source.component", t.equal, t.value) if t.field == "source" else t
+                                   for t in terms])
         return lambda obj: by_label(obj) and by_field(obj)
 
     # create -----------------------------------------------------------------------------------------
@@ -233,9 +250,10 @@ def _encode_continue(rv: int, position: tuple[str, str]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_continue(token: str) -> list[str]:
+def _decode_continue(token: str) -> tuple[int, tuple[str, str]]:
     try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        return [str(p) for p in data["start"]]
+        data = jsonbody.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        namespace, name = (str(p) for p in data["start"])
+        return int(data["rv"]), (namespace, name)
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise ServiceError(errors.BAD_REQUEST, detail="continue key is not valid: illegal base64 data") from None

@@ -1,17 +1,20 @@
 """The object tracker of one cluster: objects by (resource, namespace, name), one monotonically
 increasing resourceVersion, watches, and copies in and out (callers never share state with it).
 
-Writes are synchronous and durable (write-through to the database); watchers are fed through
-per-watcher queues, safe to call from any thread.
+Writes are synchronous and durable (write-through to the database); an object larger than etcd's
+request limit is refused, as etcd refuses it. The history that watches resume from is a window
+bounded by events and by bytes; its events share the stored objects (which are replaced, never
+changed, on write). Watchers are fed through bounded per-watcher buffers, safe from any thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
 from pullproof.core.clock import Clock
@@ -19,11 +22,26 @@ from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
 from pullproof.kube import errors
 from pullproof.kube.store import Key, KubeStore
+from pullproof.kube.watchers import WATCH_BUFFER_BYTES, WATCH_BUFFER_EVENTS, Event, Watcher
 
-HISTORY = 20000
+HISTORY_EVENTS = 20000
+HISTORY_BYTES = 32 * 1024 * 1024
+MAX_OBJECT_BYTES = 1572864  # etcd's default --max-request-bytes (1.5 MiB)
 T = TypeVar("T")
 Objects = list[dict[str, Any]]
 Hook = Callable[[str, str, dict[str, Any]], None]
+__all__ = ["Event", "Limits", "Tracker", "Watcher", "clone", "kube_time"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much one cluster keeps: the watch history window, object size, per-watcher buffers."""
+
+    history_events: int = HISTORY_EVENTS
+    history_bytes: int = HISTORY_BYTES
+    object_bytes: int = MAX_OBJECT_BYTES
+    watch_events: int = WATCH_BUFFER_EVENTS
+    watch_bytes: int = WATCH_BUFFER_BYTES
 
 
 def clone(value: T) -> T:
@@ -41,40 +59,25 @@ def kube_time(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass
-class Event:
-    rv: int
-    type: str
-    resource: str
-    namespace: str
-    obj: dict[str, Any]
-
-
-@dataclass
-class Watcher:
-    resource: str
-    namespace: str | None
-    queue: asyncio.Queue[Event | None]
-    loop: asyncio.AbstractEventLoop
-    closed: bool = False
-    pending: list[Event] = field(default_factory=list)
-
-    def push(self, event: Event | None) -> None:
-        if not self.closed:
-            self.loop.call_soon_threadsafe(self.queue.put_nowait, event)
+def serialized(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, separators=(",", ":"))
 
 
 class Tracker:
     """Kubernetes objects of one cluster (``cluster`` is its stable id)."""
 
-    def __init__(self, cluster: str, store: KubeStore, clock: Clock, ids: IdFactory) -> None:
+    def __init__(self, cluster: str, store: KubeStore, clock: Clock, ids: IdFactory,
+                 limits: Limits | None = None) -> None:
         self.cluster = cluster
         self.store = store
         self.clock = clock
         self.ids = ids
+        self.limits = limits or Limits()
         self._lock = threading.RLock()
         self._rv, self._objects = store.load(cluster)
-        self._history: deque[Event] = deque(maxlen=HISTORY)
+        self._sizes: dict[Key, int] = {}
+        self._history: deque[Event] = deque()
+        self._history_bytes = 0
         self._oldest = self._rv
         self._watchers: list[Watcher] = []
         self.hooks: list[Hook] = []
@@ -85,6 +88,18 @@ class Tracker:
     def resource_version(self) -> int:
         with self._lock:
             return self._rv
+
+    @property
+    def oldest(self) -> int:
+        """Every event after this resourceVersion is still in the history window."""
+        with self._lock:
+            return self._oldest
+
+    @property
+    def history(self) -> tuple[int, int]:
+        """(events, bytes) in the history window."""
+        with self._lock:
+            return len(self._history), self._history_bytes
 
     # reads ------------------------------------------------------------------------------------------
     def get(self, resource: str, namespace: str, name: str) -> dict[str, Any]:
@@ -152,38 +167,49 @@ class Tracker:
                                    detail_kind=resource.split(".")[0], detail_group=_group(resource))
             for key in ("uid", "creationTimestamp"):
                 meta[key] = current["metadata"].get(key)
-            if body == current or _same_but_version(body, current):
+            if _same_but_version(body, current):
                 return clone(current)
             rv = self._next()
             meta["resourceVersion"] = str(rv)
             return self._commit("MODIFIED", resource, namespace, body, rv)
 
     def delete(self, resource: str, namespace: str, name: str) -> dict[str, Any]:
+        key: Key = (resource, namespace, name)
         with self._lock:
-            current = self._objects.pop((resource, namespace, name), None)
+            current = self._objects.pop(key, None)
             if current is None:
                 raise ServiceError(errors.NOT_FOUND, resource=resource, name=name, detail_name=name,
                                    detail_kind=resource.split(".")[0], detail_group=_group(resource))
             rv = self._next()
-            current["metadata"]["resourceVersion"] = str(rv)
-            self.store.delete(self.cluster, (resource, namespace, name), rv)
-            self._publish(Event(rv, "DELETED", resource, namespace, current))
-            return clone(current)
+            gone = {**current, "metadata": {**current["metadata"], "resourceVersion": str(rv)}}
+            size = self._sizes.pop(key, 0) or len(serialized(gone))
+            self.store.delete(self.cluster, key, rv)
+            self._publish(Event(rv, "DELETED", resource, namespace, gone, size))
+            return clone(gone)
 
     def _commit(self, kind: str, resource: str, namespace: str, body: dict[str, Any], rv: int) -> dict[str, Any]:
         key: Key = (resource, namespace, body["metadata"]["name"])
+        text = serialized(body)
+        if len(text.encode("utf-8")) > self.limits.object_bytes:
+            self._rv -= 1  # nothing was written: the version is not used
+            raise ServiceError(errors.STORAGE_TOO_LARGE)
         self.store.put(self.cluster, key, rv, body)
         self._objects[key] = body
-        self._publish(Event(rv, kind, resource, namespace, clone(body)))
+        self._sizes[key] = len(text)
+        self._publish(Event(rv, kind, resource, namespace, body, len(text)))
         return clone(body)
 
     def _publish(self, event: Event) -> None:
-        if len(self._history) == self._history.maxlen:
-            self._oldest = self._history[0].rv
         self._history.append(event)
+        self._history_bytes += event.size
+        limits = self.limits
+        while len(self._history) > limits.history_events or self._history_bytes > limits.history_bytes:
+            dropped = self._history.popleft()
+            self._history_bytes -= dropped.size
+            self._oldest = dropped.rv
         for watcher in list(self._watchers):
-            if watcher.resource == event.resource and watcher.namespace in (None, event.namespace):
-                watcher.push(event)
+            if watcher.wants(event) and not watcher.push(event):
+                self._watchers.remove(watcher)  # closed: it fell too far behind
         for hook in list(self.hooks):
             hook(event.type, event.resource, clone(event.obj))
 
@@ -192,11 +218,10 @@ class Tracker:
         """A watcher receiving events after ``since`` (``None``: from now, after synthetic ADDED events)."""
         loop = asyncio.get_running_loop()
         with self._lock:
-            watcher = Watcher(resource, namespace, asyncio.Queue(), loop)
+            watcher = Watcher(resource, namespace, loop, self.limits.watch_events, self.limits.watch_bytes)
             if since is None:
-                items, _ = self.list(resource, namespace)
                 watcher.pending = [Event(int(o["metadata"]["resourceVersion"]), "ADDED", resource,
-                                         o["metadata"].get("namespace", ""), o) for o in items]
+                                         o["metadata"].get("namespace", ""), o) for o in self.scan(resource, namespace)]
             else:
                 if since < self._oldest:
                     raise ServiceError(errors.GONE, requested=since, oldest=self._oldest)
@@ -207,15 +232,20 @@ class Tracker:
 
     def stop(self, watcher: Watcher) -> None:
         with self._lock:
-            watcher.closed = True
+            watcher.close()
             if watcher in self._watchers:
                 self._watchers.remove(watcher)
 
     def close_all(self) -> None:
         with self._lock:
             for watcher in self._watchers:
-                watcher.push(None)
+                watcher.close()
             self._watchers.clear()
+
+    @property
+    def watchers(self) -> int:
+        with self._lock:
+            return len(self._watchers)
 
 
 def _group(resource: str) -> str | None:
@@ -223,7 +253,9 @@ def _group(resource: str) -> str | None:
 
 
 def _same_but_version(body: dict[str, Any], current: dict[str, Any]) -> bool:
-    a, b = clone(body), clone(current)
-    a["metadata"].pop("resourceVersion", None)
-    b["metadata"].pop("resourceVersion", None)
-    return a == b
+    """Equal objects, ignoring ``metadata.resourceVersion`` (compared without copying either)."""
+    if body.keys() != current.keys() or any(body[k] != current[k] for k in body if k != "metadata"):
+        return False
+    a, b = body["metadata"], current["metadata"]
+    keys = (a.keys() | b.keys()) - {"resourceVersion"}
+    return all(k in a and k in b and a[k] == b[k] for k in keys)

@@ -3,6 +3,8 @@ fields of the kinds served, and the ``Invalid`` Status (``Kind "name" is invalid
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -26,6 +28,8 @@ SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alph
 LABEL_KINDS = frozenset({"namespaces"})
 EMPTY_SELECTOR = ("Invalid value: v1.LabelSelector{MatchLabels:map[string]string(nil), "
                   "MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: empty selector is invalid for deployment")
+MAX_DATA = 1024 * 1024  # core.MaxSecretSize: the data of a Secret or ConfigMap
+MAX_ANNOTATIONS = 256 * 1024  # TotalAnnotationSizeLimitB
 DOCKER_TYPES = {"kubernetes.io/dockerconfigjson": ".dockerconfigjson", "kubernetes.io/dockercfg": ".dockercfg"}
 
 
@@ -45,6 +49,10 @@ class Cause:
 def invalid_value(field: str, value: Any, detail: str) -> Cause:
     shown = json.dumps(value) if isinstance(value, str) else _go_value(value)
     return Cause("FieldValueInvalid", field, f"Invalid value: {shown}: {detail}")
+
+
+def too_long(field: str, limit: int) -> Cause:
+    return Cause("FieldValueTooLong", field, f"Too long: may not be more than {limit} bytes")
 
 
 def required(field: str, detail: str = "") -> Cause:
@@ -87,6 +95,9 @@ def validate(rtype: ResourceType, obj: dict[str, Any]) -> None:
     causes = name_causes(rtype, name) if name else [required("metadata.name", "name or generateName is required")]
     if rtype.namespaced and not meta.get("namespace"):
         causes.append(required("metadata.namespace"))
+    annotations = meta.get("annotations") or {}
+    if sum(len(str(k).encode()) + len(str(v).encode()) for k, v in annotations.items()) > MAX_ANNOTATIONS:
+        causes.append(too_long("metadata.annotations", MAX_ANNOTATIONS))
     checker = KIND_CHECKS.get(rtype.key)
     if checker is not None:
         causes += checker(obj)
@@ -140,15 +151,31 @@ def _selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
     return selector_matches(selector, labels)
 
 
+def _decoded_size(value: Any) -> int:
+    try:
+        return len(base64.b64decode(str(value), validate=True))
+    except (ValueError, binascii.Error):
+        return len(str(value)) * 3 // 4
+
+
 def _secret(obj: dict[str, Any]) -> list[Cause]:
+    data = obj.get("data") or {}
     key = DOCKER_TYPES.get(str(obj.get("type") or ""))
-    if key and key not in (obj.get("data") or {}):
-        return [required(f"data[{key}]")]
-    return []
+    causes = [required(f"data[{key}]")] if key and key not in data else []
+    if sum(_decoded_size(v) for v in data.values()) > MAX_DATA:
+        causes.append(too_long("data", MAX_DATA))
+    return causes
+
+
+def _configmap(obj: dict[str, Any]) -> list[Cause]:
+    size = sum(len(str(v).encode()) for v in (obj.get("data") or {}).values())
+    size += sum(_decoded_size(v) for v in (obj.get("binaryData") or {}).values())
+    return [too_long("[]", MAX_DATA)] if size > MAX_DATA else []  # "[]": the whole object (an empty path)
 
 
 KIND_CHECKS: Mapping[str, Callable[[dict[str, Any]], list[Cause]]] = MappingProxyType(
-    {"pods": _pod, "deployments.apps": _workload, "replicasets.apps": _workload, "secrets": _secret})
+    {"pods": _pod, "deployments.apps": _workload, "replicasets.apps": _workload, "secrets": _secret,
+     "configmaps": _configmap})
 
 
 POD_MUTABLE = ("`spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,"

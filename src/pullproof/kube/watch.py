@@ -14,10 +14,11 @@ from typing import Any
 
 from pullproof.core.errors import ServiceError
 from pullproof.kube import errors
+from pullproof.kube.options import parse_resource_version
 from pullproof.kube.resources import ResourceType
 from pullproof.kube.service import typed
 from pullproof.kube.tables import table
-from pullproof.kube.tracker import Event, Tracker
+from pullproof.kube.tracker import Event, Tracker, Watcher
 
 Obj = dict[str, Any]
 DEFAULT_TIMEOUT = 1800.0
@@ -36,12 +37,8 @@ class WatchRequest:
 
 
 def since_of(resource_version: str) -> int | None:
-    if resource_version in ("", "0"):
-        return None
-    if not resource_version.isdigit():
-        raise ServiceError(errors.BAD_REQUEST, detail=f'resourceVersion: Invalid value: "{resource_version}": '
-                                                      "must be an integer")
-    return int(resource_version)
+    """The version a watch starts after; None (unset or ``0``) starts with the current objects."""
+    return parse_resource_version(resource_version) or None
 
 
 def _line(kind: str, obj: Obj) -> bytes:
@@ -98,24 +95,20 @@ class WatchStream:
                 translated = self._translate(event)
                 if translated:
                     yield self._encode(*translated)
-            async for chunk in self._follow(watcher.queue):
+            async for chunk in self._follow(watcher):
                 yield chunk
         finally:
             self.tracker.stop(watcher)
 
-    async def _follow(self, queue: asyncio.Queue[Event | None]) -> AsyncIterator[bytes]:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.request.timeout
+    async def _follow(self, watcher: Watcher) -> AsyncIterator[bytes]:
+        deadline = asyncio.get_running_loop().time() + self.request.timeout
         while True:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                break
             try:
-                event = await asyncio.wait_for(queue.get(), remaining)
+                event = await watcher.next(deadline)
             except TimeoutError:
                 break
             if event is None:
-                return
+                return  # closed: the server stopped, or the client fell too far behind
             translated = self._translate(event)
             if translated:
                 yield self._encode(*translated)

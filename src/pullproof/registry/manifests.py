@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from pullproof.core import jsonbody
 from pullproof.core.clock import Clock
 from pullproof.core.errors import ServiceError
 from pullproof.registry import errors
@@ -96,9 +96,10 @@ class Manifests:
     @staticmethod
     def _parse(data: bytes) -> dict[str, Any]:
         try:
-            document = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
-            raise ServiceError(errors.MANIFEST_INVALID, detail_object={"reason": "invalid json"}) from None
+            document = jsonbody.loads(data, surrogates="replace")
+        except jsonbody.JsonBodyError as exc:
+            reason = "invalid json" if exc.kind != "depth" else f"invalid character '{exc.char}' exceeded max depth"
+            raise ServiceError(errors.MANIFEST_INVALID, detail_object={"reason": reason}) from None
         if not isinstance(document, dict) or document.get("schemaVersion") != 2:
             raise ServiceError(errors.MANIFEST_INVALID, detail_object={"reason": "schemaVersion must be 2"})
         return document
@@ -140,7 +141,7 @@ class Manifests:
             entry: dict[str, Any] = {"mediaType": record.media_type, "digest": record.digest, "size": record.size}
             if record.artifact_type:
                 entry["artifactType"] = record.artifact_type
-            annotations = json.loads(self.body(record)).get("annotations")
+            annotations = jsonbody.loads(self.body(record), surrogates="replace").get("annotations")
             if isinstance(annotations, dict) and annotations:
                 entry["annotations"] = annotations
             found.append(entry)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from pullproof.core import jsonbody
 from pullproof.iac import errors
 from pullproof.iac.errors import ExpressionError
 from pullproof.iac.functions.base import Invocation, Spec, spec
@@ -102,7 +102,7 @@ def _range(call: Invocation) -> list[int]:
 def _json(call: Invocation) -> Any:
     text = call.text(0)
     try:
-        return json.loads(text)
+        return jsonbody.loads(text)
     except ValueError:
         raise call.fail(f"the string '{text}' is not valid JSON.") from None
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 from urllib.parse import quote, unquote, urljoin
 
+from pullproof.core import jsonbody
 from pullproof.iac import dates, hashes
 from pullproof.iac.context import Phase
 from pullproof.iac.functions.base import Invocation, Spec, spec
@@ -109,7 +109,7 @@ SPECS: tuple[Spec, ...] = (
     spec("padLeft", _pad_left, 2, 3),
     spec("base64", lambda c: base64.b64encode(c.text(0).encode("utf-8")).decode("ascii"), 1),
     spec("base64ToString", _b64decode, 1),
-    spec("base64ToJson", lambda c: json.loads(_b64decode(c)), 1),
+    spec("base64ToJson", lambda c: jsonbody.loads(_b64decode(c)), 1),
     spec("dataUri", lambda c: "data:text/plain;charset=utf8;base64,"
          + base64.b64encode(to_text(c.args[0]).encode("utf-8")).decode("ascii"), 1),
     spec("dataUriToString", _data_uri_to_string, 1),
