@@ -14,6 +14,7 @@ import pytest
 
 from pullproof.core.clock import ManualClock
 from pullproof.core.ids import SeededIds
+from pullproof.core.sealing import Sealer
 from pullproof.db.engine import Database
 from pullproof.kube import resources
 from pullproof.kube.selectors import label_selector
@@ -29,7 +30,8 @@ MIB = 1024 * 1024
 
 
 def _tracker(tmp_path: Path, limits: Limits | None = None) -> Tracker:
-    return Tracker("c1", KubeStore(Database(tmp_path / "kube.db")), ManualClock(), SeededIds(3), limits)
+    store = KubeStore(Database(tmp_path / "kube.db"), Sealer(tmp_path / "seal.key"))
+    return Tracker("c1", store, ManualClock(), SeededIds(3), limits)
 
 
 def _configmap(name: str, value: str) -> dict[str, Any]:
