@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -14,6 +15,8 @@ from pathlib import Path
 import uvicorn
 
 from pullproof.app import Emulator, Endpoints
+from pullproof.front.guard import GuardedH11Protocol
+from pullproof.front.limits import Limits
 from pullproof.front.proxy import Proxy
 from pullproof.settings import Settings
 
@@ -58,12 +61,14 @@ class Running:
         def tls_context(_config: uvicorn.Config, _default: Callable[[], object]) -> object:
             return ca.server_context(hosts.serves)
 
+        limits = Limits.of(settings)
         common = {"lifespan": "off", "log_level": "warning", "access_log": False, "server_header": False,
-                  "date_header": True, "timeout_keep_alive": 75,
-                  "timeout_graceful_shutdown": 2}
+                  "date_header": True, "timeout_keep_alive": limits.keep_alive_timeout,
+                  "h11_max_incomplete_event_size": limits.max_header_bytes,
+                  "http": functools.partial(GuardedH11Protocol, limits=limits), "timeout_graceful_shutdown": 2}
         self.https = _Server(uvicorn.Config(app, ssl_context_factory=tls_context, **common))  # type: ignore[arg-type]
         self.http = _Server(uvicorn.Config(app, **common))  # type: ignore[arg-type]
-        self.proxy = Proxy(hosts, self.port, self.http_sock.getsockname()[1])
+        self.proxy = Proxy(hosts, self.port, self.http_sock.getsockname()[1], limits)
         self.settings = settings
 
     async def _flush(self, stop: asyncio.Event) -> None:
