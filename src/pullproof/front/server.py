@@ -30,7 +30,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-class _Server(uvicorn.Server):
+class QuietServer(uvicorn.Server):
     """A uvicorn server whose signals are handled by the emulator, not by each server."""
 
     @contextlib.contextmanager
@@ -66,8 +66,8 @@ class Running:
                   "date_header": True, "timeout_keep_alive": limits.keep_alive_timeout,
                   "h11_max_incomplete_event_size": limits.max_header_bytes,
                   "http": functools.partial(GuardedH11Protocol, limits=limits), "timeout_graceful_shutdown": 2}
-        self.https = _Server(uvicorn.Config(app, ssl_context_factory=tls_context, **common))  # type: ignore[arg-type]
-        self.http = _Server(uvicorn.Config(app, **common))  # type: ignore[arg-type]
+        self.https = QuietServer(uvicorn.Config(app, ssl_context_factory=tls_context, **common))  # type: ignore[arg-type]
+        self.http = QuietServer(uvicorn.Config(app, **common))  # type: ignore[arg-type]
         self.proxy = Proxy(hosts, self.port, self.http_sock.getsockname()[1], limits)
         self.settings = settings
 
