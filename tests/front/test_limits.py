@@ -93,6 +93,19 @@ def test_a_body_that_stops_coming_is_closed(shrunk: Served) -> None:
         assert seconds_until_closed(conn) >= 0.45
 
 
+def test_a_body_that_keeps_coming_slowly_is_served(shrunk: Served) -> None:
+    """A piece every 0.2 s for 1.2 s: each silence is shorter than the body timeout, the whole is longer."""
+    form = b"grant_type=client_credentials&client_id=x&client_secret=y&scope=z"
+    with tls(shrunk, socket.create_connection(direct_address(shrunk))) as conn:
+        conn.sendall(f"POST /common/oauth2/v2.0/token HTTP/1.1\r\nHost: {LOGIN}\r\n"
+                     f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(form)}\r\n\r\n".encode())
+        for start in range(0, len(form), 11):
+            time.sleep(0.2)
+            conn.sendall(form[start:start + 11])
+        status, _, body = response(conn)
+    assert status.startswith("HTTP/1.1 4") and b"AADSTS" in body  # the token endpoint's own answer
+
+
 def test_an_idle_keep_alive_connection_is_closed(shrunk: Served) -> None:
     with tls(shrunk, socket.create_connection(direct_address(shrunk))) as conn:
         conn.sendall(f"GET /common/discovery/instance?api-version=1.1 HTTP/1.1\r\nHost: {LOGIN}\r\n\r\n".encode())

@@ -36,6 +36,7 @@ class GuardedH11Protocol(H11Protocol):
         self._waiting_for: str | None = None  # "head", "body" or None
         self._send_timer: asyncio.TimerHandle | None = None
         self._refused = False
+        self._last_read = 0.0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -59,8 +60,11 @@ class GuardedH11Protocol(H11Protocol):
                 self._wait("head", self.limits.header_timeout)
         super().data_received(data)
         state = self.conn.their_state
-        if state is h11.SEND_BODY:
-            self._wait("body", self.limits.body_timeout)  # silence between two reads
+        if state is h11.SEND_BODY:  # silence between two reads; the timer checks the time of the last
+            if self._waiting_for == "body":
+                self._last_read = self.loop.time()
+            else:
+                self._wait("body", self.limits.body_timeout)
         elif state is not h11.IDLE:
             self._stop()  # the whole request is in; the app has it
 
@@ -101,6 +105,7 @@ class GuardedH11Protocol(H11Protocol):
     def _wait(self, what: str, seconds: float) -> None:
         self._stop()
         self._waiting_for = what
+        self._last_read = self.loop.time()
         self._timer = self.loop.call_later(seconds, self._expired)
 
     def _stop(self) -> None:
@@ -111,9 +116,14 @@ class GuardedH11Protocol(H11Protocol):
 
     def _expired(self) -> None:
         self._timer = None
-        if self._waiting_for == "body" and self.flow.read_paused:  # the app is not reading: not the client's delay
-            self._wait("body", self.limits.body_timeout)
-            return
+        if self._waiting_for == "body":
+            if self.flow.read_paused:  # the app is not reading: not the client's delay
+                self._wait("body", self.limits.body_timeout)
+                return
+            quiet = self.loop.time() - self._last_read
+            if quiet < self.limits.body_timeout:  # a read since the timer was set: wait for the rest
+                self._timer = self.loop.call_later(self.limits.body_timeout - quiet, self._expired)
+                return
         self._close()
 
     def _close(self) -> None:
