@@ -53,8 +53,8 @@ class Proxy:
             await self._refuse(error, reader, writer)
         except h11.RemoteProtocolError:
             await self._refuse(ServiceError(errors.MALFORMED), reader, writer)
-        except (ConnectionError, TimeoutError):
-            pass  # gone, or too slow: closed without an answer
+        except OSError:
+            pass  # gone, too slow (TimeoutError), or the listener is stopping: closed without an answer
         finally:
             with contextlib.suppress(Exception):
                 writer.close()
@@ -114,7 +114,7 @@ class Proxy:
     async def _refuse(self, error: ServiceError, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Answer, then drop what the client still sends until it closes (at most ``lingering_time``):
         closing on unread bytes would reset the connection and lose the answer."""
-        with contextlib.suppress(ConnectionError, TimeoutError, RuntimeError):
+        with contextlib.suppress(OSError, RuntimeError):
             async with asyncio.timeout(self.limits.lingering_time):
                 writer.write(errors.render(error))
                 await writer.drain()
@@ -150,7 +150,10 @@ class Proxy:
                 up_writer.write(leftover)
             activity = relay.Activity()
             both = asyncio.gather(_pipe(reader, up_writer, activity), _pipe(up_reader, writer, activity))
-            await relay.watch(both, activity, self.limits.tunnel_idle_timeout, lambda: _abort(writer, up_writer))
+            try:
+                await relay.watch(both, activity, self.limits.tunnel_idle_timeout, lambda: _abort(writer, up_writer))
+            finally:
+                both.cancel()
         finally:
             up_writer.close()
 
@@ -198,7 +201,10 @@ class Proxy:
             up_writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
             activity = relay.Activity()
             answer = asyncio.ensure_future(_pipe(up_reader, writer, activity))
-            await relay.watch(answer, activity, self.limits.send_timeout, lambda: _abort(writer, up_writer))
+            try:
+                await relay.watch(answer, activity, self.limits.send_timeout, lambda: _abort(writer, up_writer))
+            finally:
+                answer.cancel()
         finally:
             up_writer.close()
 
