@@ -184,3 +184,14 @@ def test_each_refusal_has_its_status_codes_reason_phrase(data: bytes, status: in
 
 async def _true(value: bool) -> bool:
     return value
+
+
+def test_the_limits_are_the_settings_of_the_same_names_read_from_the_environment() -> None:
+    settings = Settings.from_env({"PULLPROOF_HEADER_TIMEOUT": "0.5", "PULLPROOF_MAX_TUNNELS": "3",
+                                  "PULLPROOF_MAX_URL_BYTES": "100"})
+    limits = Limits.of(settings)
+    assert (limits.header_timeout, limits.max_tunnels, limits.max_url_bytes) == (0.5, 3, 100)
+    defaults = Limits.of(Settings())
+    assert (defaults.header_timeout, defaults.body_timeout, defaults.send_timeout, defaults.keep_alive_timeout,
+            defaults.lingering_time, defaults.tunnel_idle_timeout, defaults.max_tunnels, defaults.max_header_bytes,
+            defaults.max_url_bytes, defaults.max_body_bytes) == (60, 60, 60, 75, 30, 240, 128, 16384, 8192, 4 << 20)

@@ -4,7 +4,7 @@ written), and the check of a request head that is still arriving."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
 
 from pullproof.settings import Settings
@@ -27,9 +27,8 @@ class Limits:
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:
-        return cls(settings.header_timeout, settings.body_timeout, settings.send_timeout,
-                   settings.keep_alive_timeout, settings.lingering_time, settings.tunnel_idle_timeout,
-                   settings.max_tunnels, settings.max_header_bytes, settings.max_url_bytes, settings.max_body_bytes)
+        """The settings of the same names."""
+        return cls(**{item.name: getattr(settings, item.name) for item in fields(cls)})
 
 
 class Excess(Enum):
