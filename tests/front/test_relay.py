@@ -79,3 +79,29 @@ def test_close_ends_open_tunnels() -> None:
     assert client.recv(1) == b"" and upstream.recv(1) == b""
     client.close()
     upstream.close()
+
+
+def test_a_tunnel_idle_for_the_timeout_is_shut_down_and_traffic_resets_the_clock() -> None:
+    client, relayed_client, relayed_up, upstream = _pairs()
+
+    async def run() -> tuple[float, float]:
+        tunnels = relay.Tunnels()
+        joined = asyncio.create_task(tunnels.join(relayed_client, relayed_up, b"", idle=0.3))
+        clock = asyncio.get_running_loop().time
+        start = clock()
+        for _ in range(6):  # traffic each way every 0.1 s for 0.6 s, twice the idle timeout
+            await asyncio.sleep(0.1)
+            await asyncio.to_thread(client.sendall, b"up")
+            assert await asyncio.to_thread(upstream.recv, 2) == b"up"
+            await asyncio.to_thread(upstream.sendall, b"down")
+            assert await asyncio.to_thread(client.recv, 4) == b"down"
+        last = clock()
+        assert not joined.done()
+        await asyncio.wait_for(joined, 10)
+        return last - start, clock() - last
+
+    busy, idle = asyncio.run(run())
+    assert busy >= 0.6 and idle >= 0.3 * 0.9
+    assert client.recv(1) == b"" and upstream.recv(1) == b""
+    client.close()
+    upstream.close()

@@ -20,6 +20,8 @@ ARM = "https://management.azure.com/"
 ACR = "https://containerregistry.azure.net"
 NOT_FOUND = {"error": "invalid_request", "error_description": "Identity not found"}
 NO_METADATA = {"error": "invalid_request", "error_description": "Required metadata header not specified"}
+FORWARDED = {"error": "invalid_request",
+             "error_description": "Requests with an X-Forwarded-For header are not accepted"}
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 AMBIGUOUS = ("Multiple user assigned identities exist, please specify the clientId / resourceId of the identity "
              "in the token request")
@@ -93,6 +95,17 @@ def test_missing_metadata_header_is_400(imds: TestClient, fleet: Fleet, metadata
     response = imds.get(IMDS_PATH, params={"api-version": "2018-02-01", "resource": ARM}, headers=headers)
     assert response.status_code == 400
     assert response.json() == NO_METADATA
+
+
+@pytest.mark.parametrize("forwarded", ["10.0.0.4", "", "203.0.113.7, 10.0.0.4"])
+def test_a_request_with_x_forwarded_for_is_refused_even_from_a_node(imds: TestClient, fleet: Fleet,
+                                                                   forwarded: str) -> None:
+    """IMDS rejects every request carrying X-Forwarded-For, whatever else it holds (a proxy relayed it)."""
+    response = imds.get(IMDS_PATH, params={"api-version": "2018-02-01", "resource": ARM},
+                        headers=proxy_auth(fleet.vm1) | {"Metadata": "true", "X-Forwarded-For": forwarded})
+    assert response.status_code == 400
+    assert response.json() == FORWARDED
+    assert ask(imds, fleet.vm1).status_code == 200  # the same request without it is served
 
 
 def test_metadata_header_value_is_case_insensitive(imds: TestClient, fleet: Fleet) -> None:

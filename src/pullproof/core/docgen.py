@@ -13,6 +13,7 @@ def registries() -> list[ErrorRegistry]:
     from pullproof.aks.errors import AKS
     from pullproof.arm.errors import ARM
     from pullproof.arm.providers.registry_errors import ACR_ARM
+    from pullproof.front.errors import FRONT
     from pullproof.iac.errors import IAC
     from pullproof.identity.errors import IMDS, OAUTH
     from pullproof.identity.graph.errors import GRAPH
@@ -20,7 +21,7 @@ def registries() -> list[ErrorRegistry]:
     from pullproof.rbac.errors import AUTHZ
     from pullproof.registry.errors import OCI
 
-    return [OAUTH, IMDS, GRAPH, ARM, AUTHZ, ACR_ARM, AKS, IAC, OCI, KUBE]
+    return [OAUTH, IMDS, GRAPH, ARM, AUTHZ, ACR_ARM, AKS, IAC, OCI, KUBE, FRONT]
 
 
 def _cell(text: str) -> str:

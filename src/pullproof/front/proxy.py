@@ -5,6 +5,11 @@ HTTPS listener, which terminates TLS with a leaf certificate for that host (SNI)
 requests (IMDS at ``169.254.169.254``, or ``/metadata/...`` sent to the proxy itself) are passed
 to the internal plain-HTTP listener one request per connection. Nothing is ever forwarded to
 the outside: any other host gets a clear refusal.
+
+Every wait is bounded (``front/limits.py``): the head within ``header_timeout``, each body read
+within ``body_timeout``, a tunnel or a response that moves no byte for ``tunnel_idle_timeout`` or
+``send_timeout``; heads, targets and plain-HTTP bodies have a size limit, tunnels a count limit.
+Refusals come from ``front/errors.py``.
 """
 
 from __future__ import annotations
@@ -17,19 +22,25 @@ from urllib.parse import urlsplit
 
 import h11
 
-from pullproof.front import relay
+from pullproof.core.errors import ServiceError
+from pullproof.front import errors, relay
 from pullproof.front.hosts import IMDS_HOSTS, HostTable
+from pullproof.front.limits import Excess, Limits, head_excess
 
-MAX_HEAD = 64 * 1024
+ESTABLISHED = b"HTTP/1.1 200 Connection established\r\n\r\n"  # Squid's words for a CONNECT's 200
+READ = 65536
 
 
 class Proxy:
-    def __init__(self, table: HostTable, https_port: int, http_port: int, upstream_host: str = "127.0.0.1") -> None:
+    def __init__(self, table: HostTable, https_port: int, http_port: int, limits: Limits,
+                 upstream_host: str = "127.0.0.1") -> None:
         self.table = table
         self.https_port = https_port
         self.http_port = http_port
+        self.limits = limits
         self.upstream_host = upstream_host
         self.tunnels = relay.Tunnels()
+        self.open_tunnels = 0
 
     def close(self) -> None:
         """End the open tunnels (the server is stopping)."""
@@ -38,68 +49,113 @@ class Proxy:
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             await self._handle(reader, writer)
-        except (ConnectionError, asyncio.IncompleteReadError, h11.RemoteProtocolError):
-            pass
+        except ServiceError as error:
+            await self._refuse(error, reader, writer)
+        except h11.RemoteProtocolError:
+            await self._refuse(ServiceError(errors.MALFORMED), reader, writer)
+        except OSError:
+            pass  # gone, too slow (TimeoutError), or the listener is stopping: closed without an answer
         finally:
             with contextlib.suppress(Exception):
                 writer.close()
 
-    async def _read_request(self, reader: asyncio.StreamReader) -> tuple[h11.Request, bytes, bytes] | None:
-        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
-        request: h11.Request | None = None
-        body = b""
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await self._read_head(reader)
+        if head is None:
+            return
+        conn, request = head
+        if request.method == b"CONNECT":
+            await self._tunnel(request, conn.trailing_data[0], reader, writer)
+        else:
+            await self._plain(conn, request, reader, writer)
+
+    async def _read_head(self, reader: asyncio.StreamReader) -> tuple[h11.Connection, h11.Request] | None:
+        """The request line and headers, within ``header_timeout`` in all."""
+        conn = h11.Connection(h11.SERVER, max_incomplete_event_size=self.limits.max_header_bytes)
+        async with asyncio.timeout(self.limits.header_timeout):
+            while True:
+                event = conn.next_event()
+                if isinstance(event, h11.Request):
+                    return conn, event
+                if event is not h11.NEED_DATA:
+                    return None
+                data = await reader.read(READ)
+                if not data:
+                    return None
+                excess = head_excess(conn.trailing_data[0] + data, self.limits)
+                if excess is Excess.URL:
+                    raise ServiceError(errors.PROXY_URL_TOO_LONG, limit=self.limits.max_url_bytes)
+                if excess is Excess.HEAD:
+                    raise ServiceError(errors.PROXY_HEAD_TOO_LARGE, limit=self.limits.max_header_bytes)
+                conn.receive_data(data)
+
+    async def _read_body(self, conn: h11.Connection, request: h11.Request, reader: asyncio.StreamReader) -> bytes:
+        """The body, at most ``max_body_bytes`` (refused at once when its declared length is more)."""
+        limit = self.limits.max_body_bytes
+        declared = next((int(v) for k, v in request.headers if k == b"content-length"), 0)
+        if declared > limit:
+            raise ServiceError(errors.BODY_TOO_LARGE, limit=limit)
+        body = bytearray()
         while True:
             event = conn.next_event()
-            if event is h11.NEED_DATA:
-                data = await reader.read(65536)
-                conn.receive_data(data)
-                if not data and request is None:
-                    return None
-                continue
-            if isinstance(event, h11.Request):
-                request = event
-                if event.method == b"CONNECT":
-                    return event, b"", conn.trailing_data[0]
-            elif isinstance(event, h11.Data):
+            if isinstance(event, h11.Data):
                 body += event.data
-            elif isinstance(event, h11.EndOfMessage) and request is not None:
-                return request, body, b""
-            elif isinstance(event, h11.ConnectionClosed):
-                return None
+                if len(body) > limit:
+                    raise ServiceError(errors.BODY_TOO_LARGE, limit=limit)
+            elif isinstance(event, h11.EndOfMessage):
+                return bytes(body)
+            elif event is h11.NEED_DATA:
+                async with asyncio.timeout(self.limits.body_timeout):
+                    data = await reader.read(READ)
+                conn.receive_data(data)  # b"" is the end: h11 then finds the body cut short
+            else:
+                raise ConnectionResetError
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        parsed = await self._read_request(reader)
-        if parsed is None:
-            return
-        request, body, leftover = parsed
-        if request.method == b"CONNECT":
-            await self._tunnel(request, leftover, reader, writer)
-        else:
-            await self._plain(request, body, writer)
-
-    async def _refuse(self, writer: asyncio.StreamWriter, host: str, status: int = 403) -> None:
-        text = f"pullproof: refusing '{host}': not an emulated Azure host, and pullproof never connects out\n"
-        data = text.encode()
-        writer.write(f"HTTP/1.1 {status} Forbidden\r\nContent-Type: text/plain\r\nContent-Length: {len(data)}\r\n"
-                     "Connection: close\r\n\r\n".encode() + data)
-        await writer.drain()
+    async def _refuse(self, error: ServiceError, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Answer, then drop what the client still sends until it closes (at most ``lingering_time``):
+        closing on unread bytes would reset the connection and lose the answer."""
+        with contextlib.suppress(OSError, RuntimeError):
+            async with asyncio.timeout(self.limits.lingering_time):
+                writer.write(errors.render(error))
+                await writer.drain()
+                if writer.can_write_eof():
+                    writer.write_eof()
+                while await reader.read(READ):
+                    pass
 
     async def _tunnel(self, request: h11.Request, leftover: bytes, reader: asyncio.StreamReader,
                       writer: asyncio.StreamWriter) -> None:
         target = request.target.decode("latin-1")
         host = target.rsplit(":", 1)[0].strip("[]")
         if not self.table.serves(host) or host in IMDS_HOSTS:
-            await self._refuse(writer, host)
-            return
-        if relay.AVAILABLE:
-            await self._splice(leftover, reader, writer)
-            return
+            raise ServiceError(errors.NOT_EMULATED, host=host)
+        if self.open_tunnels >= self.limits.max_tunnels:
+            raise ServiceError(errors.TOO_MANY_TUNNELS, limit=self.limits.max_tunnels)
+        self.open_tunnels += 1
+        try:
+            if relay.AVAILABLE:
+                await self._splice(leftover, reader, writer)
+            else:
+                await self._copy(leftover, reader, writer)
+        finally:
+            self.open_tunnels -= 1
+
+    async def _copy(self, leftover: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """The tunnel through the event loop, where ``splice(2)`` is missing."""
         up_reader, up_writer = await asyncio.open_connection(self.upstream_host, self.https_port)
-        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        await writer.drain()
-        if leftover:
-            up_writer.write(leftover)
-        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+        try:
+            writer.write(ESTABLISHED)
+            await writer.drain()
+            if leftover:
+                up_writer.write(leftover)
+            activity = relay.Activity()
+            both = asyncio.gather(_pipe(reader, up_writer, activity), _pipe(up_reader, writer, activity))
+            try:
+                await relay.watch(both, activity, self.limits.tunnel_idle_timeout, lambda: _abort(writer, up_writer))
+            finally:
+                both.cancel()
+        finally:
+            up_writer.close()
 
     async def _splice(self, leftover: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Hand the client's socket to a kernel-side relay (``front/relay.py``) joined to the HTTPS listener."""
@@ -119,9 +175,10 @@ class Proxy:
         client = socket.socket(fileno=os.dup(transport.get_extra_info("socket").fileno()))
         transport.abort()  # closes the event loop's descriptor only; the connection lives on in ``client``
         client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        await self.tunnels.join(client, upstream, pending, b"HTTP/1.1 200 Connection established\r\n\r\n")
+        await self.tunnels.join(client, upstream, pending, ESTABLISHED, self.limits.tunnel_idle_timeout)
 
-    async def _plain(self, request: h11.Request, body: bytes, writer: asyncio.StreamWriter) -> None:
+    async def _plain(self, conn: h11.Connection, request: h11.Request, reader: asyncio.StreamReader,
+                     writer: asyncio.StreamWriter) -> None:
         target = request.target.decode("latin-1")
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers]
         host = next((v for k, v in headers if k.lower() == "host"), "")
@@ -130,36 +187,49 @@ class Proxy:
             host = parts.netloc
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         elif not target.startswith("/"):
-            await self._refuse(writer, target, 400)
-            return
+            raise ServiceError(errors.BAD_TARGET, target=target)
         name = host.rsplit(":", 1)[0].lower()
         if name not in IMDS_HOSTS and not self._is_self(name):
-            await self._refuse(writer, name)
-            return
+            raise ServiceError(errors.NOT_EMULATED, host=name)
+        body = await self._read_body(conn, request, reader)
         kept = [(k, v) for k, v in headers if k.lower() not in {"host", "connection", "proxy-connection",
                                                                    "content-length", "transfer-encoding"}]
         lines = [f"{request.method.decode()} {target} HTTP/1.1", f"Host: {host}", "Connection: close",
                  f"Content-Length: {len(body)}"] + [f"{k}: {v}" for k, v in kept]
         up_reader, up_writer = await asyncio.open_connection(self.upstream_host, self.http_port)
-        up_writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
-        await up_writer.drain()
-        await _pipe(up_reader, writer)
+        try:
+            up_writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+            activity = relay.Activity()
+            answer = asyncio.ensure_future(_pipe(up_reader, writer, activity))
+            try:
+                await relay.watch(answer, activity, self.limits.send_timeout, lambda: _abort(writer, up_writer))
+            finally:
+                answer.cancel()
+        finally:
+            up_writer.close()
 
     def _is_self(self, name: str) -> bool:
         return self.table.service_of(name) == "local"
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, activity: relay.Activity) -> None:
     try:
         while True:
             data = await reader.read(256 * 1024)
             if not data:
                 break
+            activity.touch()
             writer.write(data)
             await writer.drain()
+            activity.touch()
     except (ConnectionError, asyncio.CancelledError):
         pass
     finally:
         with contextlib.suppress(Exception):
             if writer.can_write_eof():
                 writer.write_eof()
+
+
+def _abort(*writers: asyncio.StreamWriter) -> None:
+    for writer in writers:
+        writer.transport.abort()

@@ -15,10 +15,36 @@ import contextlib
 import os
 import socket
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
 CHUNK = 1 << 20
 AVAILABLE = hasattr(os, "splice")
+
+
+class Activity:
+    """When a byte last moved through a tunnel, in either direction (``time.monotonic``)."""
+
+    __slots__ = ("last",)
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def touch(self) -> None:
+        self.last = time.monotonic()
+
+
+async def watch(done: asyncio.Future[Any], activity: Activity, idle: float | None, end: Callable[[], None]) -> None:
+    """Wait for ``done``; if no byte moves for ``idle`` seconds first, call ``end`` (which must make
+    ``done`` finish) and wait for it. Wakes once per idle period, never per chunk."""
+    while idle is not None and not done.done():
+        remaining = activity.last + idle - time.monotonic()
+        if remaining <= 0:
+            end()
+            break
+        await asyncio.wait([done], timeout=remaining)
+    await done
 
 
 class Tunnels:
@@ -28,10 +54,13 @@ class Tunnels:
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
 
-    async def join(self, client: socket.socket, upstream: socket.socket, pending: bytes, answer: bytes = b"") -> None:
-        """Relay until both directions have ended. ``answer`` (the proxy's ``200``) goes to the client and
+    async def join(self, client: socket.socket, upstream: socket.socket, pending: bytes, answer: bytes = b"",
+                   idle: float | None = None) -> None:
+        """Relay until both directions have ended, or until no byte has moved either way for ``idle``
+        seconds (then both sockets are shut down). ``answer`` (the proxy's ``200``) goes to the client and
         ``pending`` (bytes the client sent past its CONNECT) to the upstream before anything else."""
         loop = asyncio.get_running_loop()
+        activity = Activity()
         done = loop.create_future()
         left = [2]
 
@@ -48,9 +77,9 @@ class Tunnels:
             client.sendall(answer)
             upstream.sendall(pending)
             for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=_copy, args=(src, dst, lambda: loop.call_soon_threadsafe(finished)),
+                threading.Thread(target=_copy, args=(src, dst, activity, lambda: loop.call_soon_threadsafe(finished)),
                                  name="pullproof-tunnel", daemon=True).start()
-            await done
+            await watch(done, activity, idle, lambda: _shut((client, upstream)))
         finally:
             with self._lock:
                 self._open.difference_update((client, upstream))
@@ -60,12 +89,17 @@ class Tunnels:
     def close(self) -> None:
         """Shut every open tunnel down (their threads then end)."""
         with self._lock:
-            for sock in self._open:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+            _shut(self._open)
 
 
-def _copy(src: socket.socket, dst: socket.socket, done: Callable[[], None]) -> None:
+def _shut(sockets: Iterable[socket.socket]) -> None:
+    """Shut sockets down both ways: their relay threads wake and end."""
+    for sock in sockets:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _copy(src: socket.socket, dst: socket.socket, activity: Activity, done: Callable[[], None]) -> None:
     """One direction: socket -> pipe -> socket until end of stream, then half-close ``dst``."""
     read_end, write_end = os.pipe()
     try:
@@ -73,8 +107,10 @@ def _copy(src: socket.socket, dst: socket.socket, done: Callable[[], None]) -> N
             moved = os.splice(src.fileno(), write_end, CHUNK)
             if moved == 0:
                 break
+            activity.touch()
             while moved:
                 moved -= os.splice(read_end, dst.fileno(), moved)
+                activity.touch()
     except OSError:
         pass  # reset or shut down: the tunnel is over
     finally:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -18,6 +19,8 @@ import uvicorn
 from pullproof.app import Emulator, Endpoints
 from pullproof.core import datadir
 from pullproof.core.lockfile import DataDirBusy, DataDirLock
+from pullproof.front.guard import GuardedH11Protocol
+from pullproof.front.limits import Limits
 from pullproof.front.proxy import Proxy
 from pullproof.settings import Settings
 
@@ -31,7 +34,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-class _Server(uvicorn.Server):
+class QuietServer(uvicorn.Server):
     """A uvicorn server whose signals are handled by the emulator, not by each server."""
 
     @contextlib.contextmanager
@@ -75,12 +78,14 @@ class Running:
         def tls_context(_config: uvicorn.Config, _default: Callable[[], object]) -> object:
             return ca.server_context(hosts.serves)
 
+        limits = Limits.of(settings)
         common = {"lifespan": "off", "log_level": "warning", "access_log": False, "server_header": False,
-                  "date_header": True, "timeout_keep_alive": 75,
-                  "timeout_graceful_shutdown": 2}
-        self.https = _Server(uvicorn.Config(app, ssl_context_factory=tls_context, **common))  # type: ignore[arg-type]
-        self.http = _Server(uvicorn.Config(app, **common))  # type: ignore[arg-type]
-        self.proxy = Proxy(hosts, self.port, self.http_sock.getsockname()[1])
+                  "date_header": True, "timeout_keep_alive": limits.keep_alive_timeout,
+                  "h11_max_incomplete_event_size": limits.max_header_bytes,
+                  "http": functools.partial(GuardedH11Protocol, limits=limits), "timeout_graceful_shutdown": 2}
+        self.https = QuietServer(uvicorn.Config(app, ssl_context_factory=tls_context, **common))  # type: ignore[arg-type]
+        self.http = QuietServer(uvicorn.Config(app, **common))  # type: ignore[arg-type]
+        self.proxy = Proxy(hosts, self.port, self.http_sock.getsockname()[1], limits)
         self.settings = settings
 
     async def _flush(self, stop: asyncio.Event) -> None:

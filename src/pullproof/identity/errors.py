@@ -85,6 +85,11 @@ IMDS_NO_METADATA = IMDS.register(
     "no_metadata", "invalid_request", 400, "Required metadata header not specified",
     "The request lacks the 'Metadata: true' header (IMDS) or the X-IDENTITY-HEADER (App Service).",
 )
+IMDS_FORWARDED = IMDS.register(
+    "forwarded", "invalid_request", 400, "Requests with an X-Forwarded-For header are not accepted",
+    "The request carries X-Forwarded-For: IMDS rejects every such request (it is not to be reached "
+    "through a proxy that forwards).",
+)
 IMDS_NO_IDENTITY = IMDS.register(
     "no_identity", "invalid_request", 400, "Identity not found",
     "The machine has no managed identity, or not the one the request names. Never 404: clients retry it.",

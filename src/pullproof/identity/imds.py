@@ -73,6 +73,8 @@ class ImdsRoutes:
         return int(clock.real(clock.now())), real_seconds(clock, issued.expires_in)
 
     async def imds(self, request: Request) -> Response:
+        if "x-forwarded-for" in request.headers:
+            raise ServiceError(errors.IMDS_FORWARDED)
         if request.method != "GET":
             raise ServiceError(errors.IMDS_BAD_METHOD)
         if request.headers.get("metadata", "").lower() != "true":
