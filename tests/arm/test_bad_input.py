@@ -53,8 +53,8 @@ def test_malformed_json(arm: TestClient, owner: Headers, sub: str, content: byte
 
 def body_of_size(size: int) -> bytes:
     """A valid resource-group body of exactly ``size`` bytes."""
-    skeleton = json.dumps({"location": "westeurope", "tags": {"pad": ""}}).encode()
-    padded = json.dumps({"location": "westeurope", "tags": {"pad": "x" * (size - len(skeleton))}}).encode()
+    skeleton = json.dumps({"location": "westeurope", "properties": {"pad": ""}}).encode()
+    padded = json.dumps({"location": "westeurope", "properties": {"pad": "x" * (size - len(skeleton))}}).encode()
     assert len(padded) == size
     return padded
 
