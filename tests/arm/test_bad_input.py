@@ -72,8 +72,8 @@ def test_deep_or_non_unicode_json_is_invalid_request_content(arm: TestClient, ow
 
 def body_of_size(size: int) -> bytes:
     """A valid resource-group body of exactly ``size`` bytes."""
-    skeleton = json.dumps({"location": "westeurope", "tags": {"pad": ""}}).encode()
-    padded = json.dumps({"location": "westeurope", "tags": {"pad": "x" * (size - len(skeleton))}}).encode()
+    skeleton = json.dumps({"location": "westeurope", "properties": {"pad": ""}}).encode()
+    padded = json.dumps({"location": "westeurope", "properties": {"pad": "x" * (size - len(skeleton))}}).encode()
     assert len(padded) == size
     return padded
 

@@ -52,6 +52,15 @@ def test_compile_errors_exit_1_in_the_cli_diagnostic_format(tmp_path: Path) -> N
     assert "the name 'nope' does not exist" in err
 
 
+def test_deeply_nested_source_is_a_diagnostic_not_a_traceback(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.bicep"
+    deep.write_text("var x = " + "(" * 5000 + "1" + ")" * 5000 + "\n", encoding="utf-8")
+    code, out, err = _run("build", "--stdout", str(deep))
+    assert (code, out) == (1, "")
+    assert err == f"{deep}(1,134) : Error pullproof-bicep: the expression is nested too deeply: more than 128 " \
+        "syntax levels\n"
+
+
 def test_build_params_and_usage_errors() -> None:
     code, _, err = _run("build-params", "main.bicepparam", "--stdout")
     assert code == 1 and "not supported" in err

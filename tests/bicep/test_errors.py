@@ -143,3 +143,34 @@ def test_nothing_is_silently_dropped(build: Build) -> None:
     assert spread.line == 4
     batch = _error(build, "@batchSize(1)\nresource r 'A.B/c@2020-01-01' = {\n  name: 'r'\n}\n")
     assert "@batchSize() can only decorate" in batch.message
+
+
+DEEP = {
+    "parentheses": ("var x = " + "(" * 3000 + "1" + ")" * 3000 + "\n", 134),
+    "arrays": ("var x = " + "[" * 3000 + "]" * 3000 + "\n", 134),
+    "calls": ("var x = " + "concat(" * 3000 + "'a'" + ")" * 3000 + "\n", 450),
+    "objects": ("var x = " + "{a: " * 3000 + "1" + "}" * 3000 + "\n", 258),
+    "operators": ("var x = " + "1 + " * 3000 + "1\n", 9),
+    "negations": ("var x = " + "!" * 3000 + "true\n", 134),
+    "member chain": ("param p object\nvar x = p" + ".b" * 3000 + "\n", 9),
+    "interpolation": ("var x = " + "'${" * 3000 + "1" + "}'" * 3000 + "\n", 384),
+    "lambdas": ("var x = map([1], " + "a => map([1], " * 3000 + "b => b" + ")" * 3000 + ")\n", 587),
+}
+
+
+@pytest.mark.parametrize("case", list(DEEP))
+def test_deep_nesting_is_a_located_error_not_a_crash(build: Build, case: str) -> None:
+    text, column = DEEP[case]
+    error = _error(build, text)
+    assert error.message == "the expression is nested too deeply: more than 128 syntax levels"
+    assert (error.line, error.column) == (text.count("\n", 0, text.index("var x")) + 1, column)
+    assert f"main.bicep({error.line},{column}) : Error" in str(error)
+
+
+def test_nesting_within_the_limit_compiles(build: Build) -> None:
+    template = build("var x = " + "{a: " * 60 + "1" + "}" * 60 + "\nvar y = " + "1 + " * 120 + "1\n")
+    value = template["variables"]["x"]
+    for _ in range(60):
+        value = value["a"]
+    assert value == 1
+    assert template["variables"]["y"].count("add(") == 120

@@ -134,7 +134,8 @@ def test_depends_on_a_resource_not_in_the_template(local: Local, caller: Caller)
     ({"type": MSI, "apiVersion": "2023-01-31", "name": "a/b", "location": "eastus"},
      "has incorrect segment lengths."),
     ({**identity("dup")}, "is defined multiple times in a template."),
-    ({**identity("x"), "copy": {"name": "c", "count": 801}}, "The copy count must be a non-negative integer"),
+    ({**identity("x"), "copy": {"name": "c", "count": 801}},
+     "has an invalid copy count. The copy count must be a positive integer value and cannot exceed '800'."),
 ])
 def test_malformed_resources(local: Local, caller: Caller, resource: dict[str, Any], fragment: str) -> None:
     _rg(local, caller)

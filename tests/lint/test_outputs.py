@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from pullproof.lint.rules import RULES
+from tests.iac.support import RG_SCHEMA
 from tests.lint.support import FIXTURES, KUBELET, bicep, cli, write
 
 
@@ -79,6 +80,24 @@ def test_bicep_syntax_error_exits_2_with_file_and_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     line = source.splitlines().index("  location location") + 1
     assert f"{path}({line}," in result.stderr
+
+
+def test_deeply_nested_inputs_exit_2_or_are_findings(tmp_path: Path) -> None:
+    path = write(tmp_path / "b", {"main.bicep": "var x = " + "(" * 5000 + "1" + ")" * 5000 + "\n"}) / "main.bicep"
+    result = cli(path)
+    assert result.exit_code == 2
+    assert f"{path}(1,134) : Error pullproof-bicep: the expression is nested too deeply" in result.stderr
+    deep_json = write(tmp_path / "j", {"t.json": '{"$schema": "' + RG_SCHEMA + '", "resources": [], "variables": '
+                                       '{"x": ' + "[" * 5000 + "]" * 5000 + "}}"}) / "t.json"
+    result = cli(deep_json)
+    assert result.exit_code == 2 and "The reader's MaxDepth of 256 has been exceeded." in result.stderr
+    bomb = write(tmp_path / "e", {"t.json": json.dumps({"$schema": RG_SCHEMA, "resources": [], "variables": {
+        "x": "[" + "concat(" * 5000 + "'a'" + ")" * 5000 + "]"}})}) / "t.json"
+    result = cli(bomb, "-o", "json")
+    assert result.exit_code == 1
+    finding = json.loads(result.stdout)["findings"][0]
+    assert finding["id"] == "PP100"
+    assert "The language expression nesting limit exceeded. Limit: '128' (ours)" in finding["message"]
 
 
 def test_yaml_and_json_errors_exit_2(tmp_path: Path) -> None:

@@ -132,6 +132,39 @@ INVALID_NAMESPACE = ARM.register(
     "The resource namespace '{namespace}' is invalid.",
     "The provider namespace is not one pullproof emulates.",
 )
+TAGS_SHAPE = ARM.register(
+    "tags_shape", "InvalidTag", 400,
+    "The tags must be a JSON object of tag names and string values (ours).",
+    "'tags' is not an object (wording not verified against Azure).",
+)
+TAGS_COUNT = ARM.register(
+    "tags_count", "InvalidTag", 400,
+    "The number of tags '{count}' exceeds the maximum of '{limit}' tag name/value pairs for a resource or resource "
+    "group (ours).",
+    "More than 50 tags (wording not verified against Azure).",
+)
+TAG_VALUE_TYPE = ARM.register(
+    "tag_value_type", "InvalidTag", 400,
+    "The value of the tag '{name}' is of type '{type}'; tag values must be strings (ours).",
+    "A tag value is a number, boolean, null, array or object (wording not verified against Azure).",
+)
+TAG_NAME_LENGTH = ARM.register(
+    "tag_name_length", "InvalidTagName", 400,
+    "Tag key too large. Following tag name '{name}' exceeded the maximum length. Maximum allowed length for tag "
+    "name - '{limit}' characters.",
+    "A tag name longer than 512 characters.",
+)
+TAG_VALUE_LENGTH = ARM.register(
+    "tag_value_length", "InvalidTagValueLength", 400,
+    "Tag value too large. Following tag value '{value}' exceeded the maximum length. Maximum allowed length for "
+    "tag value - '{limit}' characters.",
+    "A tag value longer than 256 characters.",
+)
+TAG_NAME_CHARACTERS = ARM.register(
+    "tag_name_characters", "InvalidTagNameCharacters", 400,
+    "The tag names '{names}' have reserved characters '<,>,%,&,\\,?,/' or control characters.",
+    "A tag name holds one of < > % & \\ ? / or a control character.",
+)
 METHOD_NOT_ALLOWED = ARM.register(
     "method_not_allowed", "MethodNotAllowed", 405,
     "The requested resource does not support http method '{method}'.",

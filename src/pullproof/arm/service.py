@@ -14,6 +14,7 @@ from pullproof.arm import errors
 from pullproof.arm.models import GROUP_NAME_RE, Resource, ResourceRef
 from pullproof.arm.providers.base import PutRequest, ResourceProvider
 from pullproof.arm.store import GROUP_TYPE, ArmStore, resource_key
+from pullproof.arm.tags import check_tags
 from pullproof.core.clock import Clock, isoformat
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
@@ -132,6 +133,7 @@ class ArmService:
         if not GROUP_NAME_RE.match(name) or name.endswith("."):
             raise ServiceError(errors.INVALID_GROUP_NAME_RULE, name=name)
         self.authorize(caller, GROUP_ACTION.format(verb="write"), f"/subscriptions/{sub}/resourcegroups/{name}")
+        check_tags(body)
         location = body.get("location")
         if not isinstance(location, str) or not location:
             raise ServiceError(errors.LOCATION_REQUIRED)
@@ -218,6 +220,7 @@ class ArmService:
     def put_resource(self, caller: Caller, ref: ResourceRef, body: dict[str, Any],
                      api_version: str) -> tuple[int, dict[str, Any]]:
         provider = self._prepare(caller, ref, api_version, "write")
+        check_tags(body)
         with self.store.db.tx():  # the resource and what its provider creates (an identity) commit together
             existing = self.store.get(ref.id)
             ref = self._canonical_ref(ref) if existing is None else _ref_of(existing, ref)

@@ -13,6 +13,7 @@ from .model import Model
 from .parser import BicepParser
 
 REGISTRY_PREFIXES = ("br:", "br/", "ts:", "ts/")
+TOO_DEEP = "the file and the modules it includes nest too deeply to compile"
 
 
 class Compiler:
@@ -29,13 +30,19 @@ class Compiler:
         if not target.is_file():
             raise BicepError(f"could not find file '{path}'", path, 0, 0)
         self._done = {}
-        return self._compile(target, ())[0]
+        try:
+            return self._compile(target, ())[0]
+        except RecursionError:  # modules including modules, each within the nesting limit
+            raise BicepError(TOO_DEEP, path, 0, 0) from None
 
     def compile_text(self, text: str, path: Path | str = "main.bicep") -> dict[str, Any]:
         """The ARM template for source ``text``; modules resolve relative to ``path``."""
         target = Path(path).resolve()
         self._done = {}
-        return self._build(self.parser.parse(text, target), (target,))[0]
+        try:
+            return self._build(self.parser.parse(text, target), (target,))[0]
+        except RecursionError:
+            raise BicepError(TOO_DEEP, path, 0, 0) from None
 
     def _compile(self, path: Path, stack: tuple[Path, ...]) -> tuple[dict[str, Any], Model]:
         if path not in self._done:

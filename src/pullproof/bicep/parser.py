@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from lark import Lark, Token
+from lark import Lark, Token, Tree
 from lark.common import LexerConf
 from lark.exceptions import UnexpectedInput, UnexpectedToken, VisitError
 from lark.lexer import Lexer
@@ -26,6 +26,9 @@ DESCRIPTIONS = {
     "_NL": "a new line", "_RBRACE": "'}'", "_RBRACK": "']'", "_RPAREN": "')'", "_COLON": "':'",
     "_ASSIGN": "'='", "IDENT": "an identifier", "STRING": "a string", "_COMMA": "','", "$END": "the end of the file",
 }
+MAX_DEPTH = 128
+"""Levels of the syntax tree a file may nest (an expression level takes one to three); deeper input is a
+``BicepError`` at the first construct past the limit, not a crash of the (recursive) later passes."""
 
 
 class _TokenStream(Lexer):
@@ -53,6 +56,7 @@ class BicepParser:
             raise _syntax_error(exc, path, tokens[-1] if tokens else None) from None
         except UnexpectedInput as exc:
             raise BicepError(f"syntax error: {exc}", path, exc.line, exc.column) from None
+        _check_depth(tree, path)
         try:
             program: A.Program = ToAst(path).transform(tree)
         except VisitError as exc:
@@ -60,6 +64,20 @@ class BicepParser:
                 raise exc.orig_exc from None
             raise
         return program
+
+
+def _check_depth(tree: Tree[Token], path: Path) -> None:
+    """Refuse a tree deeper than ``MAX_DEPTH``, located at the first node past the limit (walked iteratively)."""
+    stack: list[tuple[Tree[Token] | Token, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, Tree):
+            continue
+        if depth > MAX_DEPTH:
+            line, column = (node.meta.line, node.meta.column) if not node.meta.empty else (0, 0)
+            raise BicepError(f"the expression is nested too deeply: more than {MAX_DEPTH} syntax levels", path,
+                             line, column)
+        stack.extend((child, depth + 1) for child in reversed(node.children))
 
 
 def _lark_name(tok: Token) -> Token:

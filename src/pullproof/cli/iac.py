@@ -36,6 +36,9 @@ def load_template(path: Path) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         typer.echo(f"ERROR: {path}: {exc}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
+    except RecursionError:
+        typer.echo(f"ERROR: {path}: the JSON nests too deeply to be read", err=True)
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 def build_command(path: Path, outfile: Path | None = typer.Option(None, "--outfile")) -> None:

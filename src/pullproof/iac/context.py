@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from pullproof.iac.limits import Budget
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -115,6 +117,9 @@ class Lambda:
 
 @dataclass(frozen=True)
 class Frame:
+    """Everything an expression sees; ``budget`` is the deployment's evaluation account (shared by every
+    frame derived from this one)."""
+
     scope: Scope
     deployment: DeploymentInfo
     runtime: Runtime
@@ -125,6 +130,7 @@ class Frame:
     symbols: dict[str, str] = field(default_factory=dict)
     copy: tuple[tuple[str, int], ...] = ()
     lambdas: tuple[tuple[str, Any], ...] = ()
+    budget: Budget = field(default_factory=Budget)
 
     def at(self, phase: Phase) -> Frame:
         return replace(self, phase=phase)

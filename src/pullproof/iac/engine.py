@@ -12,10 +12,12 @@ from pullproof.core.clock import Clock
 from pullproof.core.ids import IdFactory
 from pullproof.iac import errors, parameters
 from pullproof.iac.backend import Backend
+from pullproof.iac.checks import check_depth, check_planned
 from pullproof.iac.context import DeploymentInfo, Frame, Phase, Scope
 from pullproof.iac.errors import DeploymentError, ExpressionError, TemplateError, WireError, as_wire
 from pullproof.iac.evaluator import resolve
 from pullproof.iac.hashes import template_hash
+from pullproof.iac.limits import Budget, TemplateLimits
 from pullproof.iac.planner import Plan, Planned, plan
 from pullproof.iac.records import OperationRecord, Outcome
 from pullproof.iac.runtime import EngineRuntime, Mode
@@ -46,13 +48,20 @@ class Prepared:
 
 
 class Engine:
-    def __init__(self, backend: Backend, runtime: EngineRuntime, ids: IdFactory, clock: Clock) -> None:
+    """Runs one deployment (its nested ones included) within ``limits``: every expression it evaluates
+    is charged to one ``Budget``."""
+
+    def __init__(self, backend: Backend, runtime: EngineRuntime, ids: IdFactory, clock: Clock,
+                 limits: TemplateLimits | None = None) -> None:
         self.backend = backend
         self.runtime = runtime
         self.planning = EngineRuntime(backend, Mode.VALIDATE, runtime.started, runtime.guid, runtime.tenant_value)
         self.ids = ids
         self.clock = clock
+        self.limits = limits or TemplateLimits()
+        self.budget = Budget(self.limits)
         self.planned: list[Planned] = []  # every resource prepared so far, nested templates' included
+        self.top: Request | None = None  # the request this engine was first asked to prepare
 
     @property
     def mode(self) -> Mode:
@@ -62,12 +71,16 @@ class Engine:
     def prepare(self, request: Request, outer: Frame | None = None) -> Prepared:
         """Validate the template and its parameters and plan its resources (nothing is deployed)."""
         template = request.template
-        check_template(template, outer.functions if outer else None)
+        if self.top is None:
+            self.top = request
+            check_depth(template.body, template.prefix, self.limits.value_depth)
+            check_depth(request.parameters, ("properties", "parameters"), self.limits.value_depth)
+        check_template(template, outer.functions if outer else None, self.limits)
         digest = template_hash(template.body)
         if outer is None:
             info = DeploymentInfo(request.name, request.location, template.body, request.parameters, digest,
                                   request.mode)
-            base = Frame(request.scope, info, self.planning, Phase.PARAMETER)
+            base = Frame(request.scope, info, self.planning, Phase.PARAMETER, budget=self.budget)
             values = parameters.bind(template, request.parameters, base)
             variables = Variables(template, base)
             frame = replace(base, params=values, variables=variables, functions=template.functions())
@@ -77,6 +90,8 @@ class Engine:
         else:
             frame, response = replace(outer, runtime=self.planning), {}
         planned = plan(template, frame, target=request.scope)
+        if request is self.top:
+            check_planned(planned, self.limits)
         frame = replace(frame, symbols={**frame.symbols, **planned.symbols()}, phase=Phase.BODY)
         prepared = Prepared(request, frame, planned, response, digest)
         self.planned.extend(planned.resources)

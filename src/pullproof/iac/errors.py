@@ -89,6 +89,43 @@ VARIABLE_CYCLE = IAC.register(
     "The template variable '{name}' is not valid: it references itself through '{chain}' (ours).",
     "Variables reference each other in a circle.")
 
+EXPRESSION_LENGTH = IAC.register(
+    "expression_length", "InvalidTemplate", 400,
+    "The language expression length limit exceeded. Limit: '{limit}' and actual: '{actual}'.",
+    "A bracket expression longer than 81,920 characters.")
+EXPRESSION_DEPTH = IAC.register(
+    "expression_depth", "InvalidTemplate", 400,
+    "The language expression nesting limit exceeded. Limit: '{limit}' (ours).",
+    "A bracket expression nests calls, member or index accesses deeper than 128 levels.")
+VALUE_LIMIT = IAC.register(
+    "value_limit", "InvalidTemplate", 400,
+    "The template language function '{name}' is not valid: the value it builds exceeds the limit of '{limit}' "
+    "characters, array items and object properties (ours).",
+    "A function would build a string, array or object larger than 1,048,576 (ranges: 10,000 items).")
+VALUE_DEPTH = IAC.register(
+    "value_depth", "InvalidTemplate", 400,
+    "The template language function '{name}' is not valid: the value it builds nests arrays and objects deeper "
+    "than '{limit}' levels (ours).", "A function would build a value nested deeper than 128 levels.")
+KEPT_LIMIT = IAC.register(
+    "kept_limit", "InvalidTemplate", 400,
+    "The template variables and outputs limit exceeded. Limit: '{limit}' characters, array items and object "
+    "properties in total (ours).", "The variables and outputs of a deployment hold more than 16,777,216 characters "
+    "and nodes together.")
+STEPS_LIMIT = IAC.register(
+    "steps_limit", "InvalidTemplate", 400,
+    "The template evaluation limit exceeded. Limit: '{limit}' evaluation steps (ours).",
+    "Evaluating the template (expression nodes, values built and scanned, lambda calls) took more than 1,000,000 "
+    "steps.")
+USER_FUNCTION_CALL = IAC.register(
+    "user_function_call", "InvalidTemplate", 400,
+    "The template function '{name}' is not valid: a user-defined function cannot call another user-defined "
+    "function ('{callee}') (ours). " + FUNCTIONS_HELP,
+    "A user-defined function calls a user-defined function (allowed only in languageVersion 2.0 templates).")
+USER_FUNCTION_CYCLE = IAC.register(
+    "user_function_cycle", "InvalidTemplate", 400,
+    "The template function '{name}' is not valid: it calls itself through '{chain}' (ours). " + FUNCTIONS_HELP,
+    "User-defined functions call each other in a circle (languageVersion 2.0).")
+
 # parameters -------------------------------------------------------------------------------------------
 PARAMETER_MISSING = IAC.register(
     "parameter_missing", "InvalidTemplate", 400,
@@ -154,9 +191,43 @@ CIRCULAR = IAC.register(
     "details.", "dependsOn entries form a cycle.")
 COPY_COUNT = IAC.register(
     "copy_count", "InvalidTemplate", 400,
-    "The template '{kind}' '{name}' at line '{line}' and column '{column}' is not valid: The copy count must be a "
-    "non-negative integer value and cannot exceed '800'. Please see https://aka.ms/arm-copy for usage details.",
-    "A copy loop count is not an integer in 0..800.")
+    "The template 'copy' definition at line '{line}' and column '{column}' has an invalid copy count. The copy "
+    "count must be a positive integer value and cannot exceed '{limit}'. Please see https://aka.ms/arm-copy for "
+    "usage details.", "A resource copy loop count is not an integer in 0..800.")
+COPY_INVALID = IAC.register(
+    "copy_invalid", "InvalidTemplate", 400,
+    "The template 'copy' definition has an invalid copy count. The copy count must be a positive integer value and "
+    "cannot exceed '{limit}'", "A property, variable or output copy loop count is not an integer in 0..800 (the "
+    "wrapper error locates it).")
+RESOURCES_LIMIT = IAC.register(
+    "resources_limit", "InvalidTemplate", 400,
+    "The number of template resources limit exceeded. Limit: '{limit}' and actual: '{actual}'. Please see "
+    "https://aka.ms/arm-template/#resources for usage details.",
+    "A template declares more than 800 resources, copies counted.")
+PARAMETERS_LIMIT = IAC.register(
+    "parameters_limit", "InvalidTemplate", 400,
+    "The number of template parameters limit exceeded. Limit: '{limit}' and actual: '{actual}'. Please see "
+    "https://aka.ms/arm-template/#parameters for usage details.",
+    "More than 256 parameters (wording follows the resources message; unverified).")
+VARIABLES_LIMIT = IAC.register(
+    "variables_limit", "InvalidTemplate", 400,
+    "The number of template variables limit exceeded. Limit: '{limit}' and actual: '{actual}'. Please see "
+    "https://aka.ms/arm-template/#variables for usage details.",
+    "More than 512 variables, copy variables counted (wording follows the resources message; unverified).")
+OUTPUTS_LIMIT = IAC.register(
+    "outputs_limit", "InvalidTemplate", 400,
+    "The number of template outputs limit exceeded. Limit: '{limit}' and actual: '{actual}'. Please see "
+    "https://aka.ms/arm-template/#outputs for usage details.",
+    "More than 64 outputs (wording follows the resources message; unverified).")
+TEMPLATE_SIZE = IAC.register(
+    "template_size", "DeploymentJobSizeExceeded", 400,
+    "The size of the deployment template, '{size}' bytes with its copy loops expanded, exceeds the limit of "
+    "'{limit}' bytes. Please see https://aka.ms/arm-template/#template-limits for usage details (ours).",
+    "A template larger than 4 MB once its resource copies are expanded.")
+TEMPLATE_DEPTH = IAC.register(
+    "template_depth", "InvalidTemplate", 400,
+    "The template is not valid: it nests objects and arrays deeper than '{limit}' levels at '{path}' (ours). "
+    "Please see https://aka.ms/arm-syntax for usage details.", "A template nested deeper than 128 levels.")
 TEMPLATE_SHAPE = IAC.register(
     "template_shape", "InvalidTemplate", 400,
     "The template is not valid: {reason} Please see https://aka.ms/arm-syntax for usage details.",

@@ -15,20 +15,30 @@ from pullproof.iac.context import Frame, Phase
 from pullproof.iac.errors import ExpressionError
 from pullproof.iac.expressions import Call, Lit, Member, Node, calls, is_expression, literal, parse_expression
 from pullproof.iac.functions import Invocation, lookup
+from pullproof.iac.limits import TemplateLimits, shallow
 from pullproof.iac.values import Partial, Unknown, get_property, has_unknown, is_int, type_name
 
-MAX_COPIES = 800
+
+def parse(text: str, limits: TemplateLimits) -> Node:
+    """Parse an expression string within the length and nesting limits."""
+    if len(text) > limits.expression_length:
+        raise ExpressionError(errors.EXPRESSION_LENGTH, limit=limits.expression_length, actual=len(text))
+    return parse_expression(text, limits.expression_depth)
 
 
 def evaluate_text(text: str, frame: Frame) -> Any:
     """A JSON string of a template: a literal, or the value of its expression."""
     if not is_expression(text):
         return literal(text)
-    value = evaluate(parse_expression(text), frame)
+    try:
+        value = evaluate(parse(text, frame.budget.limits), frame)
+    except RecursionError:  # nesting the limits allow, compounded through user functions and lambdas
+        raise ExpressionError(errors.EXPRESSION_DEPTH, limit=frame.budget.limits.expression_depth) from None
     return Unknown(text) if isinstance(value, Unknown) else value
 
 
 def evaluate(node: Node, frame: Frame) -> Any:
+    frame.budget.charge()
     if isinstance(node, Lit):
         return node.value
     if isinstance(node, Call):
@@ -37,6 +47,8 @@ def evaluate(node: Node, frame: Frame) -> Any:
     key: Any = node.name if isinstance(node, Member) else evaluate(node.index, frame)
     if isinstance(target, Unknown) or isinstance(key, Unknown):
         return Unknown("")
+    if isinstance(target, dict) and isinstance(key, str) and key not in target:
+        frame.budget.charge(len(target))  # looked up case-insensitively, one key after the other
     return access(target, key)
 
 
@@ -69,7 +81,12 @@ def _call(node: Call, frame: Frame) -> Any:
     args = [evaluate(arg, frame) for arg in node.args]
     if any(has_unknown(arg) for arg in args):
         return Unknown("")
-    return found.fn(Invocation(found.name, args, frame, node.args, evaluate))
+    if found.scans:
+        frame.budget.charge(sum(shallow(arg) for arg in args))
+    result = found.fn(Invocation(found.name, args, frame, node.args, evaluate))
+    if found.builds:
+        frame.budget.built(found.name, result)
+    return result
 
 
 def _user_function(node: Call, frame: Frame) -> Any:
@@ -115,9 +132,9 @@ def copy_count(count: Any, frame: Frame) -> int | Unknown:
     value = resolve(count, frame)
     if isinstance(value, Unknown):
         return value
-    if not is_int(value) or not 0 <= value <= MAX_COPIES:
-        raise ExpressionError(errors.ARG_VALUE, name="copy", reason="The copy count must be a non-negative integer "
-                              f"value and cannot exceed '{MAX_COPIES}' (got '{value}').")
+    limit = frame.budget.limits.copy_count
+    if not is_int(value) or not 0 <= value <= limit:
+        raise ExpressionError(errors.COPY_INVALID, limit=limit)
     return int(value)
 
 
@@ -130,18 +147,18 @@ def copy_loop(loop: dict[str, Any], frame: Frame, body: Any, current: bool = Tru
     return [body(frame.with_copy(name, i, current)) for i in range(count)]
 
 
-def check_expressions(value: Any, functions: dict[str, Any]) -> None:
+def check_expressions(value: Any, functions: dict[str, Any], limits: TemplateLimits) -> None:
     """Parse every expression in ``value`` and check that each function it calls exists."""
     if isinstance(value, str) and is_expression(value):
-        for name in calls(parse_expression(value)):
+        for name in calls(parse(value, limits)):
             if ("." in name and name.lower() not in functions) or ("." not in name and lookup(name) is None):
                 raise ExpressionError(errors.UNKNOWN_FUNCTION, name=name)
     elif isinstance(value, list):
         for item in value:
-            check_expressions(item, functions)
+            check_expressions(item, functions, limits)
     elif isinstance(value, dict):
         for item in value.values():
-            check_expressions(item, functions)
+            check_expressions(item, functions, limits)
 
 
 def expect_text(value: Any, what: str) -> str:

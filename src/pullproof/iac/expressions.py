@@ -49,9 +49,10 @@ def literal(value: str) -> str:
     return value[1:] if value.startswith("[[") else value
 
 
-def parse_expression(text: str) -> Node:
-    """Parse a bracketed expression (``"[concat('a', 'b')]"``)."""
-    return _Parser(text[1:-1]).parse()
+def parse_expression(text: str, max_depth: int = 128) -> Node:
+    """Parse a bracketed expression (``"[concat('a', 'b')]"``); calls, member and index accesses nested
+    deeper than ``max_depth`` are refused (every later pass over the tree recurses)."""
+    return _Parser(text[1:-1], max_depth).parse()
 
 
 def calls(node: Node) -> list[str]:
@@ -66,9 +67,15 @@ def calls(node: Node) -> list[str]:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, max_depth: int) -> None:
         self.text = text
         self.i = 0
+        self.max_depth = max_depth
+        self.depth = 0
+
+    def deeper(self, levels: int = 1) -> None:
+        if self.depth + levels > self.max_depth:
+            raise ExpressionError(errors.EXPRESSION_DEPTH, limit=self.max_depth)
 
     def fail(self) -> ExpressionError:
         if self.i >= len(self.text):
@@ -92,9 +99,15 @@ class _Parser:
         return node
 
     def operand(self) -> Node:
+        self.deeper()
+        self.depth += 1
         node = self.primary()
+        links = 0
         while True:
             ch = self.peek()
+            if ch in ".[":
+                links += 1
+                self.deeper(links)
             if ch == ".":
                 self.i += 1
                 node = Member(node, self.word(member=True))
@@ -104,6 +117,7 @@ class _Parser:
                 self.expect("]")
                 node = Index(node, index)
             else:
+                self.depth -= 1
                 return node
 
     def primary(self) -> Node:

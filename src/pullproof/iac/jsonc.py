@@ -16,6 +16,8 @@ Key = str | int
 JsonPath = tuple[Key, ...]
 SPECIAL = set(".' /\"[]()\t\n\r\f\b\\\u0085\u2028\u2029")
 ESCAPES = {'"': '"', "'": "'", "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+MAX_DEPTH = 256
+"""How deep objects and arrays may nest (Newtonsoft's ``MaxDepth``; ARM's own figure is not published)."""
 
 
 @dataclass(frozen=True)
@@ -56,14 +58,15 @@ def json_path(path: JsonPath) -> str:
     return out
 
 
-def parse(text: str) -> Parsed:
-    reader = _Reader(text.removeprefix("\ufeff"))
+def parse(text: str, max_depth: int = MAX_DEPTH) -> Parsed:
+    reader = _Reader(text.removeprefix("\ufeff"), max_depth)
     return Parsed(reader.document(), reader.positions)
 
 
 class _Reader:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, max_depth: int) -> None:
         self.text = text
+        self.max_depth = max_depth
         self.i = 0
         self.line = 1
         self.line_start = 0
@@ -134,7 +137,13 @@ class _Reader:
             return self.string(mark=True)
         return self.scalar()
 
+    def deeper(self) -> None:
+        """Refuse nesting past ``max_depth`` (as Newtonsoft words it), before the recursion gets deep."""
+        if len(self.path) >= self.max_depth:
+            raise self.fail(f"The reader's MaxDepth of {self.max_depth} has been exceeded.")
+
     def object(self) -> dict[str, Any]:
+        self.deeper()
         self.mark(self.i)
         self.i += 1
         result: dict[str, Any] = {}
@@ -175,6 +184,7 @@ class _Reader:
             raise self.fail(f"After parsing a value an unexpected character was encountered: {ch}.")
 
     def array(self) -> list[Any]:
+        self.deeper()
         self.mark(self.i)
         self.i += 1
         result: list[Any] = []

@@ -18,12 +18,17 @@ class FormatError(ValueError):
 
 BAD_FORMAT = "Input string was not in a correct format."
 BAD_INDEX = "Index (zero based) must be greater than or equal to zero and less than the size of the argument list."
+WIDTH_LIMIT = 1_000_000  # .NET: an alignment or a precision must stay below it
+TOO_LONG = "The formatted string is longer than '{limit}' characters."
 
 
-def composite(fmt: str, args: list[Any]) -> str:
+def composite(fmt: str, args: list[Any], limit: int | None = None) -> str:
+    """``fmt`` with its items replaced; a result over ``limit`` characters is refused as it grows."""
     out: list[str] = []
-    i, n = 0, len(fmt)
+    i, n, size = 0, len(fmt), 0
     while i < n:
+        if limit is not None and size > limit:
+            raise FormatError(TOO_LONG.format(limit=limit))
         ch = fmt[i]
         if ch == "}":
             if fmt[i + 1 : i + 2] != "}":
@@ -39,10 +44,13 @@ def composite(fmt: str, args: list[Any]) -> str:
             if end < 0:
                 raise FormatError(BAD_FORMAT)
             out.append(_item(fmt[i + 1 : end], args))
+            size += len(out[-1])
             i = end + 1
         else:
             out.append(ch)
             i += 1
+    if limit is not None and size > limit:
+        raise FormatError(TOO_LONG.format(limit=limit))
     return "".join(out)
 
 
@@ -60,6 +68,8 @@ def _item(spec: str, args: list[Any]) -> str:
             width = int(align_text)
         except ValueError:
             raise FormatError(BAD_FORMAT) from None
+        if abs(width) >= WIDTH_LIMIT:
+            raise FormatError(BAD_FORMAT)
         text = text.rjust(width) if width > 0 else text.ljust(-width)
     return text
 
@@ -77,6 +87,8 @@ def format_number(value: int | float, spec: str) -> str:
     if digits_text and not digits_text.isdigit():
         raise FormatError(BAD_FORMAT)
     digits = int(digits_text) if digits_text else None
+    if digits is not None and digits >= WIDTH_LIMIT:
+        raise FormatError(BAD_FORMAT)
     upper = kind.upper()
     if upper == "N":
         return f"{value:,.{2 if digits is None else digits}f}"

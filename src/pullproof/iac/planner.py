@@ -128,8 +128,12 @@ def plan(template: Template, frame: Frame, target: Scope | None = None) -> Plan:
     base = target or frame.scope
     resources: list[Planned] = []
     parents: dict[int, list[int]] = {}
-    for decl_index, (path, decl, symbol, parent) in enumerate(declarations(template)):
-        instances = _instances(template, path, decl, frame)
+    found = declarations(template)
+    counts = [_instances(template, path, decl, frame) for path, decl, _, _ in found]
+    total, limit = sum(len(c) for c in counts), frame.budget.limits.resources
+    if total > limit:
+        raise TemplateError(errors.RESOURCES_LIMIT, limit=limit, actual=total)
+    for decl_index, ((path, decl, symbol, parent), instances) in enumerate(zip(found, counts, strict=True)):
         parents[decl_index] = []
         for instance_frame, copy_name in instances:
             item = _instance(template, path, decl, instance_frame, base, symbol, copy_name, len(resources))
@@ -152,12 +156,17 @@ def _instances(template: Template, path: JsonPath, decl: dict[str, Any],
     name = str(loop.get("name", ""))
     try:
         count = copy_count(loop.get("count"), frame)
-    except ExpressionError:
+    except ExpressionError as exc:
+        if exc.code is not errors.COPY_INVALID:
+            where = template.where(path)
+            raw_name = decl.get("name")
+            raise TemplateError(errors.RESOURCE_INVALID, where, name=raw_name if isinstance(raw_name, str) else "",
+                                line=where.line, column=where.column, inner=exc.message) from None
         count = -1
     if not isinstance(count, int) or count < 0:
-        where = template.where(path)
-        raise TemplateError(errors.COPY_COUNT, where, kind="resource", name=str(decl.get("name", "")),
-                            line=where.line, column=where.column)
+        where = template.where((*path, "copy"))
+        raise TemplateError(errors.COPY_COUNT, where, line=where.line, column=where.column,
+                            limit=frame.budget.limits.copy_count)
     return [(frame.with_copy(name, i), name) for i in range(count)]
 
 

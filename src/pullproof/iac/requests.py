@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pullproof.arm import errors as arm_errors
+from pullproof.arm.tags import check_tags
 from pullproof.core import jsonbody
 from pullproof.core.errors import ServiceError
 from pullproof.iac import errors
@@ -50,6 +51,7 @@ def request_from_body(name: str, scope: Scope, parsed: Parsed) -> Request:
     if mode.lower() != "incremental":
         raise ServiceError(errors.BAD_MODE, mode=mode, scope=scope.id)
     location = body.get("location")
+    check_tags(body)
     tags = body.get("tags")
     return Request(name, scope, Template.of(template, ("properties", "template"), parsed.positions), parameters,
                    location.lower().replace(" ", "") if isinstance(location, str) and location else None, "Incremental",

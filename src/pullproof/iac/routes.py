@@ -1,15 +1,19 @@
 """HTTP surface of ``…/providers/Microsoft.Resources/deployments[/{name}[/{action}[/{id}]]]``: parse,
-call the deployments API, render. Plugged into ARM's dispatcher (``ArmRoutes(extra=[…])``)."""
+call the deployments API, render. Plugged into ARM's dispatcher (``ArmRoutes(extra=[…])``).
+
+Reading a body (a template of up to 4 MB), evaluating and running a template happen in a worker
+thread, so a large or expensive deployment never holds up the event loop every other request needs."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from starlette.requests import Request
 
 from pullproof.arm import errors as arm_errors
 from pullproof.arm.models import ArmPath
-from pullproof.arm.providers.deployments import DeploymentsApi
+from pullproof.arm.providers.deployments import Created, DeploymentsApi
 from pullproof.core.errors import ServiceError
 from pullproof.core.web import BodyTooLarge, base_url, read_body
 from pullproof.iac.errors import DeploymentError, TemplateError, error_body
@@ -36,11 +40,22 @@ class DeploymentRoutes:
         except (DeploymentError, TemplateError) as exc:
             return exc.status, error_body(exc), {}
 
-    async def _body(self, request: Request) -> Any:
+    async def _raw(self, request: Request) -> bytes:
         try:
-            return parse_body(await read_body(request, self.max_body))
+            return await read_body(request, self.max_body)
         except BodyTooLarge:
             raise ServiceError(arm_errors.TOO_LARGE, limit=self.max_body) from None
+
+    def _validate(self, caller: Caller, scope: Any, name: str, raw: bytes, action: str) -> Any:
+        parsed = parse_body(raw)
+        deployment = request_from_body(name, scope, parsed)
+        if action == "validate":
+            return self.api.validate(caller, deployment)
+        settings = (parsed.value.get("properties") or {}).get("whatIfSettings") or {}
+        return self.api.what_if(caller, deployment, str(settings.get("resultFormat") or ""))
+
+    def _create(self, caller: Caller, scope: Any, name: str, raw: bytes) -> Created:
+        return self.api.create(caller, request_from_body(name, scope, parse_body(raw)))
 
     async def _handle(self, request: Request, path: ArmPath, caller: Caller, version: str) -> Answer:
         ref = path.resource
@@ -53,12 +68,8 @@ class DeploymentRoutes:
             return await self._deployment(request, scope, names[0], caller, version)
         action = kinds[1] if len(kinds) > 1 else ""
         if method == "POST" and len(names) == 1 and action in {"validate", "whatif"}:
-            parsed = await self._body(request)
-            deployment = request_from_body(names[0], scope, parsed)
-            if action == "validate":
-                return 200, self.api.validate(caller, deployment), {}
-            settings = (parsed.value.get("properties") or {}).get("whatIfSettings") or {}
-            return 200, self.api.what_if(caller, deployment, str(settings.get("resultFormat") or "")), {}
+            raw = await self._raw(request)
+            return 200, await asyncio.to_thread(self._validate, caller, scope, names[0], raw, action), {}
         if method == "POST" and len(names) == 1 and action == "exporttemplate":
             return 200, self.api.export_template(caller, scope, names[0]), {}
         if method == "GET" and action == "operationstatuses" and len(names) == 2:
@@ -77,7 +88,8 @@ class DeploymentRoutes:
             self.api.get(caller, scope, name)
             return 204, None, {}
         if method == "PUT":
-            created = self.api.create(caller, request_from_body(name, scope, await self._body(request)))
+            raw = await self._raw(request)
+            created = await asyncio.to_thread(self._create, caller, scope, name, raw)
             target = created.outcome.id.replace("/resourceGroups/", "/resourcegroups/", 1)  # as ARM spells it
             status_url = f"{base_url(request)}{target}/operationStatuses/{created.operation_id}?api-version={version}"
             return created.status, created.body, {"Azure-AsyncOperation": status_url, "Retry-After": "1"}

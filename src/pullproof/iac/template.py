@@ -108,6 +108,7 @@ class Variables:
                 result = copy_loop(value, self.frame, lambda f: resolve(value.get("input"), f, loops=True))
             else:
                 result = resolve(value, self.frame, loops=True)
+            self.frame.budget.keep("variables", result)
         except ExpressionError as exc:
             label = value.get("name") if path[1:2] == ("copy",) else path[-1]
             raise TemplateError(errors.VARIABLE_INVALID, self.template.where(path), name=label,

@@ -23,6 +23,7 @@ from pullproof.iac.backend import ArmBackend, DryBackend
 from pullproof.iac.context import Scope
 from pullproof.iac.engine import Engine, Prepared, Request
 from pullproof.iac.errors import DeploymentError, WireError
+from pullproof.iac.limits import TemplateLimits
 from pullproof.iac.records import Outcome, duration, public
 from pullproof.iac.resource_ids import DEPLOYMENT_TYPE
 from pullproof.iac.runtime import EngineRuntime, Mode
@@ -43,10 +44,11 @@ class Created:
 
 
 class DeploymentsApi:
-    def __init__(self, arm: ArmService, clock: Clock, ids: IdFactory) -> None:
+    def __init__(self, arm: ArmService, clock: Clock, ids: IdFactory, limits: TemplateLimits | None = None) -> None:
         self.arm = arm
         self.clock = clock
         self.ids = ids
+        self.limits = limits or TemplateLimits()
 
     def scope(self, subscription: str, group: str | None) -> Scope:
         return Scope(self.arm.issuer.tenant.id, subscription, group)
@@ -56,7 +58,7 @@ class DeploymentsApi:
         tenant_value = {"countryCode": "US", "displayName": tenant.display_name, "id": f"/tenants/{tenant.id}",
                         "tenantId": tenant.id}
         runtime = EngineRuntime(backend, mode, self.clock.now(), self.ids.guid, tenant_value)
-        return Engine(backend, runtime, self.ids, self.clock)
+        return Engine(backend, runtime, self.ids, self.clock, self.limits)
 
     def _authorized(self, caller: Caller, scope: Scope, name: str, verb: str) -> Scope:
         """Subscription, then authorization, then the resource group (as ARM orders its checks)."""

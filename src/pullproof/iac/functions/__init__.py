@@ -20,14 +20,14 @@ def _list_action(call: Invocation) -> Any:
     return call.frame.runtime.invoke_list(call.frame, call.name, resource_id, api_version, payload)
 
 
-LIST_ACTION = spec("list", _list_action, 2, 3, phases=resources.RUNTIME_PHASES)
+LIST_ACTION = spec("list", _list_action, 2, 3, phases=resources.RUNTIME_PHASES, builds=False)
 
 
 def lookup(name: str) -> Spec | None:
     """The function called ``name`` (case-insensitive); any ``list*`` name is a resource action."""
     found = FUNCTIONS.get(name.lower())
     if found is None and name.lower().startswith("list") and len(name) > 4:
-        return Spec(name, LIST_ACTION.fn, 2, 3, False, LIST_ACTION.phases)
+        return Spec(name, LIST_ACTION.fn, 2, 3, False, LIST_ACTION.phases, builds=False, scans=False)
     return found
 
 

@@ -28,6 +28,14 @@ class Invocation:
     def fail(self, reason: str) -> ExpressionError:
         return ExpressionError(errors.ARG_VALUE, name=self.name, reason=reason)
 
+    def room(self, size: int) -> None:
+        """Refuse (before building it) a result of ``size`` characters or items over the budget's limit."""
+        self.frame.budget.length(self.name, size)
+
+    def work(self, steps: int) -> None:
+        """Charge the evaluation budget for work the function does beyond reading its arguments once."""
+        self.frame.budget.charge(steps)
+
     def _typed(self, index: int, kinds: tuple[type, ...], expected: str) -> Any:
         value = self.args[index]
         if isinstance(value, bool) and bool not in kinds:
@@ -71,7 +79,10 @@ class Invocation:
 
 @dataclass(frozen=True)
 class Spec:
-    """A function: ``fn`` gets the invocation; ``lazy`` ones get unevaluated argument nodes."""
+    """A function: ``fn`` gets the invocation; ``lazy`` ones get unevaluated argument nodes. The value a
+    function ``builds`` is measured against the evaluation budget; one that only hands back a value that
+    exists already (a parameter, a variable, a resource's properties) is not. A function that ``scans``
+    its arguments is charged for reading them once."""
 
     name: str
     fn: Callable[[Invocation], Any]
@@ -79,6 +90,8 @@ class Spec:
     max_args: int | None = None
     lazy: bool = False
     phases: frozenset[Phase] | None = None
+    builds: bool = True
+    scans: bool = True
 
     def check_arity(self, count: int) -> None:
         if count < self.min_args or (self.max_args is not None and count > self.max_args):
@@ -92,6 +105,9 @@ class Spec:
 
 
 def spec(name: str, fn: Callable[[Invocation], Any], min_args: int = 0, max_args: int | None = -1,
-         phases: frozenset[Phase] | None = None, lazy: bool = False) -> Spec:
-    """``max_args=-1`` means "same as min_args"; None means unbounded."""
-    return Spec(name, fn, min_args, min_args if max_args == -1 else max_args, lazy, phases)
+         phases: frozenset[Phase] | None = None, lazy: bool = False, builds: bool = True,
+         scans: bool | None = None) -> Spec:
+    """``max_args=-1`` means "same as min_args"; None means unbounded. A function that builds nothing
+    (it hands back a value that exists) does not scan either, unless told."""
+    return Spec(name, fn, min_args, min_args if max_args == -1 else max_args, lazy, phases, builds,
+                builds if scans is None else scans)

@@ -94,8 +94,11 @@ def _numbers(call: Invocation) -> list[int]:
 
 def _range(call: Invocation) -> list[int]:
     start, count = call.integer(0), call.integer(1)
-    if count < 0 or start + count > 2147483647:
-        raise call.fail("the count must be non-negative and start + count must not exceed 2147483647.")
+    limit = call.frame.budget.limits.range_count
+    if not 0 <= count <= limit:
+        raise call.fail(f"the count must be a non-negative integer up to '{limit}'; it is '{count}'.")
+    if start + count > 2147483647:
+        raise call.fail("the sum of startIndex and count must be no greater than '2147483647'.")
     return list(range(start, start + count))
 
 
@@ -133,7 +136,7 @@ SPECS: tuple[Spec, ...] = (
     spec("false", lambda c: False),
     spec("null", lambda c: None),
     spec("if", _if, 3, lazy=True),
-    spec("coalesce", _coalesce, 1, None),
+    spec("coalesce", _coalesce, 1, None, builds=False),
     spec("equals", lambda c: arm_equals(c.args[0], c.args[1]), 2),
     spec("greater", lambda c: _compare(c) > 0, 2),
     spec("greaterOrEquals", lambda c: _compare(c) >= 0, 2),

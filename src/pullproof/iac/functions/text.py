@@ -19,7 +19,7 @@ PARAMETER_ONLY = frozenset({Phase.PARAMETER})
 
 def _format(call: Invocation) -> str:
     try:
-        return composite(call.text(0), call.args[1:])
+        return composite(call.text(0), call.args[1:], call.frame.budget.limits.value_size)
     except FormatError as exc:
         raise call.fail(str(exc)) from None
 
@@ -44,7 +44,16 @@ def _pad_left(call: Invocation) -> str:
     pad = call.text(2) if len(call.args) > 2 else " "
     if len(pad) != 1:
         raise call.fail("the padding character must be a single character.")
+    call.room(width)
     return to_text(value).rjust(width, pad)
+
+
+def _replace(call: Invocation) -> str:
+    text, old, new = call.text(0), call.text(1), call.text(2)
+    if not old:
+        return text
+    call.room(len(text) + text.count(old) * (len(new) - len(old)))
+    return text.replace(old, new)
 
 
 def _split(call: Invocation) -> list[str]:
@@ -103,7 +112,7 @@ SPECS: tuple[Spec, ...] = (
     spec("trim", lambda c: c.text(0).strip(), 1),
     spec("startsWith", lambda c: c.text(0).lower().startswith(c.text(1).lower()), 2),
     spec("endsWith", lambda c: c.text(0).lower().endswith(c.text(1).lower()), 2),
-    spec("replace", lambda c: c.text(0).replace(c.text(1), c.text(2)) if c.text(1) else c.text(0), 3),
+    spec("replace", _replace, 3),
     spec("split", _split, 2),
     spec("substring", _substring, 2, 3),
     spec("padLeft", _pad_left, 2, 3),
