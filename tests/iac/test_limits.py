@@ -186,3 +186,14 @@ def test_a_template_over_4_mb_over_http_is_request_content_too_large(arm: TestCl
     response = _put(arm, local, sub, json.dumps({"properties": {"mode": "Incremental", "template": body}}).encode())
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "RequestContentTooLarge"
+
+
+@pytest.mark.parametrize("functions", [
+    ["not an object"],
+    [{"namespace": "x", "members": ["f"]}],
+    [{"namespace": "x", "members": {"f": "[add(1, 2)]"}}],
+    [{"namespace": "x"}],
+], ids=["namespace", "members", "member", "no-members"])
+def test_a_malformed_functions_section_is_invalid_template(local: Local, caller: Caller, functions: list[Any]) -> None:
+    error = _refused(local, caller, template(functions=functions))
+    assert "Each entry of the 'functions' section must be a JSON object" in error["message"]

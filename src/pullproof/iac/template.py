@@ -63,10 +63,14 @@ class Template:
 
     def functions(self) -> dict[str, dict[str, Any]]:
         table: dict[str, dict[str, Any]] = {}
-        for namespace in self.section("functions", list):
-            if isinstance(namespace, dict):
-                for name, member in (namespace.get("members") or {}).items():
-                    table[f"{namespace.get('namespace', '')}.{name}".lower()] = member
+        for index, namespace in enumerate(self.section("functions", list)):
+            members = namespace.get("members") if isinstance(namespace, dict) else None
+            if not isinstance(members, dict) or not all(isinstance(m, dict) for m in members.values()):
+                raise TemplateError(errors.TEMPLATE_SHAPE, self.where(("functions", index)), reason=(
+                    "Each entry of the 'functions' section must be a JSON object whose 'members' is an object "
+                    "of function definitions."))
+            for name, member in members.items():
+                table[f"{namespace.get('namespace', '')}.{name}".lower()] = member
         return table
 
 
