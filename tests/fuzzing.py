@@ -1,0 +1,66 @@
+"""Strategies and helpers shared by the security campaign's property tests (``test_fuzz_*.py``).
+
+The example counts come from the hypothesis profile loaded in ``tests/conftest.py`` (``--campaign``);
+``budget`` scales them for tests whose examples cost an HTTP request rather than a parser call.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import settings
+from hypothesis import strategies as st
+
+# JSON bodies that broke real parsers: deep nesting, lone surrogates, huge numbers, odd whitespace
+DEEP_ARRAY = b"[" * 100_000
+LONE_SURROGATE = b'{"name": "\\ud800"}'
+NASTY_JSON = [
+    b"", b" ", b"null", b"[]", b"{}", b'"x"', b"1e999999", b"-0", b"1" * 5000, b'{"a":1,"a":2}', b"\xef\xbb\xbf{}",
+    b"\xff\xfe{", b"{\"a\":", b"[" * 200 + b"]" * 200, b'{"a":' * 200 + b"1" + b"}" * 200, b"NaN", b"Infinity",
+    b'{"\\u0000":"\\u0000"}', b"\x00", b'{"a":"\xc3\x28"}', LONE_SURROGATE, b'["\\udfff\\ud800"]',
+]
+
+
+def budget(share: float, least: int = 5) -> settings:
+    """Settings for a test whose examples are expensive: ``share`` of the profile's example count."""
+    current = settings.default
+    assert current is not None
+    return settings(max_examples=max(least, round(current.max_examples * share)))
+
+
+def json_values(leaves: st.SearchStrategy[Any] | None = None) -> st.SearchStrategy[Any]:
+    scalars = leaves or (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+                         | st.text(max_size=20))
+    return st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
+                        | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
+
+
+@st.composite
+def mutated(draw: st.DrawFn, seed: bytes) -> bytes:
+    """``seed`` with a few byte-level edits: flips, deletions, insertions, duplications, truncation."""
+    data = bytearray(seed)
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.sampled_from(["flip", "delete", "insert", "duplicate", "truncate", "interesting"]))
+        where = draw(st.integers(0, max(len(data) - 1, 0)))
+        if op == "flip" and data:
+            data[where] ^= 1 << draw(st.integers(0, 7))
+        elif op == "delete" and data:
+            del data[where:where + draw(st.integers(1, 8))]
+        elif op == "insert":
+            data[where:where] = draw(st.binary(min_size=1, max_size=8))
+        elif op == "duplicate" and data:
+            data[where:where] = data[where:where + draw(st.integers(1, 32))]
+        elif op == "truncate":
+            del data[where:]
+        else:
+            data[where:where] = draw(st.sampled_from([b"\x00", b"\xff", b"\\ud800", b"[", b"{", b'"', b"'",
+                                                      b"%", b"${", b"\n", b"\x80", b"99999999999999999999"]))
+    return bytes(data)
+
+
+def json_bodies() -> st.SearchStrategy[bytes]:
+    """Request bodies: valid JSON of any shape, known-nasty inputs, and mutations of a valid object."""
+    valid = json_values().map(lambda v: json.dumps(v).encode())
+    seed = json.dumps({"location": "eastus", "properties": {"a": [1, "b", None]}, "tags": {"k": "v"}}).encode()
+    return st.one_of(valid, st.sampled_from(NASTY_JSON), mutated(seed), st.binary(max_size=64))
