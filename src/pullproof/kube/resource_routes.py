@@ -112,7 +112,7 @@ class ResourceHandler:
             target.rtype, target.namespace,
             self.objects.predicate(target.rtype, query.get("labelSelector", ""), query.get("fieldSelector", "")),
             since_of(query.get("resourceVersion", "")),
-            float(timeout) if timeout.isdigit() else DEFAULT_TIMEOUT,
+            float(timeout) if timeout.isascii() and timeout.isdigit() else DEFAULT_TIMEOUT,
             media.table_version(request.headers.get("accept")), query.get("includeObject", "Metadata"),
             query.get("allowWatchBookmarks") == "true")
         stream = WatchStream(self.objects.tracker, watch, self.clock.now)

@@ -38,7 +38,7 @@ class WatchRequest:
 def since_of(resource_version: str) -> int | None:
     if resource_version in ("", "0"):
         return None
-    if not resource_version.isdigit():
+    if not (resource_version.isascii() and resource_version.isdigit()):
         raise ServiceError(errors.BAD_REQUEST, detail=f'resourceVersion: Invalid value: "{resource_version}": '
                                                       "must be an integer")
     return int(resource_version)
