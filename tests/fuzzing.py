@@ -64,3 +64,55 @@ def json_bodies() -> st.SearchStrategy[bytes]:
     valid = json_values().map(lambda v: json.dumps(v).encode())
     seed = json.dumps({"location": "eastus", "properties": {"a": [1, "b", None]}, "tags": {"k": "v"}}).encode()
     return st.one_of(valid, st.sampled_from(NASTY_JSON), mutated(seed), st.binary(max_size=64))
+
+
+# HTTP surfaces ------------------------------------------------------------------------------------------------
+HEADER_VALUE = st.one_of(st.text(st.characters(min_codepoint=0x20, max_codepoint=0xFF), max_size=40),
+                         st.sampled_from(["", " ", "Bearer", "Bearer ", "Basic !!!", "Bearer a.b.c", "²", "-1",
+                                          "bytes=0-", "bytes 0-0/1", "application/json; charset=utf-8", "*/*",
+                                          "99999999999999999999", "null"]))
+FUZZ_HEADERS = st.dictionaries(st.sampled_from(["Authorization", "Content-Type", "Accept", "Range", "Content-Range",
+                                                "Metadata", "X-IDENTITY-HEADER", "Proxy-Authorization",
+                                                "client-request-id", "If-Match", "Accept-Encoding", "X-Forwarded-For"]),
+                               HEADER_VALUE, max_size=3)
+LATIN1_HEADERS = FUZZ_HEADERS.map(lambda h: {k: v.encode("latin-1") for k, v in h.items()})
+METHODS = st.sampled_from(["GET", "PUT", "POST", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+
+
+def _json(response: Any) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise AssertionError(f"{response.status_code} is not JSON: {response.text[:200]!r}") from None
+
+
+def routing_text(response: Any) -> bool:
+    """Starlette's own 404/405 for a path or method a host does not route (Go's mux says the same in text)."""
+    return response.status_code in (404, 405) and response.headers.get("content-type", "").startswith("text/plain")
+
+
+def arm_error(response: Any) -> None:
+    body = _json(response)
+    assert isinstance(body.get("error"), dict) and {"code", "message"} <= set(body["error"]), body
+
+
+def oauth_error(response: Any) -> None:
+    body = _json(response)
+    assert isinstance(body.get("error"), str) and isinstance(body.get("error_description"), str), body
+
+
+def oci_error(response: Any, method: str) -> None:
+    if method == "HEAD":
+        assert not response.content
+        return
+    body = _json(response)
+    assert body["errors"] and all({"code", "message"} <= set(e) for e in body["errors"]), body
+
+
+def kube_status(response: Any) -> None:
+    body = _json(response)
+    assert body.get("kind") == "Status" and body.get("code") == response.status_code, body
+
+
+def no_server_error(response: Any) -> None:
+    assert response.status_code < 500, f"{response.status_code}: {response.text[:500]}"

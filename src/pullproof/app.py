@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pullproof.aks.agentpools import AgentPools, AksNodeAuth
 from pullproof.aks.identities import ClusterIdentities
@@ -68,6 +68,8 @@ from pullproof.registry.store import RegistryStore
 from pullproof.registry.tokens import TokenService
 from pullproof.settings import Settings
 from pullproof.timeline import shared_clock
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 @dataclass(frozen=True)
@@ -189,15 +191,23 @@ class Emulator:
             assert isinstance(exc, ServiceError)
             return renderers[exc.code.surface](request, exc)
 
-        def app(routes: Sequence[BaseRoute]) -> Starlette:
-            return Starlette(routes=list(routes), exception_handlers={ServiceError: on_error})
+        def app(routes: Sequence[BaseRoute], fallback: Endpoint | None = None) -> Starlette:
+            built = Starlette(routes=list(routes), exception_handlers={ServiceError: on_error})
+            if fallback is not None:  # a path no route serves gets the surface's own error, not a bare 404
+                endpoint = fallback
+
+                async def unrouted(scope: Scope, receive: Receive, send: Send) -> None:
+                    await (await endpoint(Request(scope, receive)))(scope, receive, send)
+
+                built.router.default = unrouted
+            return built
 
         direct = [*metadata.routes(), *graph.routes("/graph/v1.0"), *arm.routes(), *identity.routes()]
         apps: dict[str, ASGIApp] = {
             "identity": app(list(identity.routes())),
-            "arm": app([*metadata.routes(), *arm.routes()]),
-            "graph": app(list(graph.routes("/v1.0"))),
-            "local": app(direct),
+            "arm": app([*metadata.routes(), *arm.routes()], arm.fallback),
+            "graph": app(list(graph.routes("/v1.0")), graph.fallback),
+            "local": app(direct, arm.fallback),
             "telemetry": app(harmless.telemetry_routes()),
             "version-check": app(harmless.version_routes()),
             ".azurecr.io": app([*registry.routes(), *acr.routes()]),

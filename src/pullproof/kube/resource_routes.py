@@ -21,7 +21,7 @@ from pullproof.kube.resources import ResourceType
 from pullproof.kube.service import ObjectService, Written, typed
 from pullproof.kube.subresources import Subresources
 from pullproof.kube.tables import table
-from pullproof.kube.watch import DEFAULT_TIMEOUT, WatchRequest, WatchStream, since_of
+from pullproof.kube.watch import WatchRequest, WatchStream, since_of, timeout_of
 
 Obj = dict[str, Any]
 LIST_VERBS = {"GET": "list", "DELETE": "deletecollection", "POST": "create"}
@@ -112,7 +112,7 @@ class ResourceHandler:
             target.rtype, target.namespace,
             self.objects.predicate(target.rtype, query.get("labelSelector", ""), query.get("fieldSelector", "")),
             since_of(query.get("resourceVersion", "")),
-            float(timeout) if timeout.isascii() and timeout.isdigit() else DEFAULT_TIMEOUT,
+            timeout_of(timeout),
             media.table_version(request.headers.get("accept")), query.get("includeObject", "Metadata"),
             query.get("allowWatchBookmarks") == "true")
         stream = WatchStream(self.objects.tracker, watch, self.clock.now)

@@ -35,6 +35,11 @@ class WatchRequest:
     bookmarks: bool = False
 
 
+def timeout_of(text: str) -> float:
+    """``timeoutSeconds``: a whole number of seconds, else the default."""
+    return float(text) if text.isascii() and text.isdigit() else DEFAULT_TIMEOUT
+
+
 def since_of(resource_version: str) -> int | None:
     if resource_version in ("", "0"):
         return None
