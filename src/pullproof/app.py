@@ -34,7 +34,7 @@ from pullproof.core.sealing import Sealer
 from pullproof.core.tls import LocalCA
 from pullproof.core.trace import TraceSink
 from pullproof.db.engine import Database
-from pullproof.front import harmless, metadata
+from pullproof.front import harmless, metadata, openapi
 from pullproof.front.hosts import HostTable
 from pullproof.front.router import HostRouter
 from pullproof.iac.routes import DeploymentRoutes
@@ -202,7 +202,8 @@ class Emulator:
                 built.router.default = unrouted
             return built
 
-        direct = [*metadata.routes(), *graph.routes("/graph/v1.0"), *arm.routes(), *identity.routes()]
+        described = openapi.routes(arm.served_types, arm.namespace_actions)
+        direct = [*metadata.routes(), *described, *graph.routes("/graph/v1.0"), *arm.routes(), *identity.routes()]
         apps: dict[str, ASGIApp] = {
             "identity": app(list(identity.routes())),
             "arm": app([*metadata.routes(), *arm.routes()], arm.fallback),

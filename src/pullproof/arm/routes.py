@@ -13,6 +13,7 @@ from starlette.routing import Route
 from pullproof.arm import errors
 from pullproof.arm.authorization import AuthorizationApi
 from pullproof.arm.models import API_VERSION_RE, ArmPath, misshapen_field, parse_path
+from pullproof.arm.openapi import TypeDecl
 from pullproof.arm.service import ArmService
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
@@ -33,6 +34,9 @@ class AnyCaseRoute(Route):
 
 class SubRoutes(Protocol):
     """A resource type served by its own handler (e.g. deployments, whose bodies are JSONC)."""
+
+    resource_type: str
+    actions: frozenset[str]
 
     def owns(self, path: ArmPath) -> bool: ...
 
@@ -56,6 +60,17 @@ class ArmRoutes:
             AnyCaseRoute("/tenants", self.dispatch, methods=methods),
             AnyCaseRoute("/providers/{rest:path}", self.dispatch, methods=methods),
         ]
+
+    def served_types(self) -> list[TypeDecl]:
+        """Every resource type the dispatcher serves, with its POST actions (what ``/openapi/arm.json`` lists)."""
+        return [*(TypeDecl(p.resource_type, p.actions) for p in self.arm.providers.values()),
+                *(TypeDecl(e.resource_type, e.actions) for e in self.extra)]
+
+    def namespace_actions(self) -> list[tuple[str, str]]:
+        namespaces = {p.resource_type.split("/")[0].lower(): p.resource_type.split("/")[0]
+                      for p in self.arm.providers.values()}
+        return [(namespaces.get(ns, ns), "checkNameAvailability" if action == "checknameavailability" else action)
+                for ns, action in self.arm.namespace_actions]
 
     @staticmethod
     async def fallback(request: Request) -> Response:
