@@ -211,8 +211,8 @@ class Emulator:
             "local": app(direct, arm.fallback),
             "telemetry": app(harmless.telemetry_routes()),
             "version-check": app(harmless.version_routes()),
-            ".azurecr.io": app([*registry.routes(), *acr.routes()]),
-            ".azmk8s.io": app(kube.routes()),
+            ".azurecr.io": app([*registry.routes(), *acr.routes()], registry.fallback),
+            ".azmk8s.io": app(kube.routes(), kube.not_found),
         }
         return HostRouter(self.hosts, apps, app(list(imds.routes())))
 

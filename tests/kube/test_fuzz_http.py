@@ -168,3 +168,28 @@ def test_configmap_over_one_mebibyte_is_invalid(world: tuple[Local, TestClient])
     response = client.post("/api/v1/namespaces/default/configmaps", json=big,
                            headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(("target", "body", "content_type"), [
+    ("deployments/guestbook-app/status", {"status": [1]}, "application/merge-patch+json"),
+    ("deployments/guestbook-app/status", [{"op": "replace", "path": "/status", "value": "x"}],
+     "application/json-patch+json"),
+    ("deployments/guestbook-app/scale", {"spec": [1]}, "application/merge-patch+json"),
+    ("deployments/guestbook-app/scale", [{"op": "replace", "path": "", "value": [1]}], "application/json-patch+json"),
+])
+def test_subresource_patches_of_the_wrong_shape_are_refused(world: tuple[Local, TestClient], target: str, body: Any,
+                                                            content_type: str) -> None:
+    _, client = world
+    url = f"/apis/apps/v1/namespaces/default/{target}"
+    response = client.patch(url, content=json.dumps(body).encode(), headers={**AUTH, "Content-Type": content_type})
+    assert 400 <= response.status_code < 500, response.text
+    kube_status(response)
+    scale = client.get("/apis/apps/v1/namespaces/default/deployments/guestbook-app/scale", headers=AUTH)
+    assert scale.status_code == 200, scale.text
+
+
+def test_a_path_no_route_takes_is_a_status(world: tuple[Local, TestClient]) -> None:
+    _, client = world
+    response = client.get("/api/v1/x%0Ay", headers=AUTH)
+    assert response.status_code == 404, response.text
+    kube_status(response)

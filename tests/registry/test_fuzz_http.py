@@ -170,6 +170,13 @@ def test_manifest_with_a_non_object_subject_is_invalid(world: tuple[Local, TestC
     assert response.json()["errors"][0]["code"] == "MANIFEST_INVALID"
 
 
+def test_a_path_no_route_takes_is_an_oci_error(world: tuple[Local, TestClient, dict[str, str], str]) -> None:
+    _, acr, auth, _ = world
+    response = acr.get("/v2/app/manifests/a%0Ab", headers=auth)
+    assert response.status_code == 404, response.text
+    assert response.json()["errors"][0]["code"] == "NOT_FOUND"
+
+
 @pytest.mark.xfail(strict=True, reason="D3")
 def test_an_access_token_is_no_refresh_token(world: tuple[Local, TestClient, dict[str, str], str]) -> None:
     _, acr, auth, _ = world

@@ -22,7 +22,7 @@ class Database:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._lock = threading.Lock()
         self._migrate()
 
@@ -36,8 +36,20 @@ class Database:
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
             with self._lock:
-                self._all.append(conn)
+                self._close_orphans()
+                self._all.append((threading.current_thread(), conn))
         return conn
+
+    def _close_orphans(self) -> None:
+        """Close the connections of threads that have ended (worker pools retire idle threads: without
+        this, every new worker would leave three open files behind, until the process runs out)."""
+        live = []
+        for thread, conn in self._all:
+            if thread.is_alive():
+                live.append((thread, conn))
+            else:
+                conn.close()
+        self._all = live
 
     def connection(self) -> sqlite3.Connection:
         """The calling thread's connection (for diagnostics: query plans, statement tracing)."""
@@ -68,7 +80,7 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._all:
+            for _, conn in self._all:
                 conn.close()
             self._all.clear()
         self._local = threading.local()
