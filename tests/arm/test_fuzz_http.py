@@ -131,3 +131,25 @@ def test_tags_must_be_strings(world: tuple[Local, TestClient, str]) -> None:
                           json={"location": "eastus", "tags": {"a": {"nested": [1]}}},
                           headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(("method", "field"), [("PUT", "properties"), ("PATCH", "properties"), ("PUT", "sku"),
+                                               ("PUT", "identity")])
+def test_envelope_fields_must_be_objects(world: tuple[Local, TestClient, str], method: str, field: str) -> None:
+    local, client, token = world
+    url = f"/subscriptions/{local.emulator.operator.subscription_id}/resourceGroups/rg/providers/" \
+          "Microsoft.ContainerRegistry/registries/acrhttp?api-version=2025-11-01"
+    response = client.request(method, url, json={"location": "eastus", field: [1]},
+                              headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == {"code": "InvalidRequestContent", "message": "The request content was "
+                                        f"invalid and could not be deserialized: 'The '{field}' property must be a "
+                                        "JSON object.'."}
+
+
+def test_provider_list_takes_only_get(world: tuple[Local, TestClient, str]) -> None:
+    local, client, token = world
+    response = client.post(f"/subscriptions/{local.emulator.operator.subscription_id}/providers?api-version=2021-04-01",
+                           headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "MethodNotAllowed"
