@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from starlette.testclient import TestClient
 
 from pullproof.app import Emulator, Endpoints
@@ -23,9 +24,34 @@ from pullproof.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# The security campaign: property tests run the short profile by default (few examples, derandomized so CI is
+# deterministic); ``--campaign=long`` runs thousands of random examples and the long load-and-faults test.
+_LENIENT = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large,
+            HealthCheck.function_scoped_fixture, HealthCheck.large_base_example]
+settings.register_profile("short", max_examples=60, deadline=None, derandomize=True, database=None,
+                          suppress_health_check=_LENIENT, print_blob=False)
+settings.register_profile("long", max_examples=3000, deadline=None, derandomize=False, database=None,
+                          suppress_health_check=_LENIENT, print_blob=True)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-goldens", action="store_true", default=False,
                      help="rewrite golden files from the current output instead of comparing")
+    parser.addoption("--campaign", choices=("short", "long"), default="short",
+                     help="security campaign size: short (default, deterministic) or long (thousands of random "
+                          "examples, 200 clients and 3 restarts under load)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings.load_profile(str(config.getoption("--campaign")))
+
+
+@pytest.fixture(scope="session")
+def campaign(pytestconfig: pytest.Config) -> str:
+    """``short`` or ``long`` (``--campaign``)."""
+    return str(pytestconfig.getoption("--campaign"))
+
+
 DIRECT = "https://127.0.0.1:8443"
 
 

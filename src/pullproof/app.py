@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pullproof.aks.agentpools import AgentPools, AksNodeAuth
 from pullproof.aks.identities import ClusterIdentities
@@ -35,7 +35,7 @@ from pullproof.core.sealing import Sealer
 from pullproof.core.tls import LocalCA, tls_dir
 from pullproof.core.trace import TraceSink
 from pullproof.db.engine import Database
-from pullproof.front import harmless, metadata
+from pullproof.front import harmless, metadata, openapi
 from pullproof.front.hosts import HostTable
 from pullproof.front.local_api import LocalApi
 from pullproof.front.router import HostRouter
@@ -71,6 +71,8 @@ from pullproof.registry.store import RegistryStore
 from pullproof.registry.tokens import TokenService
 from pullproof.settings import Settings
 from pullproof.timeline import shared_clock
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 @dataclass(frozen=True)
@@ -201,21 +203,30 @@ class Emulator:
             assert isinstance(exc, ServiceError)
             return renderers[exc.code.surface](request, exc)
 
-        def app(routes: Sequence[BaseRoute]) -> Starlette:
-            return Starlette(routes=list(routes), exception_handlers={ServiceError: on_error})
+        def app(routes: Sequence[BaseRoute], fallback: Endpoint | None = None) -> Starlette:
+            built = Starlette(routes=list(routes), exception_handlers={ServiceError: on_error})
+            if fallback is not None:  # a path no route serves gets the surface's own error, not a bare 404
+                endpoint = fallback
+
+                async def unrouted(scope: Scope, receive: Receive, send: Send) -> None:
+                    await (await endpoint(Request(scope, receive)))(scope, receive, send)
+
+                built.router.default = unrouted
+            return built
 
         local = LocalApi(self.arm, self.operator, self.reclaimer)
-        direct = [*metadata.routes(), *local.routes(), *graph.routes("/graph/v1.0"), *arm.routes(),
+        described = openapi.routes(arm.served_types, arm.namespace_actions)
+        direct = [*metadata.routes(), *local.routes(), *described, *graph.routes("/graph/v1.0"), *arm.routes(),
                   *identity.routes()]
         apps: dict[str, ASGIApp] = {
             "identity": app(list(identity.routes())),
-            "arm": app([*metadata.routes(), *arm.routes()]),
-            "graph": app(list(graph.routes("/v1.0"))),
-            "local": app(direct),
+            "arm": app([*metadata.routes(), *arm.routes()], arm.fallback),
+            "graph": app(list(graph.routes("/v1.0")), graph.fallback),
+            "local": app(direct, arm.fallback),
             "telemetry": app(harmless.telemetry_routes()),
             "version-check": app(harmless.version_routes()),
-            ".azurecr.io": app([*registry.routes(), *acr.routes()]),
-            ".azmk8s.io": app(kube.routes()),
+            ".azurecr.io": app([*registry.routes(), *acr.routes()], registry.fallback),
+            ".azmk8s.io": app(kube.routes(), kube.not_found),
         }
         return HostRouter(self.hosts, apps, app(list(imds.routes())))
 

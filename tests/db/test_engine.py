@@ -97,3 +97,18 @@ def test_close_then_use_again(db: Database) -> None:
         conn.execute("INSERT INTO items VALUES ('a')")
     db.close()
     assert names(db) == ["a"]
+
+
+def _open_files() -> int:
+    return len(list(Path("/proc/self/fd").iterdir()))
+
+
+def test_connections_of_ended_threads_are_closed(db: Database) -> None:
+    """A worker pool retires idle threads and starts new ones: their connections must not pile up."""
+    before = _open_files()
+    for _ in range(200):
+        worker = threading.Thread(target=lambda: names(db))
+        worker.start()
+        worker.join()
+    assert _open_files() - before < 10
+    assert names(db) == []

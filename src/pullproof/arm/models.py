@@ -9,6 +9,12 @@ from typing import Any
 API_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(-(preview|privatepreview|beta|alpha))?$")
 GROUP_NAME_RE = re.compile(r"^[-\w._()]{1,90}$")
 AUTHZ_MARKER = "/providers/microsoft.authorization/"
+OBJECT_FIELDS = ("properties", "sku", "identity", "plan")  # what ARM deserializes as objects in every body
+
+
+def misshapen_field(body: dict[str, Any]) -> str | None:
+    """The first envelope field that is present but not a JSON object, if any."""
+    return next((k for k in OBJECT_FIELDS if body.get(k) is not None and not isinstance(body[k], dict)), None)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from starlette.routing import Route
 
 from pullproof.arm import errors
 from pullproof.arm.authorization import AuthorizationApi
-from pullproof.arm.models import API_VERSION_RE, ArmPath, parse_path
+from pullproof.arm.models import API_VERSION_RE, ArmPath, misshapen_field, parse_path
+from pullproof.arm.openapi import TypeDecl
 from pullproof.arm.service import ArmService
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
@@ -34,6 +35,9 @@ class AnyCaseRoute(Route):
 class SubRoutes(Protocol):
     """A resource type served by its own handler (e.g. deployments, whose bodies are JSONC)."""
 
+    resource_type: str
+    actions: frozenset[str]
+
     def owns(self, path: ArmPath) -> bool: ...
 
     async def handle(self, request: Request, path: ArmPath, caller: Caller,
@@ -49,13 +53,29 @@ class ArmRoutes:
         self.extra = list(extra)
 
     def routes(self) -> list[Route]:
-        methods = ["GET", "PUT", "PATCH", "POST", "DELETE", "HEAD"]
+        methods = ["GET", "PUT", "PATCH", "POST", "DELETE", "HEAD", "OPTIONS"]  # the dispatcher refuses the rest
         return [
             AnyCaseRoute("/subscriptions", self.dispatch, methods=methods),
             AnyCaseRoute("/subscriptions/{rest:path}", self.dispatch, methods=methods),
             AnyCaseRoute("/tenants", self.dispatch, methods=methods),
             AnyCaseRoute("/providers/{rest:path}", self.dispatch, methods=methods),
         ]
+
+    def served_types(self) -> list[TypeDecl]:
+        """Every resource type the dispatcher serves, with its POST actions (what ``/openapi/arm.json`` lists)."""
+        return [*(TypeDecl(p.resource_type, p.actions) for p in self.arm.providers.values()),
+                *(TypeDecl(e.resource_type, e.actions) for e in self.extra)]
+
+    def namespace_actions(self) -> list[tuple[str, str]]:
+        namespaces = {p.resource_type.split("/")[0].lower(): p.resource_type.split("/")[0]
+                      for p in self.arm.providers.values()}
+        return [(namespaces.get(ns, ns), "checkNameAvailability" if action == "checknameavailability" else action)
+                for ns, action in self.arm.namespace_actions]
+
+    @staticmethod
+    async def fallback(request: Request) -> Response:
+        """A path no route serves: ARM's ``InvalidRequestUri``, in its envelope."""
+        raise ServiceError(errors.NO_ROUTE, path=request.url.path)
 
     async def dispatch(self, request: Request) -> Response:
         path = parse_path(request.url.path)
@@ -175,6 +195,9 @@ class ArmRoutes:
             return status, result, {}
         if method == "PATCH":
             patch = await self._body(request)
+            field = misshapen_field(patch)
+            if field is not None:
+                raise ServiceError(errors.INVALID_CONTENT, detail=f"The '{field}' property must be a JSON object.")
             current = self.arm.get_resource(caller, ref, version)
             merged = {**current, **{k: v for k, v in patch.items() if k != "properties"}}
             merged["properties"] = {**current.get("properties", {}), **(patch.get("properties") or {})}
@@ -231,7 +254,9 @@ class ArmRoutes:
                                            for t in sorted(kinds)]}
             for ns, kinds in sorted(namespaces.items())
         }
-        if path.kind == "providers" and method == "GET":
+        if path.kind == "providers":
+            if method != "GET":
+                raise ServiceError(errors.METHOD_NOT_ALLOWED, method=method)
             return 200, {"value": list(rendered.values())}, {}
         found = rendered.get(path.rest[0].lower())
         if found is None:

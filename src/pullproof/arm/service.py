@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pullproof.arm import errors
-from pullproof.arm.models import GROUP_NAME_RE, Resource, ResourceRef
+from pullproof.arm.models import GROUP_NAME_RE, Resource, ResourceRef, misshapen_field
 from pullproof.arm.providers.base import PutRequest, ResourceProvider
 from pullproof.arm.store import GROUP_TYPE, ArmStore, resource_key
 from pullproof.arm.tags import check_tags
@@ -220,6 +220,9 @@ class ArmService:
     def put_resource(self, caller: Caller, ref: ResourceRef, body: dict[str, Any],
                      api_version: str) -> tuple[int, dict[str, Any]]:
         provider = self._prepare(caller, ref, api_version, "write")
+        field = misshapen_field(body)
+        if field is not None:
+            raise ServiceError(errors.INVALID_CONTENT, detail=f"The '{field}' property must be a JSON object.")
         check_tags(body)
         with self.store.db.tx():  # the resource and what its provider creates (an identity) commit together
             existing = self.store.get(ref.id)

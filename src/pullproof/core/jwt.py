@@ -72,9 +72,9 @@ class TokenCodec:
             raise TokenRejected(Reason.TOKEN_EXPIRED, "token expired", claims)
         if isinstance(nbf, int | float) and now + LEEWAY_SECONDS < nbf:
             raise TokenRejected(Reason.TOKEN_NOT_YET_VALID, "token not valid yet", claims)
-        if claims.get("iss") not in issuers:
-            raise TokenRejected(Reason.TOKEN_WRONG_ISSUER, f"issuer {claims.get('iss')!r}", claims)
-        aud = claims.get("aud")
-        if aud not in audiences:
+        iss, aud = claims.get("iss"), claims.get("aud")
+        if not isinstance(iss, str) or iss not in issuers:  # a list is no issuer (and unhashable for a set)
+            raise TokenRejected(Reason.TOKEN_WRONG_ISSUER, f"issuer {iss!r}", claims)
+        if not isinstance(aud, str) or aud not in audiences:
             raise TokenRejected(Reason.TOKEN_WRONG_AUDIENCE, f"audience {aud!r}", claims)
         return claims

@@ -25,7 +25,7 @@ class Database:
         self.path = path
         create_private(path)  # 0600 before SQLite opens it: its -wal and -shm files take the same mode
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._lock = threading.Lock()
         self._migrate()
 
@@ -39,8 +39,20 @@ class Database:
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn
             with self._lock:
-                self._all.append(conn)
+                self._close_orphans()
+                self._all.append((threading.current_thread(), conn))
         return conn
+
+    def _close_orphans(self) -> None:
+        """Close the connections of threads that have ended (worker pools retire idle threads: without
+        this, every new worker would leave three open files behind, until the process runs out)."""
+        live = []
+        for thread, conn in self._all:
+            if thread.is_alive():
+                live.append((thread, conn))
+            else:
+                conn.close()
+        self._all = live
 
     def connection(self) -> sqlite3.Connection:
         """The calling thread's connection (for diagnostics: query plans, statement tracing)."""
@@ -86,7 +98,7 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._all:
+            for _, conn in self._all:
                 conn.close()
             self._all.clear()
         self._local = threading.local()

@@ -66,6 +66,11 @@ def calls(node: Node) -> list[str]:
     return []
 
 
+def _digit(ch: str) -> bool:
+    """An ASCII digit (``str.isdigit`` also takes superscripts, which ``int`` refuses)."""
+    return len(ch) == 1 and "0" <= ch <= "9"
+
+
 class _Parser:
     def __init__(self, text: str, max_depth: int) -> None:
         self.text = text
@@ -124,10 +129,10 @@ class _Parser:
         ch = self.peek()
         if ch == "'":
             return Lit(self.string())
-        if ch.isdigit() or (ch == "-" and self.text[self.i + 1 : self.i + 2].isdigit()):
+        if _digit(ch) or (ch == "-" and _digit(self.text[self.i + 1 : self.i + 2])):
             start = self.i
             self.i += 1
-            while self.i < len(self.text) and self.text[self.i].isdigit():
+            while self.i < len(self.text) and _digit(self.text[self.i]):
                 self.i += 1
             return Lit(int(self.text[start : self.i]))
         if ch.isalpha() or ch == "_":

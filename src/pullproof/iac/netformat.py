@@ -7,6 +7,7 @@ JSON with single quotes.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pullproof.iac.values import is_int, to_text
@@ -17,8 +18,10 @@ class FormatError(ValueError):
 
 
 BAD_FORMAT = "Input string was not in a correct format."
+DIGITS = re.compile(r"^[0-9]+$")
+MAX_PRECISION = 99  # .NET Framework's precision specifier range is 0 to 99
+MAX_WIDTH = 1_000_000  # .NET's composite formatting refuses an alignment of a million or more
 BAD_INDEX = "Index (zero based) must be greater than or equal to zero and less than the size of the argument list."
-WIDTH_LIMIT = 1_000_000  # .NET: an alignment or a precision must stay below it
 TOO_LONG = "The formatted string is longer than '{limit}' characters."
 
 
@@ -57,7 +60,7 @@ def composite(fmt: str, args: list[Any], limit: int | None = None) -> str:
 def _item(spec: str, args: list[Any]) -> str:
     head, _, number_format = spec.partition(":")
     index_text, _, align_text = head.partition(",")
-    if not index_text.strip().isdigit():
+    if not DIGITS.match(index_text.strip()):
         raise FormatError(BAD_FORMAT)
     index = int(index_text)
     if index >= len(args):
@@ -68,7 +71,7 @@ def _item(spec: str, args: list[Any]) -> str:
             width = int(align_text)
         except ValueError:
             raise FormatError(BAD_FORMAT) from None
-        if abs(width) >= WIDTH_LIMIT:
+        if abs(width) >= MAX_WIDTH:
             raise FormatError(BAD_FORMAT)
         text = text.rjust(width) if width > 0 else text.ljust(-width)
     return text
@@ -84,10 +87,10 @@ def format_number(value: int | float, spec: str) -> str:
     kind, digits_text = spec[0], spec[1:]
     if set(spec) == {"0"}:
         return f"{int(value):0{len(spec)}d}" if value >= 0 else "-" + f"{-int(value):0{len(spec)}d}"
-    if digits_text and not digits_text.isdigit():
+    if digits_text and not DIGITS.match(digits_text):
         raise FormatError(BAD_FORMAT)
     digits = int(digits_text) if digits_text else None
-    if digits is not None and digits >= WIDTH_LIMIT:
+    if digits is not None and digits > MAX_PRECISION:
         raise FormatError(BAD_FORMAT)
     upper = kind.upper()
     if upper == "N":

@@ -24,6 +24,9 @@ Answer = tuple[int, Any, dict[str, str]]
 
 
 class DeploymentRoutes:
+    resource_type = "Microsoft.Resources/deployments"
+    actions = frozenset({"validate", "whatIf", "exportTemplate"})
+
     def __init__(self, api: DeploymentsApi, max_body: int) -> None:
         self.api = api
         self.max_body = max_body

@@ -65,10 +65,10 @@ def _check_state(pod: Obj, container: str, previous: bool) -> None:
 
 
 def _tail(text: str, lines: str | None, limit: str | None) -> str:
-    if lines not in (None, "") and str(lines).lstrip("-").isdigit() and int(str(lines)) >= 0:
+    if lines not in (None, "") and str(lines).isascii() and str(lines).lstrip("-").isdigit() and int(str(lines)) >= 0:
         kept = text.splitlines(keepends=True)
         text = "".join(kept[len(kept) - int(str(lines)):]) if int(str(lines)) else ""
-    if limit not in (None, "") and str(limit).isdigit():
+    if limit not in (None, "") and str(limit).isascii() and str(limit).isdigit():
         text = text.encode()[: int(str(limit))].decode("utf-8", "ignore")
     return text
 

@@ -69,7 +69,7 @@ def parse_resource_version(text: str) -> int:
 
 def list_options(query: dict[str, str]) -> ListOptions:
     limit = query.get("limit", "0") or "0"
-    if not limit.lstrip("-").isdigit():
+    if not (limit.isascii() and limit.lstrip("-").isdigit()):
         raise ServiceError(errors.BAD_REQUEST, detail=f'limit: Invalid value: "{limit}": must be an integer')
     return ListOptions(query.get("labelSelector", ""), query.get("fieldSelector", ""), max(int(limit), 0),
                        query.get("continue", ""), query.get("resourceVersion", ""))

@@ -45,11 +45,12 @@ def _merge_map(result: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
         return stripped
     if directive not in (None, "merge", "delete"):
         raise _bad(f"Unknown patch type: {directive!r}")
-    orders = {k[len(ORDER):]: v for k, v in patch.items() if k.startswith(ORDER)}
+    orders = {k[len(ORDER):]: _list_of(k, v) for k, v in patch.items() if k.startswith(ORDER)}
     for key, value in patch.items():
         if key.startswith(DELETE_PRIMITIVES):
-            field = key[len(DELETE_PRIMITIVES):]
-            result[field] = [x for x in result.get(field) or [] if x not in (value or [])]
+            field, current = key[len(DELETE_PRIMITIVES):], result.get(key[len(DELETE_PRIMITIVES):])
+            doomed = _list_of(key, value)
+            result[field] = [x for x in (current if isinstance(current, list) else []) if x not in doomed]
         elif key.startswith("$"):
             continue
         elif value is None:
@@ -68,9 +69,18 @@ def _merge_map(result: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
         if isinstance(result.get(field), list):
             result[field] = _reorder(field, result[field], order)
     if isinstance(patch.get("$retainKeys"), list):
-        keep = set(patch["$retainKeys"])
+        keep = {k for k in patch["$retainKeys"] if isinstance(k, str)}
         result = {k: v for k, v in result.items() if k in keep}
     return result
+
+
+def _list_of(directive: str, value: Any) -> list[Any]:
+    """The list a ``$`` directive carries (``null`` is an empty one)."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _bad(f"invalid value for {directive}: expected a list, got {type(value).__name__}")
+    return value
 
 
 def _strip(value: Any) -> Any:
@@ -174,7 +184,7 @@ def json_patch(original: Any, operations: Any) -> Any:
             raise _bad("invalid JSON patch operation")
         try:
             doc = _apply_op(doc, op)
-        except (KeyError, IndexError, ValueError, TypeError) as exc:
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError) as exc:  # a path through a scalar
             raise ServiceError(errors.INVALID_PATCH, detail=f"the server rejected our request due to an error "
                                                             f"in our request: {exc}") from exc
     return doc

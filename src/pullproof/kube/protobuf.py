@@ -49,6 +49,8 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
 
 
 def _fields(data: bytes) -> Iterator[Field]:
+    if not isinstance(data, bytes):  # a varint where a message was expected
+        raise ProtobufError("a length-delimited field was expected")
     pos = 0
     while pos < len(data):
         tag, pos = _varint(data, pos)
@@ -72,7 +74,16 @@ def _fields(data: bytes) -> Iterator[Field]:
 
 
 def _signed(value: int) -> int:
+    if not isinstance(value, int):
+        raise ProtobufError("a varint field was expected")
     return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _text(value: Any) -> str:
+    """A string field's text (never ``bytes(n)`` of a varint, which would allocate n bytes)."""
+    if not isinstance(value, bytes):
+        raise ProtobufError("a length-delimited field was expected")
+    return value.decode("utf-8")
 
 
 def _time(data: bytes, micro: bool) -> str | None:
@@ -84,7 +95,10 @@ def _time(data: bytes, micro: bool) -> str | None:
             nanos = _signed(value)
     if seconds <= GO_ZERO_TIME or (seconds == 0 and nanos == 0):  # Go's zero time marshals as an empty message
         return None
-    stamp = datetime.fromtimestamp(seconds, UTC)
+    try:
+        stamp = datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, OSError, ValueError):  # past year 9999, which Go's Time.MarshalJSON refuses too
+        raise ProtobufError(f"timestamp {seconds} is out of range") from None
     if micro:
         return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{nanos // 1000:06d}Z"
     return stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -93,8 +107,8 @@ def _time(data: bytes, micro: bool) -> str | None:
 def _int_or_string(data: bytes) -> int | str:
     parts = {number: value for number, _, value in _fields(data)}
     if parts.get(1, 0) == 1:
-        return bytes(parts.get(3, b"")).decode("utf-8")
-    return _signed(int(parts.get(2, 0)))
+        return _text(parts.get(3, b""))
+    return _signed(parts.get(2, 0))
 
 
 def _raw_json(data: bytes) -> Any:
@@ -108,7 +122,7 @@ def _raw_json(data: bytes) -> Any:
 SPECIAL: dict[str, Callable[[bytes], Any]] = {
     "meta.v1.Time": lambda data: _time(data, False),
     "meta.v1.MicroTime": lambda data: _time(data, True),
-    "resource.Quantity": lambda data: next((bytes(v).decode() for n, _, v in _fields(data) if n == 1), ""),
+    "resource.Quantity": lambda data: next((_text(v) for n, _, v in _fields(data) if n == 1), ""),
     "intstr.IntOrString": _int_or_string,
     "runtime.RawExtension": _raw_json,
     "meta.v1.FieldsV1": _raw_json,
@@ -131,9 +145,9 @@ class ProtobufCodec:
             if number == 1:
                 for inner, _, text in _fields(value):
                     if inner == 1:
-                        api_version = bytes(text).decode("utf-8")
+                        api_version = _text(text)
                     elif inner == 2:
-                        kind = bytes(text).decode("utf-8")
+                        kind = _text(text)
             elif number == 2:
                 raw = value
         obj = self.message(raw, message)

@@ -24,15 +24,15 @@ class Subresources:
     # status -----------------------------------------------------------------------------------------
     def update_status(self, rtype: ResourceType, namespace: str, name: str, body: Obj, opts: WriteOptions) -> Obj:
         current = self.tracker.get(rtype.key, namespace, name)
-        wanted = (body.get("metadata") or {}).get("resourceVersion")
+        wanted = _get(_get(body, "metadata"), "resourceVersion")
         return self._with_status(rtype, namespace, current, body.get("status"), wanted, opts)
 
     def patch_status(self, rtype: ResourceType, namespace: str, name: str, kind: str, body: Any,
                      opts: WriteOptions) -> Obj:
         current = self.tracker.get(rtype.key, namespace, name)
         patched = self.objects.apply_patch(rtype, typed(rtype, current), kind, body, opts)
-        wanted = (patched.get("metadata") or {}).get("resourceVersion")
-        return self._with_status(rtype, namespace, current, patched.get("status"), wanted, opts)
+        wanted = _get(_get(patched, "metadata"), "resourceVersion")
+        return self._with_status(rtype, namespace, current, _get(patched, "status"), wanted, opts)
 
     def _with_status(self, rtype: ResourceType, namespace: str, current: Obj, status: Any, wanted: str | None,
                      opts: WriteOptions) -> Obj:
@@ -41,6 +41,7 @@ class Subresources:
             obj.pop("status", None)
         else:
             obj["status"] = status
+            self.objects.checker.check(rtype, obj, opts.field_validation)  # a status of the wrong type is a 400
         obj["metadata"]["resourceVersion"] = wanted or current["metadata"]["resourceVersion"]
         return self.objects.commit(rtype, namespace, obj, opts)
 
@@ -59,7 +60,12 @@ class Subresources:
         patched = self.objects.apply_patch(rtype, scale, kind, body, opts)
         return self._rescale(rtype, namespace, current, patched, opts)
 
-    def _rescale(self, rtype: ResourceType, namespace: str, current: Obj, scale: Obj, opts: WriteOptions) -> Obj:
+    def _rescale(self, rtype: ResourceType, namespace: str, current: Obj, scale: Any, opts: WriteOptions) -> Obj:
+        for field, value in (("Scale", scale), ("Scale.spec", _get(scale, "spec")),
+                             ("Scale.metadata", _get(scale, "metadata"))):
+            if value is not None and not isinstance(value, dict):
+                raise ServiceError(errors.BAD_REQUEST, detail=f"json: cannot unmarshal {type(value).__name__} "
+                                                              f"into Go value of type {field}")
         replicas = (scale.get("spec") or {}).get("replicas", 0)
         if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
             raise ServiceError(errors.INVALID, kind="Scale.autoscaling", name=current["metadata"]["name"],
@@ -76,6 +82,10 @@ class Subresources:
             obj["spec"]["replicas"] = replicas
             obj["metadata"]["generation"] = int(obj["metadata"].get("generation") or 1) + 1
         return scale_of(self.objects.commit(rtype, namespace, obj, opts))
+
+
+def _get(value: Any, key: str) -> Any:
+    return value.get(key) if isinstance(value, dict) else None
 
 
 def scale_of(obj: Obj) -> Obj:

@@ -97,7 +97,7 @@ class AcrRoutes:
         if order in {"timedesc", "timeasc"}:
             rows = sorted(rows, key=lambda r: (r["updated"], r["name"]), reverse=order == "timedesc")
         limit = request.query_params.get("n")
-        page = rows[: int(limit)] if limit and limit.isdigit() and int(limit) > 0 else rows
+        page = rows[: int(limit)] if limit and limit.isascii() and limit.isdigit() and int(limit) > 0 else rows
         headers = dict(BASE_HEADERS)
         if len(page) < len(rows):
             headers["Link"] = f'</acr/v1/{name}/_tags?last={page[-1]["name"]}&n={limit}>; rel="next"'

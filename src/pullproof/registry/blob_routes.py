@@ -157,4 +157,4 @@ class BlobRoutes:
 
 def _length(request: Request) -> int | None:
     value = request.headers.get("content-length")
-    return int(value) if value is not None and value.isdigit() else None
+    return int(value) if value is not None and value.isascii() and value.isdigit() else None

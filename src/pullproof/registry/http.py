@@ -27,7 +27,7 @@ def paged(items: list[str], request: Request, path: str, key: str, extra: dict[s
     """A page of names with the distribution ``Link`` header when more may follow."""
     limit = request.query_params.get("n")
     headers = dict(BASE_HEADERS)
-    if limit is not None and limit.isdigit() and int(limit) > 0 and len(items) > int(limit):
+    if limit is not None and limit.isascii() and limit.isdigit() and int(limit) > 0 and len(items) > int(limit):
         items = items[: int(limit)]
         headers["Link"] = f'<{path}?{urlencode({"last": items[-1], "n": limit})}>; rel="next"'
     return JSONResponse({**extra, key: items}, headers=headers)

@@ -44,6 +44,19 @@ def _descriptors(document: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return items
 
 
+def _subject_and_artifact(document: dict[str, Any]) -> tuple[str | None, str | None]:
+    """The ``subject`` digest and the artifact type (``artifactType``, else the config's media type)."""
+    subject, config = document.get("subject"), document.get("config")
+    if subject is not None and not (isinstance(subject, dict) and isinstance(subject.get("digest"), str)):
+        raise ServiceError(errors.MANIFEST_INVALID, detail_object={"reason": "invalid subject"})
+    subject_digest = check_digest(subject["digest"]) if subject else None
+    artifact = document.get("artifactType") or (
+        config.get("mediaType") if subject_digest and isinstance(config, dict) else None)
+    if artifact is not None and not isinstance(artifact, str):
+        raise ServiceError(errors.MANIFEST_INVALID, detail_object={"reason": "invalid artifactType"})
+    return subject_digest, artifact
+
+
 class Manifests:
     def __init__(self, store: RegistryStore, content: Content, clock: Clock) -> None:
         self.store = store
@@ -83,10 +96,7 @@ class Manifests:
         if kind not in MANIFEST_TYPES or (media_type and media_type.split(";")[0].strip() not in (kind, "")):
             raise ServiceError(errors.MANIFEST_INVALID, detail_object={"mediaType": media_type or kind})
         children = self._children(registry, repository, document, kind)
-        subject = document.get("subject")
-        subject_digest = subject.get("digest") if isinstance(subject, dict) else None
-        artifact = document.get("artifactType") or (
-            (document.get("config") or {}).get("mediaType") if subject_digest else None)
+        subject_digest, artifact = _subject_and_artifact(document)
         record = ManifestRecord(digest, kind, len(data), artifact, subject_digest, self.clock.now())
         with self.content.placing(digest):  # bytes and row together, never collected in between
             self.content.store_bytes(digest, data)

@@ -52,6 +52,11 @@ class RegistryRoutes:
             raise ServiceError(errors.NOT_FOUND, detail=f"registry '{host_of(request.scope)}' not found")
         return found
 
+    @staticmethod
+    async def fallback(request: Request) -> Response:
+        """A path no route serves (one with a newline, say): distribution's 404, in the OCI body."""
+        raise ServiceError(errors.NOT_FOUND, detail="404 page not found")
+
     async def ping(self, request: Request) -> Response:
         registry = self.registry(request)
         self.access.authorize(registry, request.headers.get("authorization"), None)

@@ -57,6 +57,12 @@ class GraphRoutes:
 
         return endpoint
 
+    @staticmethod
+    async def fallback(request: Request) -> Response:
+        """A path no route serves: Graph names the first segment it does not know."""
+        segments = [p for p in request.url.path.split("/") if p]
+        raise ServiceError(errors.NO_ROUTE, segment=segments[1] if len(segments) > 1 else "")
+
     def authenticate(self, request: Request) -> Caller:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
