@@ -304,3 +304,5 @@ def cli_loop(data_dir: Path, args: list[str], stop: threading.Event, runs: Count
         done = subprocess.run([sys.executable, "-m", "pullproof", *args, "--data-dir", str(data_dir)], env=env,
                               capture_output=True, text=True, timeout=120)
         runs[f"{key} exit {done.returncode}"] += 1
+        if "Traceback" in done.stderr:
+            runs[f"{key} traceback"] += 1
