@@ -153,9 +153,10 @@ def _load(server: Server, world: World, profile: dict[str, Any]) -> tuple[Ledger
     ledger, runs = Ledger(), Counter[str]()
     clients = [Client(i, server, world, ledger, stop) for i in range(profile["clients"])]
     threads = [threading.Thread(target=c.run, daemon=True) for c in clients]
+    explain = ["explain", "principal", world.client_id, "--registry", "acrload", "--repository", "load/shared",
+               "-o", "json"]
     threads += [threading.Thread(target=cli_loop, args=(server.data_dir, args, done, runs, key), daemon=True)
-                for key, args in (("gc", ["gc"]), ("explain", ["explain", "principal", world.client_id, "--registry",
-                                                               "acrload", "--repository", "load/shared", "-o", "json"]))]
+                for key, args in (("gc", ["gc"]), ("explain", explain))]
     threads.append(threading.Thread(target=_monitor, args=(server, done), daemon=True))
     started = time.monotonic()
     try:
