@@ -195,3 +195,21 @@ def test_the_limits_are_the_settings_of_the_same_names_read_from_the_environment
     assert (defaults.header_timeout, defaults.body_timeout, defaults.send_timeout, defaults.keep_alive_timeout,
             defaults.lingering_time, defaults.tunnel_idle_timeout, defaults.max_tunnels, defaults.max_header_bytes,
             defaults.max_url_bytes, defaults.max_body_bytes) == (60, 60, 60, 75, 30, 240, 128, 16384, 8192, 4 << 20)
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_bytes_sent_before_the_200_reach_the_upstream_first_and_in_order(relay_kind: str, split: bool) -> None:
+    """Sent with the CONNECT, or right after it while the proxy connects upstream: either way they are
+    relayed ahead of what follows (they sit in the head parser or in the stream reader at the hand-over)."""
+    async def run() -> None:
+        async with serving(LIMITS) as (send, _):
+            reader, writer = await send(CONNECT if split else CONNECT + b"early:")
+            if split:
+                writer.write(b"early:")
+            answer = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+            assert answer == b"HTTP/1.1 200 Connection established\r\n\r\n"
+            writer.write(b"late")
+            assert await asyncio.wait_for(reader.readexactly(10), 5) == b"early:late"
+            writer.close()
+
+    asyncio.run(run())

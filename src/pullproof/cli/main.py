@@ -23,7 +23,7 @@ from pullproof.cli.gc import gc_command
 from pullproof.cli.iac import build_command, deploy_command
 from pullproof.core import datadir
 from pullproof.core.lockfile import DataDirBusy
-from pullproof.front.server import Running, runtime_path
+from pullproof.front.server import CannotListen, Running, runtime_path
 from pullproof.lint.cli import lint_command
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -47,6 +47,9 @@ def up(
         running = Running(settings)
     except DataDirBusy as busy:
         typer.echo(f"ERROR: {busy}; stop it first", err=True)
+        raise typer.Exit(1) from None
+    except CannotListen as taken:
+        typer.echo(f"pullproof: {taken}", err=True)
         raise typer.Exit(1) from None
     console = Console(stderr=False, highlight=False)
 

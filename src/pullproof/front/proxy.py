@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import os
 import socket
+from typing import Any
 from urllib.parse import urlsplit
 
 import h11
@@ -153,9 +154,9 @@ class Proxy:
             try:
                 await relay.watch(both, activity, self.limits.tunnel_idle_timeout, lambda: _abort(writer, up_writer))
             finally:
-                both.cancel()
+                await _end(both)
         finally:
-            up_writer.close()
+            await _close(up_writer)
 
     async def _splice(self, leftover: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         """Hand the client's socket to a kernel-side relay (``front/relay.py``) joined to the HTTPS listener."""
@@ -171,7 +172,9 @@ class Proxy:
         transport = writer.transport
         assert isinstance(transport, asyncio.Transport)  # a socket transport: it reads as well
         transport.pause_reading()
-        pending = leftover + bytes(getattr(reader, "_buffer", b""))  # what arrived before the hand-over
+        reader.feed_eof()  # nothing more reaches the reader: reading to the end takes what it holds, at once
+        pending = leftover + await reader.read()  # what arrived before the hand-over
+        transport.pause_reading()  # again, in case that read resumed a transport the reader had paused
         client = socket.socket(fileno=os.dup(transport.get_extra_info("socket").fileno()))
         transport.abort()  # closes the event loop's descriptor only; the connection lives on in ``client``
         client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -204,9 +207,9 @@ class Proxy:
             try:
                 await relay.watch(answer, activity, self.limits.send_timeout, lambda: _abort(writer, up_writer))
             finally:
-                answer.cancel()
+                await _end(answer)
         finally:
-            up_writer.close()
+            await _close(up_writer)
 
     def _is_self(self, name: str) -> bool:
         return self.table.service_of(name) == "local"
@@ -222,12 +225,25 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, acti
             writer.write(data)
             await writer.drain()
             activity.touch()
-    except (ConnectionError, asyncio.CancelledError):
-        pass
+    except ConnectionError:
+        pass  # the other side is gone; a cancellation goes on to whoever cancelled
     finally:
         with contextlib.suppress(Exception):
             if writer.can_write_eof():
                 writer.write_eof()
+
+
+async def _end(pipes: asyncio.Future[Any]) -> None:
+    """Cancel the pipes and wait until they have ended, so none outlives its connection."""
+    pipes.cancel()
+    await asyncio.gather(pipes, return_exceptions=True)
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    """Close an upstream connection and wait until its socket is closed."""
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
 
 
 def _abort(*writers: asyncio.StreamWriter) -> None:

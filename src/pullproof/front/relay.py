@@ -63,6 +63,7 @@ class Tunnels:
         activity = Activity()
         done = loop.create_future()
         left = [2]
+        started = 0
 
         def finished() -> None:
             left[0] -= 1
@@ -79,12 +80,19 @@ class Tunnels:
             for src, dst in ((client, upstream), (upstream, client)):
                 threading.Thread(target=_copy, args=(src, dst, activity, lambda: loop.call_soon_threadsafe(finished)),
                                  name="pullproof-tunnel", daemon=True).start()
+                started += 1
             await watch(done, activity, idle, lambda: _shut((client, upstream)))
         finally:
             with self._lock:
                 self._open.difference_update((client, upstream))
-            client.close()
-            upstream.close()
+            for _ in range(2 - started):  # directions whose thread never ran
+                finished()
+            if done.done():
+                client.close()
+                upstream.close()
+            else:  # cancelled: wake the relay threads (or both connections stay open); close once they end
+                _shut((client, upstream))
+                done.add_done_callback(lambda _: _close((client, upstream)))
 
     def close(self) -> None:
         """Shut every open tunnel down (their threads then end)."""
@@ -97,6 +105,11 @@ def _shut(sockets: Iterable[socket.socket]) -> None:
     for sock in sockets:
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
+
+
+def _close(sockets: Iterable[socket.socket]) -> None:
+    for sock in sockets:
+        sock.close()
 
 
 def _copy(src: socket.socket, dst: socket.socket, activity: Activity, done: Callable[[], None]) -> None:

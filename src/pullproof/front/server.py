@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import functools
 import json
 import os
@@ -18,19 +19,36 @@ import uvicorn
 
 from pullproof.app import Emulator, Endpoints
 from pullproof.core import datadir
-from pullproof.core.lockfile import DataDirBusy, DataDirLock
+from pullproof.core.lockfile import DataDirLock
 from pullproof.front.guard import GuardedH11Protocol
 from pullproof.front.limits import Limits
 from pullproof.front.proxy import Proxy
 from pullproof.settings import Settings
 
 
+class CannotListen(Exception):
+    """A listener could not be opened: its port is taken, or the address cannot be used."""
+
+    def __init__(self, host: str, port: int, error: OSError) -> None:
+        if error.errno == errno.EADDRINUSE:
+            text = f"port {port} on {host} is in use"
+        else:
+            text = f"cannot listen on {host}:{port}: {error.strerror or error}"
+        super().__init__(text)
+        self.host, self.port = host, port
+
+
 def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; ``CannotListen`` if the port is taken or the address unusable."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # asyncio sets TCP_NODELAY
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
-    sock.setblocking(False)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(1024)
+        sock.setblocking(False)
+    except OSError as error:
+        sock.close()
+        raise CannotListen(host, port, error) from error
     return sock
 
 
@@ -50,21 +68,30 @@ class Running:
     """The listeners of one emulator process."""
 
     def __init__(self, settings: Settings) -> None:
-        """``DataDirBusy`` if another process (a server, an offline ``gc``) holds the data dir."""
+        """``DataDirBusy`` if another process (a server, an offline ``gc``) holds the data dir,
+        ``CannotListen`` if a port is taken; either way nothing in the data dir is written."""
         datadir.harden(settings.data_dir)  # refuses a data dir others could change, before anything else
         self.lock = DataDirLock(settings.data_dir)
         if not self.lock.acquire():
-            raise DataDirBusy(settings.data_dir)
+            raise self.lock.busy()
+        self._socks: list[socket.socket] = []
         try:
             self._start(settings)
         except BaseException:
+            for sock in self._socks:
+                sock.close()
             self.lock.release()
             raise
 
+    def _bind(self, host: str, port: int) -> socket.socket:
+        sock = bind(host, port)
+        self._socks.append(sock)
+        return sock
+
     def _start(self, settings: Settings) -> None:
-        self.https_sock = bind(settings.host, settings.port)
-        self.proxy_sock = bind(settings.host, settings.proxy_port)
-        self.http_sock = bind("127.0.0.1", 0)
+        self.https_sock = self._bind(settings.host, settings.port)
+        self.proxy_sock = self._bind(settings.host, settings.proxy_port)
+        self.http_sock = self._bind("127.0.0.1", 0)
         self.port = self.https_sock.getsockname()[1]
         self.proxy_port = self.proxy_sock.getsockname()[1]
         host = "127.0.0.1" if settings.host in {"0.0.0.0", "127.0.0.1"} else settings.host

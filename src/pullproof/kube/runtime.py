@@ -55,11 +55,16 @@ class Runtimes:
         return found
 
     async def step(self) -> None:
-        """One pass over every cluster."""
+        """One pass over every cluster. A cluster whose pass fails is logged and left to the next pass;
+        the clusters after it still reconcile (as one broken controller in kube-controller-manager does
+        not stop the others)."""
         live = {c.id for c in self.clusters.all()}
         self._runtimes = {k: v for k, v in self._runtimes.items() if k in live}
         for cluster in self.clusters.all():
-            await self.get(cluster).step()
+            try:
+                await self.get(cluster).step()
+            except Exception:
+                LOG.exception("reconciling cluster %s failed; the next pass retries", cluster.id)
 
     async def settle(self, passes: int = 5) -> None:
         for _ in range(passes):
