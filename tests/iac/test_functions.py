@@ -218,3 +218,12 @@ def test_parameters_are_case_insensitive() -> None:
 def test_list_functions_call_the_resource_action() -> None:
     assert ev("[listCredentials(resourceId('Microsoft.ContainerRegistry/registries', 'r'), '2023-07-01')]") == {
         "action": "listCredentials", "id": f"{RG_PREFIX}/providers/Microsoft.ContainerRegistry/registries/r"}
+
+
+@pytest.mark.parametrize("expression", ["[base64ToJson(base64(''))]", "[base64ToJson(base64('{'))]",
+                                        "[base64ToJson(base64('" + "[" * 200 + "]" * 200 + "'))]"])
+def test_base64_to_json_of_text_that_is_no_json_is_invalid_template(expression: str) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        ev(expression)
+    assert caught.value.code.code == "InvalidTemplate"
+    assert "function 'base64ToJson' is not valid: the decoded value is not valid JSON." in caught.value.message

@@ -72,6 +72,14 @@ def _b64decode(call: Invocation) -> str:
         raise call.fail("the value is not valid base64.") from None
 
 
+def _base64_to_json(call: Invocation) -> Any:
+    text = _b64decode(call)
+    try:
+        return jsonbody.loads(text)
+    except jsonbody.JsonBodyError:
+        raise call.fail("the decoded value is not valid JSON.") from None
+
+
 def _data_uri_to_string(call: Invocation) -> str:
     text = call.text(0)
     head, _, data = text.partition(",")
@@ -118,7 +126,7 @@ SPECS: tuple[Spec, ...] = (
     spec("padLeft", _pad_left, 2, 3),
     spec("base64", lambda c: base64.b64encode(c.text(0).encode("utf-8")).decode("ascii"), 1),
     spec("base64ToString", _b64decode, 1),
-    spec("base64ToJson", lambda c: jsonbody.loads(_b64decode(c)), 1),
+    spec("base64ToJson", _base64_to_json, 1),
     spec("dataUri", lambda c: "data:text/plain;charset=utf8;base64,"
          + base64.b64encode(to_text(c.args[0]).encode("utf-8")).decode("ascii"), 1),
     spec("dataUriToString", _data_uri_to_string, 1),
