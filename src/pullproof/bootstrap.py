@@ -63,7 +63,7 @@ class Bootstrap:
         if self._meta("bootstrapped") is not None:
             if not self.path.exists() and pending.exists():
                 os.replace(pending, self.path)
-            return OperatorCredentials(**json.loads(self.path.read_text("utf-8")))
+            return read_operator(self.path.parent)
         tenant = directory.tenant
         sub_id = self.ids.guid()
         password = self.ids.secret(24)
