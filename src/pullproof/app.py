@@ -49,14 +49,14 @@ from pullproof.identity.routes import IdentityRoutes
 from pullproof.identity.service import DirectoryService
 from pullproof.identity.store import DirectoryStore
 from pullproof.identity.tokens import TokenIssuer
-from pullproof.kube.clusters import Cluster, Clusters
-from pullproof.kube.credentials import AcrCredentialProvider
-from pullproof.kube.kubelet import Kubelets
-from pullproof.kube.puller import Puller
-from pullproof.kube.pulllog import PullLog
-from pullproof.kube.routes import KubeRoutes
+from pullproof.kube.apiserver.routes import KubeRoutes
+from pullproof.kube.node.credentials import AcrCredentialProvider
+from pullproof.kube.node.kubelet import Kubelets
+from pullproof.kube.node.puller import Puller
+from pullproof.kube.node.pulllog import PullLog
 from pullproof.kube.runtime import Runtimes
-from pullproof.kube.store import KubeStore
+from pullproof.kube.storage.clusters import Cluster, Clusters
+from pullproof.kube.storage.store import KubeStore
 from pullproof.rbac.service import RbacService, load_builtin_roles
 from pullproof.rbac.store import AssignmentStore
 from pullproof.registry.access import AccessController

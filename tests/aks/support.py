@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from pullproof.kube.clusters import Cluster
+from pullproof.kube.storage.clusters import Cluster
 from tests.conftest import Local
 
 

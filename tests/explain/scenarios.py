@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pullproof.explain.fixes import repository_condition
-from pullproof.kube.clusters import Cluster
+from pullproof.kube.storage.clusters import Cluster
 from tests.aks.support import cluster_of, create_cluster, deploy, step
 from tests.conftest import Local
 from tests.registry.support import App, assign, basic, create_app, create_registry, push_image

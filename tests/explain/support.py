@@ -5,7 +5,7 @@ from __future__ import annotations
 from pullproof.explain.engine import Explainer
 from pullproof.explain.facts import cluster_facts, pod_facts
 from pullproof.explain.findings import Finding
-from pullproof.kube.clusters import Cluster
+from pullproof.kube.storage.clusters import Cluster
 from tests.aks.support import pods
 from tests.conftest import Local
 

@@ -11,8 +11,8 @@ from typing import Any
 import httpx2
 from starlette.testclient import TestClient
 
-from pullproof.kube.clusters import Cluster, Clusters
-from pullproof.kube.tracker import Tracker
+from pullproof.kube.storage.clusters import Cluster, Clusters
+from pullproof.kube.storage.tracker import Tracker
 from tests.conftest import Local
 
 HOST = "mycluster-abcd1234.hcp.eastus.azmk8s.io"

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 from pullproof.front.server import Running
-from pullproof.kube.clusters import Cluster, Clusters
+from pullproof.kube.storage.clusters import Cluster, Clusters
 from pullproof.settings import Settings
 
 

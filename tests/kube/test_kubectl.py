@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from pullproof.kube.clusters import Cluster
-from pullproof.kube.tracker import kube_time
+from pullproof.kube.storage.clusters import Cluster
+from pullproof.kube.storage.tracker import kube_time
 from tests.kube.inprocess import InProcessServer
 
 pytestmark = [pytest.mark.realclient,

@@ -14,7 +14,7 @@ from pullproof.arm.store import ArmStore
 from pullproof.core.clock import Clock
 from pullproof.core.errors import ServiceError
 from pullproof.identity.models import Caller
-from pullproof.kube.nodeauth import NodeAuth
+from pullproof.kube.node.nodeauth import NodeAuth
 
 
 class AgentPools:

@@ -11,8 +11,8 @@ from pullproof.core.clock import Clock
 from pullproof.core.nodekeys import NodeKey
 from pullproof.identity.models import NodeIdentities
 from pullproof.identity.service import DirectoryService
-from pullproof.kube.clusters import Cluster
-from pullproof.kube.tracker import kube_time
+from pullproof.kube.storage.clusters import Cluster
+from pullproof.kube.storage.tracker import kube_time
 
 NODE_IMAGE = "AKSUbuntu-2204gen2containerd-202511.03.0"
 BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"

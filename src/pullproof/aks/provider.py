@@ -21,9 +21,9 @@ from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
 from pullproof.core.sealing import Sealer
 from pullproof.identity.models import Caller
-from pullproof.kube.bootstrap import ensure_cluster
-from pullproof.kube.clusters import Clusters
-from pullproof.kube.nodeauth import NodeAuth
+from pullproof.kube.apiserver.bootstrap import ensure_cluster
+from pullproof.kube.node.nodeauth import NodeAuth
+from pullproof.kube.storage.clusters import Clusters
 
 CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters"
 POOL_TYPE = f"{CLUSTER_TYPE}/agentPools"

@@ -8,7 +8,7 @@ from typing import Any
 from pullproof.core.reasons import REASON_TEXT, Reason
 from pullproof.core.trace import TraceEntry
 from pullproof.explain.findings import Status, Step
-from pullproof.kube.pulllog import PullRecord
+from pullproof.kube.node.pulllog import PullRecord
 
 SOURCES = {"acr-credential-provider": "ACR credential provider", "anonymous": "anonymous"}
 

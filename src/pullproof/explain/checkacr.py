@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from pullproof.explain.engine import Explainer
 from pullproof.explain.facts import ClusterFacts, PodFacts
 from pullproof.explain.findings import Finding
-from pullproof.kube.images import parse_image
-from pullproof.kube.pulllog import PullRecord
+from pullproof.kube.node.images import parse_image
+from pullproof.kube.node.pulllog import PullRecord
 
 if TYPE_CHECKING:
     from pullproof.app import Emulator

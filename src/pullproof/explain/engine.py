@@ -14,7 +14,7 @@ from pullproof.explain.facts import PodFacts
 from pullproof.explain.findings import Finding, Fix, Step
 from pullproof.explain.fixes import grant_pull
 from pullproof.explain.secrets import secret_finding
-from pullproof.kube.images import parse_image
+from pullproof.kube.node.images import parse_image
 from pullproof.rbac.models import ancestors
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pullproof.core.trace import TraceEntry
-from pullproof.kube.pulllog import PullRecord
+from pullproof.kube.node.pulllog import PullRecord
 
 if TYPE_CHECKING:
     from pullproof.app import Emulator

@@ -9,8 +9,8 @@ from pullproof.core import jsonbody
 from pullproof.explain.codes import by_code
 from pullproof.explain.facts import PodFacts
 from pullproof.explain.findings import Finding, Fix, Step
-from pullproof.kube.credentials import secret_credentials
-from pullproof.kube.images import parse_image
+from pullproof.kube.node.credentials import secret_credentials
+from pullproof.kube.node.images import parse_image
 
 if TYPE_CHECKING:
     from pullproof.app import Emulator

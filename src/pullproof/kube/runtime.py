@@ -10,10 +10,11 @@ from collections.abc import Callable
 
 from pullproof.core.clock import Clock
 from pullproof.core.ids import IdFactory
-from pullproof.kube.clusters import Cluster, Clusters
-from pullproof.kube.controllers import ReplicaSetController, Scheduler
-from pullproof.kube.deployments import DeploymentController
-from pullproof.kube.kubelet import Kubelets
+from pullproof.kube.controllers.deployments import DeploymentController
+from pullproof.kube.controllers.replicasets import ReplicaSetController
+from pullproof.kube.controllers.scheduler import Scheduler
+from pullproof.kube.node.kubelet import Kubelets
+from pullproof.kube.storage.clusters import Cluster, Clusters
 
 KubeletFactory = Callable[[Cluster], Kubelets]
 LOG = logging.getLogger("pullproof.kube")

@@ -13,7 +13,7 @@ import tarfile
 from starlette.testclient import TestClient
 
 from pullproof.app import Emulator
-from pullproof.kube.images import parse_image
+from pullproof.kube.node.images import parse_image
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 

@@ -13,7 +13,7 @@ from pullproof.arm.models import Resource
 from pullproof.explain.engine import Explainer
 from pullproof.explain.facts import cluster_facts, pod_facts
 from pullproof.explain.findings import Finding
-from pullproof.kube.clusters import Cluster
+from pullproof.kube.storage.clusters import Cluster
 from pullproof.lint.context import Context, acr_of
 from pullproof.lint.manifests import ManifestDoc
 from pullproof.lint.model import LintFinding, LintFix, Location, PodResult, Preflight

@@ -14,12 +14,12 @@ from pullproof.core.errors import ServiceError
 from pullproof.explain.facts import cluster_facts
 from pullproof.explain.manifest import REMOVED
 from pullproof.iac_names import arm_guid
-from pullproof.kube import resources
-from pullproof.kube.clusters import Cluster
-from pullproof.kube.options import WriteOptions
-from pullproof.kube.protobuf import ProtobufCodec
-from pullproof.kube.schema import SchemaChecker
-from pullproof.kube.service import ObjectService
+from pullproof.kube.apiserver.options import WriteOptions
+from pullproof.kube.apiserver.protobuf import ProtobufCodec
+from pullproof.kube.apiserver.schema import SchemaChecker
+from pullproof.kube.apiserver.service import ObjectService
+from pullproof.kube.storage import resources
+from pullproof.kube.storage.clusters import Cluster
 from pullproof.lint.context import REGISTRY, Context, acr_of
 from pullproof.lint.manifests import ManifestDoc, pod_spec
 from pullproof.lint.model import LintFinding, Location, Preflight

@@ -1,0 +1,1 @@
+"""Server-side printing: per-kind Table columns, the pod status column, ages."""

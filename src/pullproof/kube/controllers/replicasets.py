@@ -1,0 +1,113 @@
+"""The deployment and replica-set controllers and the scheduler, as level-triggered reconcilers
+over the tracker (``reconcile()`` is idempotent; the runtime calls it on every change and tick)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pullproof.core.clock import Clock
+from pullproof.core.errors import ServiceError
+from pullproof.core.ids import IdFactory
+from pullproof.kube.apiserver import admission, defaults
+from pullproof.kube.storage import resources
+from pullproof.kube.storage.events import EventRecorder
+from pullproof.kube.storage.tracker import Tracker, clone, kube_time
+
+ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+def _pods_type() -> resources.ResourceType:
+    found = resources.find("", "v1", "pods")
+    assert found is not None
+    return found
+DEPLOYMENTS, REPLICASETS = "deployments.apps", "replicasets.apps"
+
+
+def safe_encode(number: int) -> str:
+    return "".join(ALPHABET[int(d) % len(ALPHABET)] for d in str(number))
+
+
+def template_hash(template: dict[str, Any], collisions: int = 0) -> str:
+    """fnv32a over a canonical dump of the pod template (Go's spew dump cannot be reproduced; the format can)."""
+    value = 0x811C9DC5
+    for byte in (json.dumps(template, sort_keys=True) + (str(collisions) if collisions else "")).encode():
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return safe_encode(value)
+
+
+def owned_by(obj: dict[str, Any], owner: dict[str, Any]) -> bool:
+    return any(ref.get("uid") == owner["metadata"]["uid"] for ref in obj["metadata"].get("ownerReferences", []))
+
+
+def owner_ref(owner: dict[str, Any], kind: str, api_version: str) -> dict[str, Any]:
+    return {"apiVersion": api_version, "kind": kind, "name": owner["metadata"]["name"],
+            "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+
+
+def pod_available(pod: dict[str, Any]) -> bool:
+    conditions = pod.get("status", {}).get("conditions", [])
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+class ReplicaSetController:
+    def __init__(self, tracker: Tracker, clock: Clock, ids: IdFactory) -> None:
+        self.tracker = tracker
+        self.clock = clock
+        self.ids = ids
+        self.events = EventRecorder(tracker, clock, "replicaset-controller")
+
+    def reconcile(self) -> None:
+        for rs in self.tracker.list(REPLICASETS)[0]:
+            self._one(rs)
+
+    def _pods(self, rs: dict[str, Any]) -> list[dict[str, Any]]:
+        """The replica set's pods (stored objects: read only)."""
+        return self.tracker.scan("pods", rs["metadata"]["namespace"], lambda p: owned_by(p, rs))
+
+    def _one(self, rs: dict[str, Any]) -> None:
+        pods = [p for p in self._pods(rs) if not p["metadata"].get("deletionTimestamp")]
+        wanted = int(rs["spec"].get("replicas", 1))
+        for _ in range(wanted - len(pods)):
+            if not self._create_pod(rs):
+                break
+        surplus = sorted(pods, key=lambda p: (pod_available(p), p["metadata"]["creationTimestamp"]))
+        for pod in surplus[: max(0, len(pods) - wanted)]:
+            self._delete_pod(rs, clone(pod))
+        pods = [p for p in self._pods(rs) if not p["metadata"].get("deletionTimestamp")]
+        status = {"replicas": len(pods), "fullyLabeledReplicas": len(pods),
+                  "readyReplicas": sum(pod_available(p) for p in pods),
+                  "availableReplicas": sum(pod_available(p) for p in pods),
+                  "observedGeneration": rs["metadata"].get("generation", 1)}
+        status = {k: v for k, v in status.items() if v or k in {"replicas", "observedGeneration"}}
+        if rs.get("status") != status:
+            fresh = self.tracker.get(REPLICASETS, rs["metadata"]["namespace"], rs["metadata"]["name"])
+            fresh["status"] = status
+            self.tracker.update(REPLICASETS, rs["metadata"]["namespace"], fresh, check_version=False)
+
+    def _create_pod(self, rs: dict[str, Any]) -> bool:
+        namespace, name = rs["metadata"]["namespace"], rs["metadata"]["name"]
+        template = clone(rs["spec"]["template"])
+        pod_name = f"{name[:58]}-" + "".join(ALPHABET[int(c, 16) % len(ALPHABET)] for c in self.ids.hex(3)[:5])
+        pod = {"apiVersion": "v1", "kind": "Pod",
+               "metadata": {**template.get("metadata", {}), "name": pod_name, "generateName": f"{name}-",
+                            "namespace": namespace, "ownerReferences": [owner_ref(rs, "ReplicaSet", "apps/v1")]},
+               "spec": template.get("spec", {})}
+        try:
+            defaults.pod(pod)
+            admission.pod(self.tracker, self.ids, _pods_type(), pod)
+            created = self.tracker.create("pods", namespace, pod)
+        except ServiceError as exc:
+            self.events.record(rs, "ReplicaSet", "Warning", "FailedCreate", f"Error creating: {exc.message}")
+            return False
+        self.events.record(rs, "ReplicaSet", "Normal", "SuccessfulCreate",
+                           f"Created pod: {created['metadata']['name']}")
+        return True
+
+    def _delete_pod(self, rs: dict[str, Any], pod: dict[str, Any]) -> None:
+        name = pod["metadata"]["name"]
+        if pod.get("spec", {}).get("nodeName"):
+            pod["metadata"]["deletionTimestamp"] = kube_time(self.clock.now())
+            pod["metadata"]["deletionGracePeriodSeconds"] = 30
+            self.tracker.update("pods", pod["metadata"]["namespace"], pod, check_version=False)
+        else:
+            self.tracker.delete("pods", pod["metadata"]["namespace"], name)
+        self.events.record(rs, "ReplicaSet", "Normal", "SuccessfulDelete", f"Deleted pod: {name}")

@@ -1,0 +1,300 @@
+"""Simulated kubelets of one cluster: for each pod bound to a node, resolve credentials in the
+kubelet's order, pull through the registry's real token flow, and write the statuses and events
+containerd 1.7 / kubelet 1.32 produce. Back-off: 10 s doubling to 300 s per (pod, image), reset
+after 600 s without failure; the pod worker re-syncs 10-15 s after an error."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pullproof.core.clock import Clock
+from pullproof.kube.node.credentials import AcrCredentialProvider, Credential, secret_credentials
+from pullproof.kube.node.images import ImageRef, parse_image
+from pullproof.kube.node.nodeauth import NodeAuthSource
+from pullproof.kube.node.podstate import PodState
+from pullproof.kube.node.programs import CanIPull, is_builtin
+from pullproof.kube.node.puller import Puller, PullError
+from pullproof.kube.node.pulllog import PullLog
+from pullproof.kube.storage.events import EventRecorder
+from pullproof.kube.storage.tracker import Tracker
+
+BACKOFF_START, BACKOFF_MAX = 10.0, 300.0
+POD_LOGS = "podlogs"
+
+
+@dataclass
+class Backoff:
+    period: float
+    last_failure: float
+    message: str
+
+
+@dataclass
+class Attempt:
+    ok: bool
+    message: str
+    size: int
+    tried: list[dict[str, Any]]
+
+
+@dataclass
+class NodeState:
+    images: dict[str, int] = field(default_factory=dict)
+    boot_id: str | None = None
+    _lock: asyncio.Lock | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def pulls(self) -> asyncio.Lock:
+        """The node's pull lock, for the running event loop (a lock belongs to one loop)."""
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:
+            self._lock, self._loop = asyncio.Lock(), loop
+        return self._lock
+
+
+class Kubelets:
+    def __init__(self, tracker: Tracker, cluster_id: str, clock: Clock, auth: NodeAuthSource, puller: Puller,
+                 provider: AcrCredentialProvider, log: PullLog,
+                 location_of: Callable[[str], str | None] = lambda _acr: None) -> None:
+        self.tracker = tracker
+        self.cluster_id = cluster_id
+        self.clock = clock
+        self.auth = auth
+        self.puller = puller
+        self.provider = provider
+        self.log = log
+        self.location_of = location_of
+        self.nodes: dict[str, NodeState] = {}
+        self.backoff: dict[tuple[str, str], Backoff] = {}
+        self.next_sync: dict[str, float] = {}
+        self.busy: set[str] = set()
+
+    async def sync(self) -> None:
+        """One pass over every bound pod; returns when every pod sync it started has finished."""
+        self._boots()
+        pods = self.tracker.scan("pods", None, lambda p: bool(p["spec"].get("nodeName")))
+        jobs = [self._sync_pod(p) for p in pods if p["metadata"]["uid"] not in self.busy]
+        if jobs:
+            await asyncio.gather(*jobs)
+
+    def _boots(self) -> None:
+        """A node that booted again (a reimage) has an empty image store and a fresh credential provider."""
+        for node in self.tracker.scan("nodes"):
+            name, boot = node["metadata"]["name"], (node.get("status") or {}).get("nodeInfo", {}).get("bootID")
+            state = self.nodes.setdefault(name, NodeState())
+            if state.boot_id is not None and boot != state.boot_id:
+                state.images.clear()
+                self.provider.invalidate(name)
+            state.boot_id = boot
+
+    def _recorder(self, node: str) -> EventRecorder:
+        return EventRecorder(self.tracker, self.clock, "kubelet", node)
+
+    async def _sync_pod(self, pod: dict[str, Any]) -> None:
+        uid, node = pod["metadata"]["uid"], pod["spec"]["nodeName"]
+        if pod["metadata"].get("deletionTimestamp"):
+            self._finalize(pod)
+            return
+        if self.clock.now() < self.next_sync.get(uid, 0.0):
+            return
+        self.busy.add(uid)
+        try:
+            state = PodState(pod, self.clock)
+            if state.all_running():
+                return
+            if state.fresh():
+                self._write(state)
+            await self._containers(pod, state, node)
+            self._write(state)
+        finally:
+            self.busy.discard(uid)
+
+    def _finalize(self, pod: dict[str, Any]) -> None:
+        meta = pod["metadata"]
+        if self.tracker.find("pods", meta["namespace"], meta["name"]) is not None:
+            self.tracker.delete("pods", meta["namespace"], meta["name"])
+        if self.tracker.find(POD_LOGS, meta["namespace"], meta["name"]) is not None:
+            self.tracker.delete(POD_LOGS, meta["namespace"], meta["name"])
+        self.next_sync.pop(meta["uid"], None)
+        self.backoff = {k: v for k, v in self.backoff.items() if k[0] != meta["uid"]}
+
+    def _write(self, state: PodState) -> None:
+        meta = state.pod["metadata"]
+        current = self.tracker.find("pods", meta["namespace"], meta["name"])
+        if current is None or current["metadata"]["uid"] != meta["uid"] or current["metadata"].get("deletionTimestamp"):
+            return
+        if current.get("status") != state.status:
+            current["status"] = copy.deepcopy(state.status)
+            self.tracker.update("pods", meta["namespace"], current, check_version=False)
+
+    async def _containers(self, pod: dict[str, Any], state: PodState, node: str) -> None:
+        events = self._recorder(node)
+        secrets = self._pull_secrets(pod, events)
+        failed = False
+        for index, container in enumerate(pod["spec"].get("containers", [])):
+            if state.running(container["name"]):
+                continue
+            path = f"spec.containers{{{container['name']}}}"
+            failed |= not await self._container(pod, state, node, container, secrets, events, path, index)
+        uid = pod["metadata"]["uid"]
+        jitter = (zlib.crc32(uid.encode()) % 5000) / 1000.0
+        self.next_sync[uid] = self.clock.now() + (BACKOFF_START + jitter if failed else 0.0)
+
+    def _pull_secrets(self, pod: dict[str, Any], events: EventRecorder) -> list[tuple[str, dict[str, Any]]]:
+        namespace = pod["metadata"]["namespace"]
+        found, missing = [], []
+        for ref in pod["spec"].get("imagePullSecrets") or []:
+            secret = self.tracker.find("secrets", namespace, ref.get("name", ""))
+            if secret is None:
+                missing.append(ref.get("name", ""))
+            else:
+                found.append((ref["name"], secret))
+        if missing:
+            events.record(pod, "Pod", "Warning", "FailedToRetrieveImagePullSecret",
+                          f"Unable to retrieve some image pull secrets ({', '.join(missing)}); attempting to pull "
+                          "the image may not succeed.")
+        return found
+
+    async def _container(self, pod: dict[str, Any], state: PodState, node: str, container: dict[str, Any],
+                         secrets: list[tuple[str, dict[str, Any]]], events: EventRecorder, path: str,
+                         index: int) -> bool:
+        spec_image = str(container.get("image", ""))
+        image = parse_image(spec_image)
+        name = container["name"]
+        if image is None:
+            state.waiting(name, spec_image, "InvalidImageName", f'Failed to apply default image tag "{spec_image}": '
+                          f'couldn\'t parse image name "{spec_image}": invalid reference format')
+            events.record(pod, "Pod", "Warning", "InspectFailed", f'Failed to apply default image tag "{spec_image}"'
+                          f': couldn\'t parse image name "{spec_image}": invalid reference format', path)
+            return False
+        if is_builtin(spec_image):
+            await self._program(pod, state, node, container, events, path, index)
+            return True
+        state_of_node = self.nodes.setdefault(node, NodeState())
+        async with state_of_node.pulls:  # serializeImagePulls (the kubelet default): one pull at a time per node
+            return await self._pull_or_reuse(pod, state, node, container, image, spec_image, secrets, events, path,
+                                             index)
+
+    async def _pull_or_reuse(self, pod: dict[str, Any], state: PodState, node: str, container: dict[str, Any],
+                             image: ImageRef, spec_image: str, secrets: list[tuple[str, dict[str, Any]]],
+                             events: EventRecorder, path: str, index: int) -> bool:
+        name = container["name"]
+        cache = self.nodes[node].images
+        policy = container.get("imagePullPolicy", "IfNotPresent")
+        if policy != "Always" and image.normalized in cache:
+            events.record(pod, "Pod", "Normal", "Pulled", f'Container image "{spec_image}" already present on machine',
+                          path)
+            self._start(pod, state, events, container, path, index)
+            return True
+        if policy == "Never":
+            message = f'Container image "{spec_image}" is not present with pull policy of Never'
+            state.waiting(name, spec_image, "ErrImageNeverPull", message)
+            events.record(pod, "Pod", "Warning", "ErrImageNeverPull", message, path)
+            return False
+        return await self._pull(pod, state, node, container, image, secrets, events, path, index)
+
+    async def _pull(self, pod: dict[str, Any], state: PodState, node: str, container: dict[str, Any],
+                    image: ImageRef, secrets: list[tuple[str, dict[str, Any]]], events: EventRecorder, path: str,
+                    index: int) -> bool:
+        key, now, spec_image = (pod["metadata"]["uid"], image.spec), self.clock.now(), image.spec
+        known = self.backoff.get(key)
+        if known and now - known.last_failure < known.period:
+            events.record(pod, "Pod", "Normal", "BackOff", f'Back-off pulling image "{spec_image}"', path)
+            events.record(pod, "Pod", "Warning", "Failed", "Error: ImagePullBackOff", path)
+            state.waiting(container["name"], spec_image, "ImagePullBackOff",
+                          f'Back-off pulling image "{spec_image}": ErrImagePull: {known.message}')
+            return False
+        events.record(pod, "Pod", "Normal", "Pulling", f'Pulling image "{spec_image}"', path)
+        started = self.clock.now()
+        ok, message, size = await self._attempt(pod, node, container["name"], image, secrets)
+        if ok:
+            self.backoff.pop(key, None)
+            self.nodes.setdefault(node, NodeState()).images[image.normalized] = size
+            took = max(self.clock.now() - started, 0.001)
+            events.record(pod, "Pod", "Normal", "Pulled", f'Successfully pulled image "{spec_image}" in {took:.3f}s '
+                          f"({took:.3f}s including waiting). Image size: {size} bytes.", path)
+            self._start(pod, state, events, container, path, index)
+            return True
+        expired = known is None or now - known.last_failure > 2 * BACKOFF_MAX
+        period = BACKOFF_START if expired else min(known.period * 2, BACKOFF_MAX) if known else BACKOFF_START
+        self.backoff[key] = Backoff(period, self.clock.now(), message)
+        events.record(pod, "Pod", "Warning", "Failed", f'Failed to pull image "{spec_image}": {message}', path)
+        events.record(pod, "Pod", "Warning", "Failed", "Error: ErrImagePull", path)
+        state.waiting(container["name"], spec_image, "ErrImagePull", message)
+        return False
+
+    async def attempt(self, node: str, image: ImageRef, secrets: list[tuple[str, dict[str, Any]]],
+                      correlation: str) -> Attempt:
+        """One pull in the kubelet's credential order; every credential tried and step taken is returned."""
+        tried: list[dict[str, Any]] = []
+        credentials: list[Credential] = [c for name, s in secrets for c in secret_credentials(name, s, image)]
+        auth = self.auth.node_auth(self.cluster_id, node)
+        provider_steps: list[dict[str, Any]] = []
+        if auth is not None:
+            credentials += await self.provider.credentials(node, auth, image, provider_steps, correlation + "/provider")
+        if provider_steps:
+            tried.append({"source": "acr-credential-provider", "steps": provider_steps, "mode": auth.mode if auth
+                          else None, "client_id": auth.client_id if auth else None,
+                          "correlation": correlation + "/provider"})
+        errors: list[str] = []
+        for index, credential in enumerate(credentials or [Credential("anonymous", "", "")]):
+            record: dict[str, Any] = {"source": credential.source, "username": credential.username,
+                                      "identity": credential.identity, "correlation": f"{correlation}/{index}"}
+            try:
+                pulled = await self.puller.with_correlation(record["correlation"]).pull(
+                    image, credential.username, credential.secret)
+            except PullError as exc:
+                record.update({"ok": False, "error": exc.message, "steps": exc.steps})
+                tried.append(record)
+                if exc.message not in errors:
+                    errors.append(exc.message)
+                continue
+            record.update({"ok": True, "steps": pulled.steps, "digest": pulled.digest})
+            tried.append(record)
+            return Attempt(True, "", pulled.size, tried)
+        return Attempt(False, errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]", 0, tried)
+
+    async def _attempt(self, pod: dict[str, Any], node: str, container: str, image: ImageRef,
+                       secrets: list[tuple[str, dict[str, Any]]]) -> tuple[bool, str, int]:
+        correlation = f"{pod['metadata']['uid']}/{container}/{self.clock.now():.3f}"
+        result = await self.attempt(node, image, secrets, correlation)
+        self.log.add(self.cluster_id, node, pod, container, image.spec, self.clock.now(), result.ok, result.message,
+                     result.tried)
+        return result.ok, result.message, result.size
+
+    async def _program(self, pod: dict[str, Any], state: PodState, node: str, container: dict[str, Any],
+                       events: EventRecorder, path: str, index: int) -> None:
+        """A program every AKS node has (canipull): run it to completion, keep its output as the log."""
+        image = str(container.get("image", ""))
+        events.record(pod, "Pod", "Normal", "Pulled", f'Container image "{image}" already present on machine', path)
+        events.record(pod, "Pod", "Normal", "Created", f"Created container {container['name']}", path)
+        events.record(pod, "Pod", "Normal", "Started", f"Started container {container['name']}", path)
+        node_obj = self.tracker.find("nodes", "", node) or {}
+        location = node_obj.get("metadata", {}).get("labels", {}).get("topology.kubernetes.io/region", "")
+        program = CanIPull(self.puller.http, self.clock, self.location_of, location)
+        outcome = await program.run([str(a) for a in container.get("args") or []],
+                                    self.auth.node_auth(self.cluster_id, node))
+        self._keep_log(pod, container["name"], outcome.log)
+        state.finish(container["name"], image, outcome.exit_code, index)
+
+    def _keep_log(self, pod: dict[str, Any], container: str, text: str) -> None:
+        namespace, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
+        current = self.tracker.find(POD_LOGS, namespace, name)
+        body = current or {"metadata": {"name": name, "namespace": namespace}, "containers": {}}
+        body["containers"][container] = text
+        if current is None:
+            self.tracker.create(POD_LOGS, namespace, body)
+        else:
+            self.tracker.update(POD_LOGS, namespace, body, check_version=False)
+
+    def _start(self, pod: dict[str, Any], state: PodState, events: EventRecorder, container: dict[str, Any],
+               path: str, index: int) -> None:
+        events.record(pod, "Pod", "Normal", "Created", f"Created container {container['name']}", path)
+        events.record(pod, "Pod", "Normal", "Started", f"Started container {container['name']}", path)
+        state.run(container["name"], str(container.get("image", "")), index)

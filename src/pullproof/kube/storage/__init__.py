@@ -1,0 +1,2 @@
+"""Object storage of every cluster: the tracker, its persistence, watch buffers, resource
+definitions and the event recorder."""
