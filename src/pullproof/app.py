@@ -16,7 +16,6 @@ from pullproof.aks.agentpools import AgentPools, AksNodeAuth
 from pullproof.aks.identities import ClusterIdentities
 from pullproof.aks.nodes import NodeFleet
 from pullproof.aks.provider import CLUSTER_TYPE, ManagedClusters
-from pullproof.arm.providers.deployments import DeploymentsApi
 from pullproof.arm.providers.identities import UserAssignedIdentities
 from pullproof.arm.providers.registries import Registries, RegistryLookup
 from pullproof.arm.routes import ArmRoutes
@@ -35,11 +34,12 @@ from pullproof.core.sealing import Sealer
 from pullproof.core.tls import LocalCA, tls_dir
 from pullproof.core.trace import TraceSink
 from pullproof.db.engine import Database
+from pullproof.deployments.routes import DeploymentRoutes
+from pullproof.deployments.service import DeploymentsApi
 from pullproof.front import harmless, metadata, openapi
 from pullproof.front.hosts import HostTable
 from pullproof.front.local_api import LocalApi
 from pullproof.front.router import HostRouter
-from pullproof.iac.routes import DeploymentRoutes
 from pullproof.identity.grants import Grants
 from pullproof.identity.graph.routes import GraphRoutes
 from pullproof.identity.graph.service import GraphService

@@ -183,4 +183,5 @@ OPERATION_NOT_FOUND = ARM.register(
 
 
 def arm_body(error: ServiceError) -> dict[str, Any]:
-    return {"error": {"code": error.code.code, "message": error.message}}
+    """ARM's envelope: ``{"error": {"code", "message"[, "target", "details", "additionalInfo"]}}``."""
+    return {"error": error.error_object()}

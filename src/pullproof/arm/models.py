@@ -9,6 +9,7 @@ from typing import Any
 API_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(-(preview|privatepreview|beta|alpha))?$")
 GROUP_NAME_RE = re.compile(r"^[-\w._()]{1,90}$")
 AUTHZ_MARKER = "/providers/microsoft.authorization/"
+DEPLOYMENT_TYPE = "Microsoft.Resources/deployments"  # template deployments (their history is no resource)
 OBJECT_FIELDS = ("properties", "sku", "identity", "plan")  # what ARM deserializes as objects in every body
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pullproof.arm import errors
-from pullproof.arm.models import GROUP_NAME_RE, Resource, ResourceRef, misshapen_field
+from pullproof.arm.models import DEPLOYMENT_TYPE, GROUP_NAME_RE, Resource, ResourceRef, misshapen_field
 from pullproof.arm.providers.base import PutRequest, ResourceProvider
 from pullproof.arm.store import GROUP_TYPE, ArmStore, resource_key
 from pullproof.arm.tags import check_tags
@@ -270,7 +270,7 @@ class ArmService:
             self.get_group(caller, sub, group, check=False)
         found = []
         for resource in self.store.resources(sub, group=group, type_key=type_filter.lower() if type_filter else None):
-            if type_filter is None and resource.type.lower() == "microsoft.resources/deployments":
+            if type_filter is None and resource.type.lower() == DEPLOYMENT_TYPE.lower():
                 continue  # deployment history is not a resource in ARM's resource lists
             if self.rbac.check(caller.object_id, f"{resource.type}/read", resource.id, surface="arm-list").allowed:
                 provider = self.providers.get(resource.type.lower())

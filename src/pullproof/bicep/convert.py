@@ -33,6 +33,15 @@ class Converter:
     def error(self, message: str, node: A.Node) -> BicepError:
         return self.model.error(message, node.pos)
 
+    def top(self) -> Converter:
+        return Converter(self.model, param_default=self.param_default)
+
+    def in_param_default(self) -> Converter:
+        return replace(self, param_default=True)
+
+    def within(self, chain: tuple[ResourceInfo, ...]) -> Converter:
+        return replace(self, chain=chain)
+
     def with_locals(self, **values: ArmExpr) -> Converter:
         return replace(self, locals={**self.locals, **values})
 

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from . import ast as A
 from .armexpr import ArmExpr, to_json_string
+from .context import ConvertContext
 from .inline import children
 from .model import ResourceInfo
 from .resources import module_id, resource_id
 
 if TYPE_CHECKING:
-    from .convert import Converter
     from .model import Model, ModuleInfo
 
 
@@ -122,7 +122,7 @@ def resolved_targets(model: Model, info: ResourceInfo | ModuleInfo, seen: frozen
     return out
 
 
-def depends_on(conv: Converter, info: ResourceInfo | ModuleInfo) -> list[str]:
+def depends_on(conv: ConvertContext, info: ResourceInfo | ModuleInfo) -> list[str]:
     """The ``dependsOn`` entries of a declaration emitted with converter ``conv`` (its own loop bound)."""
     grouped: dict[str, list[Target]] = {}
     for target in resolved_targets(conv.model, info):
@@ -138,7 +138,7 @@ def depends_on(conv: Converter, info: ResourceInfo | ModuleInfo) -> list[str]:
     return entries
 
 
-def _entry(conv: Converter, target: Target) -> str:
+def _entry(conv: ConvertContext, target: Target) -> str:
     loop = target.info.body.loop
     if loop is not None and target.index is None:
         return target.symbol  # the whole loop: its copy name

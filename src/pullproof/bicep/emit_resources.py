@@ -7,15 +7,16 @@ dependsOn, metadata``. A module becomes a ``Microsoft.Resources/deployments`` re
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
+
+from pullproof.arm.models import DEPLOYMENT_TYPE
 
 from . import ast as A
 from .armexpr import fn, to_json_string
-from .convert import Converter
+from .context import ConvertContext
 from .dependencies import depends_on
 from .model import ModuleInfo, ResourceInfo
-from .resources import DEPLOYMENTS, DEPLOYMENTS_API, full_name, module_name, scope_properties
+from .resources import DEPLOYMENTS_API, full_name, module_name, scope_properties
 from .values import copy_count, copy_object, emit_object, emit_value, loop_locals
 
 RESOURCE_OMIT = frozenset({"name", "scope", "parent", "dependsOn"})
@@ -23,8 +24,8 @@ MODULE_KEYS = {"name", "params", "scope", "dependsOn"}
 
 
 def _loop_header(
-    conv: Converter, symbol: str, decl: A.Decl, loop: A.ForExpr | None
-) -> tuple[Converter, dict[str, Any]]:
+    conv: ConvertContext, symbol: str, decl: A.Decl, loop: A.ForExpr | None
+) -> tuple[ConvertContext, dict[str, Any]]:
     """The ``copy`` property of a looped declaration, and the converter with its loop variables bound."""
     if loop is None:
         if decl.decorator("batchSize") is not None:
@@ -39,7 +40,7 @@ def _loop_header(
     return loop_locals(conv, loop, fn("copyIndex")), {"copy": copy}
 
 
-def _check_decorators(conv: Converter, decl: A.Decl, allowed: set[str]) -> Any:
+def _check_decorators(conv: ConvertContext, decl: A.Decl, allowed: set[str]) -> Any:
     description = None
     for deco in decl.decorators:
         if deco.name not in allowed or deco.namespace not in (None, "sys"):
@@ -51,7 +52,7 @@ def _check_decorators(conv: Converter, decl: A.Decl, allowed: set[str]) -> Any:
     return description
 
 
-def _condition(conv: Converter, info: ResourceInfo) -> A.Expr | None:
+def _condition(conv: ConvertContext, info: ResourceInfo) -> A.Expr | None:
     """Conditions stack with nesting: a nested resource inherits its enclosing resources' conditions."""
     cond: A.Expr | None = None
     for node in info.nest_chain():
@@ -60,9 +61,9 @@ def _condition(conv: Converter, info: ResourceInfo) -> A.Expr | None:
     return cond
 
 
-def emit_resource(conv: Converter, info: ResourceInfo) -> dict[str, Any]:
+def emit_resource(conv: ConvertContext, info: ResourceInfo) -> dict[str, Any]:
     description = _check_decorators(conv, info.decl, {"description", "batchSize"})
-    inner, out = _loop_header(replace(conv, chain=info.nest_chain()), info.symbol, info.decl, info.body.loop)
+    inner, out = _loop_header(conv.within(info.nest_chain()), info.symbol, info.decl, info.body.loop)
     index = fn("copyIndex") if info.body.loop is not None else None
     cond = _condition(inner, info)
     if cond is not None:
@@ -79,13 +80,13 @@ def emit_resource(conv: Converter, info: ResourceInfo) -> dict[str, Any]:
     return out
 
 
-def emit_module(conv: Converter, module: ModuleInfo) -> dict[str, Any]:
+def emit_module(conv: ConvertContext, module: ModuleInfo) -> dict[str, Any]:
     description = _check_decorators(conv, module.decl, {"description", "batchSize"})
     inner, out = _loop_header(conv, module.symbol, module.decl, module.body.loop)
     index = fn("copyIndex") if module.body.loop is not None else None
     if module.body.condition is not None:
         out["condition"] = emit_value(inner, module.body.condition)
-    out |= {"type": DEPLOYMENTS, "apiVersion": DEPLOYMENTS_API}
+    out |= {"type": DEPLOYMENT_TYPE, "apiVersion": DEPLOYMENTS_API}
     for prop in module.body.obj.props():
         key = prop.key.value if isinstance(prop.key, A.Str) else None
         if key not in MODULE_KEYS:
@@ -109,7 +110,7 @@ def emit_module(conv: Converter, module: ModuleInfo) -> dict[str, Any]:
     return out
 
 
-def _module_parameters(conv: Converter, module: ModuleInfo) -> dict[str, Any]:
+def _module_parameters(conv: ConvertContext, module: ModuleInfo) -> dict[str, Any]:
     params = module.body.obj.get("params")
     declared = module.child.params
     given: dict[str, Any] = {}
@@ -129,7 +130,7 @@ def _module_parameters(conv: Converter, module: ModuleInfo) -> dict[str, Any]:
     return {"parameters": given} if params is not None else {}
 
 
-def _parameter_value(conv: Converter, value: A.Expr) -> Any:
+def _parameter_value(conv: ConvertContext, value: A.Expr) -> Any:
     if isinstance(value, A.ForExpr):
         return {"copy": [copy_object(conv, "value", value)]}
     if isinstance(value, A.Ternary):

@@ -7,27 +7,25 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import ast as A
 from .armexpr import ArmExpr, Fn, lit
-
-if TYPE_CHECKING:
-    from .convert import Converter
+from .context import ConvertContext
 
 ENCODINGS = {
     "utf-8": "utf-8", "utf-16": "utf-16", "utf-16BE": "utf-16-be", "us-ascii": "ascii", "iso-8859-1": "latin-1",
 }
 
 
-def _literal_arg(conv: Converter, e: A.Call, i: int) -> str:
+def _literal_arg(conv: ConvertContext, e: A.Call, i: int) -> str:
     arg = e.args[i]
     if not isinstance(arg, A.Str):
         raise conv.error(f"argument {i + 1} of '{e.name}' must be a string literal", arg)
     return arg.value
 
 
-def _read(conv: Converter, e: A.Call) -> bytes:
+def _read(conv: ConvertContext, e: A.Call) -> bytes:
     relative = _literal_arg(conv, e, 0)
     path = conv.model.path.parent / relative
     try:
@@ -36,11 +34,11 @@ def _read(conv: Converter, e: A.Call) -> bytes:
         raise conv.error(f"could not read '{relative}' for {e.name}(): {exc.strerror or exc}", e.args[0]) from None
 
 
-def load_function(conv: Converter, e: A.Call) -> ArmExpr:
+def load_function(conv: ConvertContext, e: A.Call) -> ArmExpr:
     return json_to_arm(load_value(conv, e))
 
 
-def load_value(conv: Converter, e: A.Call) -> Any:
+def load_value(conv: ConvertContext, e: A.Call) -> Any:
     """The compile-time value of a ``load*`` call, as JSON data."""
     data = _read(conv, e)
     if e.name == "loadFileAsBase64":

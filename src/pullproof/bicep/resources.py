@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pullproof.arm.models import DEPLOYMENT_TYPE
+
 from . import ast as A
 from .armexpr import ArmExpr, Fn, append, fn, lit, to_json_string
+from .context import ConvertContext
 
 if TYPE_CHECKING:
-    from .convert import Converter
     from .model import ModuleInfo, ResourceInfo, ScopeData
 
-DEPLOYMENTS = "Microsoft.Resources/deployments"
 DEPLOYMENTS_API = "2025-04-01"
 MANAGEMENT_GROUPS = "Microsoft.Management/managementGroups"
 SYMBOLIC_ONLY = (
@@ -21,13 +22,9 @@ SYMBOLIC_ONLY = (
 )
 
 
-def top(conv: Converter) -> Converter:
-    return conv.__class__(conv.model, {}, (), conv.param_default)
-
-
-def loop_context(conv: Converter, loop: A.ForExpr | None, index: ArmExpr | None, node: A.Node) -> Converter:
+def loop_context(conv: ConvertContext, loop: A.ForExpr | None, index: ArmExpr | None, node: A.Node) -> ConvertContext:
     """The converter for a declaration's own expressions, its loop variables bound to ``index``."""
-    base = top(conv)
+    base = conv.top()
     if loop is None:
         return base
     if index is None:
@@ -38,7 +35,7 @@ def loop_context(conv: Converter, loop: A.ForExpr | None, index: ArmExpr | None,
     return base.with_locals(**values)
 
 
-def name_segments(conv: Converter, info: ResourceInfo, index: ArmExpr | None) -> list[ArmExpr]:
+def name_segments(conv: ConvertContext, info: ResourceInfo, index: ArmExpr | None) -> list[ArmExpr]:
     ctx = loop_context(conv, info.body.loop, index, info.decl)
     own = ctx.convert(info.name_expr)
     types = info.full_type.split("/")[1:]
@@ -57,7 +54,7 @@ def name_segments(conv: Converter, info: ResourceInfo, index: ArmExpr | None) ->
     return [*names, own]
 
 
-def _ancestor_names(conv: Converter, info: ResourceInfo, ctx: Converter) -> list[ArmExpr]:
+def _ancestor_names(conv: ConvertContext, info: ResourceInfo, ctx: ConvertContext) -> list[ArmExpr]:
     """Names of the ancestors, outermost first; a looped ancestor's loop variables are bound to the
     index its child used in ``parent: p[i]`` (Bicep's ``MoveSyntax``)."""
     names: list[ArmExpr] = []
@@ -70,7 +67,7 @@ def _ancestor_names(conv: Converter, info: ResourceInfo, ctx: Converter) -> list
     return list(reversed(names))
 
 
-def full_name(conv: Converter, info: ResourceInfo, index: ArmExpr | None) -> ArmExpr:
+def full_name(conv: ConvertContext, info: ResourceInfo, index: ArmExpr | None) -> ArmExpr:
     """The ``name`` emitted for a resource: ``format('{0}/{1}', parent, child)`` for children."""
     if not info.ancestors():
         return loop_context(conv, info.body.loop, index, info.decl).convert(info.name_expr)
@@ -78,7 +75,7 @@ def full_name(conv: Converter, info: ResourceInfo, index: ArmExpr | None) -> Arm
     return Fn("format", (lit("/".join(f"{{{i}}}" for i in range(len(segments)))), *segments))
 
 
-def scope_context(ctx: Converter, scope: ScopeData) -> Converter:
+def scope_context(ctx: ConvertContext, scope: ScopeData) -> ConvertContext:
     """Where ``scope.sub/rg/mg`` are converted: the declaring context for ``resourceGroup(x)``; the
     resource group resource's own context (its loop bound to the index) for ``scope: rg[i]``."""
     if scope.owner is None:
@@ -87,7 +84,7 @@ def scope_context(ctx: Converter, scope: ScopeData) -> Converter:
     return loop_context(ctx, scope.owner.body.loop, index, scope.owner.decl)
 
 
-def scoped_id(ctx: Converter, scope: ScopeData, type_name: str, names: list[ArmExpr]) -> Fn:
+def scoped_id(ctx: ConvertContext, scope: ScopeData, type_name: str, names: list[ArmExpr]) -> Fn:
     """A fully-qualified resource id at ``scope`` (``ScopeHelper.FormatFullyQualifiedResourceId``)."""
     if scope.kind != "resource":
         ctx = scope_context(ctx, scope)
@@ -114,22 +111,22 @@ def scoped_id(ctx: Converter, scope: ScopeData, type_name: str, names: list[ArmE
     return Fn("extensionResourceId", (resource_id(ctx, scope.resource, index), lit(type_name), *names))
 
 
-def resource_id(conv: Converter, info: ResourceInfo, index: ArmExpr | None) -> Fn:
+def resource_id(conv: ConvertContext, info: ResourceInfo, index: ArmExpr | None) -> Fn:
     ctx = loop_context(conv, info.body.loop, index, info.decl)
     return scoped_id(ctx, info.scope, info.full_type, name_segments(conv, info, index))
 
 
-def _guard(conv: Converter, cond: A.Expr | None, expr: ArmExpr, safe: bool, ctx: Converter) -> ArmExpr:
+def _guard(conv: ConvertContext, cond: A.Expr | None, expr: ArmExpr, safe: bool, ctx: ConvertContext) -> ArmExpr:
     if safe and cond is not None:
         return fn("if", ctx.convert(cond), expr, fn("null"))
     return expr
 
 
-def whole_resource(conv: Converter, info: ResourceInfo, index: ArmExpr | None) -> Fn:
+def whole_resource(conv: ConvertContext, info: ResourceInfo, index: ArmExpr | None) -> Fn:
     return fn("reference", resource_id(conv, info, index), lit(info.api_version), lit("full"))
 
 
-def resource_property(conv: Converter, info: ResourceInfo, index: ArmExpr | None, e: A.Member) -> ArmExpr:
+def resource_property(conv: ConvertContext, info: ResourceInfo, index: ArmExpr | None, e: A.Member) -> ArmExpr:
     ctx = loop_context(conv, info.body.loop, index, info.decl)
     cond, safe, name = info.body.condition, e.safe, e.name
     if name == "id":
@@ -148,7 +145,7 @@ def resource_property(conv: Converter, info: ResourceInfo, index: ArmExpr | None
     return append(full, lit(name))
 
 
-def module_name(conv: Converter, module: ModuleInfo, index: ArmExpr | None) -> ArmExpr:
+def module_name(conv: ConvertContext, module: ModuleInfo, index: ArmExpr | None) -> ArmExpr:
     name = module.body.obj.get("name")
     if name is None:
         raise conv.error(
@@ -159,18 +156,18 @@ def module_name(conv: Converter, module: ModuleInfo, index: ArmExpr | None) -> A
     return loop_context(conv, module.body.loop, index, module.decl).convert(name)
 
 
-def module_id(conv: Converter, module: ModuleInfo, index: ArmExpr | None) -> Fn:
+def module_id(conv: ConvertContext, module: ModuleInfo, index: ArmExpr | None) -> Fn:
     ctx = loop_context(conv, module.body.loop, index, module.decl)
-    return scoped_id(ctx, module.scope, DEPLOYMENTS, [module_name(conv, module, index)])
+    return scoped_id(ctx, module.scope, DEPLOYMENT_TYPE, [module_name(conv, module, index)])
 
 
-def module_reference(conv: Converter, module: ModuleInfo, index: ArmExpr | None, node: A.Node) -> Fn:
+def module_reference(conv: ConvertContext, module: ModuleInfo, index: ArmExpr | None, node: A.Node) -> Fn:
     if module.body.loop is not None and index is None:
         raise conv.error(SYMBOLIC_ONLY.format(name=module.symbol), node)
     return fn("reference", module_id(conv, module, index), lit(DEPLOYMENTS_API))
 
 
-def module_property(conv: Converter, module: ModuleInfo, index: ArmExpr | None, e: A.Member) -> ArmExpr:
+def module_property(conv: ConvertContext, module: ModuleInfo, index: ArmExpr | None, e: A.Member) -> ArmExpr:
     ctx = loop_context(conv, module.body.loop, index, module.decl)
     if e.name == "name":
         return _guard(conv, module.body.condition, module_name(conv, module, index), e.safe, ctx)
@@ -182,7 +179,7 @@ def module_property(conv: Converter, module: ModuleInfo, index: ArmExpr | None, 
     return append(base, lit("outputs"))
 
 
-def module_output(conv: Converter, module: ModuleInfo, index: ArmExpr | None, e: A.Member) -> ArmExpr:
+def module_output(conv: ConvertContext, module: ModuleInfo, index: ArmExpr | None, e: A.Member) -> ArmExpr:
     outputs = module.child.outputs
     if e.name not in outputs:
         raise conv.error(f"module '{module.symbol}' has no output named '{e.name}'", e)
@@ -198,7 +195,7 @@ def module_output(conv: Converter, module: ModuleInfo, index: ArmExpr | None, e:
     return append(base, *tail)
 
 
-def scope_properties(conv: Converter, scope: ScopeData, ctx: Converter) -> dict[str, Any]:
+def scope_properties(conv: ConvertContext, scope: ScopeData, ctx: ConvertContext) -> dict[str, Any]:
     """``scope``/``subscriptionId``/``resourceGroup`` of an emitted resource or module."""
     target = conv.model.target_scope
     if scope.kind == "resource":

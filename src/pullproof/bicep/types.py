@@ -6,14 +6,11 @@ metadata, minLength, maxLength, minValue, maxValue``; ``@description`` merges in
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import ast as A
+from .context import ConvertContext
 from .values import emit_value
-
-if TYPE_CHECKING:
-    from .convert import Converter
 
 PRIMITIVES = {"string", "int", "bool", "object", "array"}
 SECURE = {"string": "securestring", "object": "secureObject"}
@@ -21,7 +18,7 @@ MODIFIERS = ["metadata", "minLength", "maxLength", "minValue", "maxValue"]
 NEEDS_V2 = "{what} needs languageVersion 2.0 (user-defined types), which pullproof's compiler does not emit"
 
 
-def type_name(conv: Converter, ref: A.TypeRef, what: str) -> str:
+def type_name(conv: ConvertContext, ref: A.TypeRef, what: str) -> str:
     if ref.kind == "name" and ref.name in PRIMITIVES:
         return ref.name
     if ref.kind == "resource":
@@ -33,13 +30,13 @@ def type_name(conv: Converter, ref: A.TypeRef, what: str) -> str:
     raise conv.error(NEEDS_V2.format(what=f"{shown} on a {what}"), ref)
 
 
-def _decorator_value(conv: Converter, deco: A.Decorator, count: int = 1) -> Any:
+def _decorator_value(conv: ConvertContext, deco: A.Decorator, count: int = 1) -> Any:
     if len(deco.args) != count:
         raise conv.error(f"decorator '@{deco.name}' expects {count} argument(s)", deco)
     return emit_value(conv, deco.args[0]) if count else None
 
 
-def _modifiers(conv: Converter, decl: A.Decl, allowed: set[str], out: dict[str, Any]) -> dict[str, Any]:
+def _modifiers(conv: ConvertContext, decl: A.Decl, allowed: set[str], out: dict[str, Any]) -> dict[str, Any]:
     description: Any = None
     for deco in decl.decorators:
         name = deco.name
@@ -61,10 +58,10 @@ def _modifiers(conv: Converter, decl: A.Decl, allowed: set[str], out: dict[str, 
     return ordered
 
 
-def param_properties(conv: Converter, decl: A.ParamDecl) -> dict[str, Any]:
+def param_properties(conv: ConvertContext, decl: A.ParamDecl) -> dict[str, Any]:
     out: dict[str, Any] = {"type": type_name(conv, decl.type, "parameter")}
     if decl.default is not None:
-        out["defaultValue"] = emit_value(replace(conv, param_default=True), decl.default)
+        out["defaultValue"] = emit_value(conv.in_param_default(), decl.default)
     allowed = decl.decorator("allowed")
     if allowed is not None:
         out["allowedValues"] = _decorator_value(conv, allowed)
@@ -72,7 +69,7 @@ def param_properties(conv: Converter, decl: A.ParamDecl) -> dict[str, Any]:
     return _modifiers(conv, decl, names, out)
 
 
-def output_type(conv: Converter, decl: A.OutputDecl) -> dict[str, Any]:
+def output_type(conv: ConvertContext, decl: A.OutputDecl) -> dict[str, Any]:
     if decl.decorator("secure") is not None:
         raise conv.error("secure outputs need languageVersion 2.0 (not supported by pullproof's compiler)", decl)
     out: dict[str, Any] = {"type": type_name(conv, decl.type, "output")}

@@ -3,18 +3,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import ast as A
 from .armexpr import ArmExpr, Lit, append, as_function, escape_literal, fn, lit, to_json_string
+from .context import ConvertContext
 from .functions import COMPILE_TIME
 from .loadfns import load_value
 
-if TYPE_CHECKING:
-    from .convert import Converter
 
-def emit_value(conv: Converter, e: A.Expr) -> Any:
+def emit_value(conv: ConvertContext, e: A.Expr) -> Any:
     """The JSON for a Bicep value in a template position (property value, default, output …)."""
     if isinstance(e, A.Obj) and not any(isinstance(i, A.Spread) for i in e.items):
         return emit_object(conv, e)
@@ -27,7 +25,7 @@ def emit_value(conv: Converter, e: A.Expr) -> Any:
     if isinstance(e, A.Int):
         return e.value
     if isinstance(e, A.Ref) and e.name in conv.model.inline_vars and e.name not in conv.locals:
-        return emit_value(replace(conv, locals={}, chain=()), conv.model.variables[e.name].value)
+        return emit_value(conv.top(), conv.model.variables[e.name].value)
     if isinstance(e, A.Call) and e.namespace in (None, "sys"):
         if e.name == "any" and len(e.args) == 1:
             return emit_value(conv, e.args[0])
@@ -44,7 +42,7 @@ def emit_expression(expr: ArmExpr) -> Any:
 
 
 def emit_object(
-    conv: Converter, obj: A.Obj, omit: frozenset[str] = frozenset(), resource_body: bool = False
+    conv: ConvertContext, obj: A.Obj, omit: frozenset[str] = frozenset(), resource_body: bool = False
 ) -> dict[str, Any]:
     """An object literal; properties whose value is a for-expression go first, into ``copy``."""
     for item in obj.items:
@@ -65,7 +63,7 @@ def emit_object(
     return out
 
 
-def _key(conv: Converter, key: A.Str | A.Interp) -> str:
+def _key(conv: ConvertContext, key: A.Str | A.Interp) -> str:
     if isinstance(key, A.Interp):
         return to_json_string(conv.key(key))
     if key.value.lower() == "copy":  # a literal 'copy' key would read as an ARM copy loop
@@ -73,13 +71,13 @@ def _key(conv: Converter, key: A.Str | A.Interp) -> str:
     return escape_literal(key.value)
 
 
-def _loop_key(conv: Converter, prop: A.Prop) -> str:
+def _loop_key(conv: ConvertContext, prop: A.Prop) -> str:
     if not isinstance(prop.key, A.Str):
         raise conv.error("a property whose value is a for-expression needs a literal name", prop)
     return prop.key.value
 
 
-def loop_locals(conv: Converter, loop: A.ForExpr, index: ArmExpr) -> Converter:
+def loop_locals(conv: ConvertContext, loop: A.ForExpr, index: ArmExpr) -> ConvertContext:
     """``conv`` with the loop's item bound to ``iterable[index]`` and its index to ``index``."""
     values: dict[str, ArmExpr] = {loop.item: append(conv.convert(loop.iterable), index)}
     if loop.index is not None:
@@ -87,11 +85,11 @@ def loop_locals(conv: Converter, loop: A.ForExpr, index: ArmExpr) -> Converter:
     return conv.with_locals(**values)
 
 
-def copy_count(conv: Converter, loop: A.ForExpr) -> Any:
+def copy_count(conv: ConvertContext, loop: A.ForExpr) -> Any:
     return emit_expression(fn("length", conv.convert(loop.iterable)))
 
 
-def copy_object(conv: Converter, name: str | None, loop: A.ForExpr, copy_index: str | None = "") -> dict[str, Any]:
+def copy_object(conv: ConvertContext, name: str | None, loop: A.ForExpr, copy_index: str | None = "") -> dict[str, Any]:
     """``{"name", "count", "input"}``; ``copy_index`` names the copyIndex() argument ('' → ``name``)."""
     if isinstance(loop.body, A.IfBody):
         raise conv.error("a loop filter ('if') is only allowed in resource and module loops", loop.body)

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import typer
 
+from pullproof.arm.models import DEPLOYMENT_TYPE
 from pullproof.bicep import build as build_bicep
 from pullproof.bicep.errors import BicepError
 from pullproof.cli.context import DataDir, open_emulator, runtime, settings_for
@@ -100,7 +101,7 @@ def _over_http(op: Any, direct: str, ca: str, scope: str, name: str, template: d
             "grant_type": "client_credentials", "client_id": op.client_id, "client_secret": op.client_secret,
             "scope": "https://management.core.windows.net//.default"}).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        url = f"{scope}/providers/Microsoft.Resources/deployments/{name}"
+        url = f"{scope}/providers/{DEPLOYMENT_TYPE}/{name}"
         body: dict[str, Any] = {"properties": {"mode": "Incremental", "template": template,
                                                "parameters": {k: {"value": v} for k, v in parameters.items()}}}
         if location:

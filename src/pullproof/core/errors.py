@@ -62,3 +62,8 @@ class ServiceError(Exception):
     @property
     def status(self) -> int:
         return self.code.status
+
+    def error_object(self) -> dict[str, Any]:
+        """The error as an ARM-style ``{"code", "message"}`` object (an error that carries more, such as
+        ``details``, ``target`` or ``additionalInfo``, overrides it; the surface's renderer wraps it)."""
+        return {"code": self.code.code, "message": self.message}

@@ -1,15 +1,43 @@
-"""ARM template deployments: the expression language, the template engine and the library entry
-point ``deploy_template`` (what ``pullproof deploy`` calls)."""
+"""The ARM template engine: the expression language, planning and running a template through a
+``Backend`` port, and the library entry point ``deploy_template`` (what ``pullproof deploy`` calls).
+The deployments API that serves it over ARM is ``pullproof.deployments``."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from pullproof.iac.context import Scope
+from pullproof.iac.requests import Request, request_from_values
+from pullproof.identity.models import Caller
 
-if TYPE_CHECKING:
-    from pullproof.app import Emulator
-    from pullproof.identity.models import Caller
+
+class Operator(Protocol):
+    """The operator service principal (Owner of the default subscription)."""
+
+    @property
+    def object_id(self) -> str: ...
+
+    @property
+    def tenant_id(self) -> str: ...
+
+    @property
+    def client_id(self) -> str: ...
+
+
+class Deployer(Protocol):
+    def deploy(self, caller: Caller, request: Request) -> dict[str, Any]:
+        """Validate and run ``request`` as ``caller``; the deployment as ``GET …/deployments/{name}`` shows it."""
+        ...
+
+
+class Host(Protocol):
+    """What deploying in process needs of an emulator: its operator and its deployments API."""
+
+    @property
+    def operator(self) -> Operator: ...
+
+    @property
+    def deployments(self) -> Deployer: ...
 
 
 def parse_scope(tenant: str, scope: str) -> Scope:
@@ -22,32 +50,25 @@ def parse_scope(tenant: str, scope: str) -> Scope:
     raise ValueError(f"not a subscription or resource group id: {scope!r}")
 
 
-def operator_caller(emulator: Emulator) -> Caller:
+def operator_caller(host: Host) -> Caller:
     """The operator service principal (Owner of the default subscription) as a caller."""
-    from pullproof.identity.models import Caller
-
-    op = emulator.operator
+    op = host.operator
     return Caller(op.object_id, op.tenant_id, op.client_id, "app", op.client_id, {"oid": op.object_id})
 
 
-def deploy_template(emulator: Emulator, caller: Caller, scope: str, name: str, template: dict[str, Any] | str,
+def deploy_template(host: Host, caller: Caller, scope: str, name: str, template: dict[str, Any] | str,
                     parameters: dict[str, Any], location: str | None = None) -> dict[str, Any]:
     """Validate and run a template as ``caller``; the deployment as ``GET …/deployments/{name}`` shows it.
 
-    ``template`` is the template object, or the text of a template file (then errors carry its
-    lines and columns); ``parameters`` are plain values (``{"acrName": "myacr"}``; see
-    ``typed_parameters`` for ``k=v`` strings). Raises ``ServiceError`` (``TemplateError``,
-    ``DeploymentError``…) when ARM would answer 4xx; a deployment that fails while running is
-    returned with ``properties.provisioningState == "Failed"`` and ``properties.error``.
+    ``host`` is the emulator (its ``operator`` and ``deployments``). ``template`` is the template object,
+    or the text of a template file (then errors carry its lines and columns); ``parameters`` are plain
+    values (``{"acrName": "myacr"}``; see ``typed_parameters`` for ``k=v`` strings). Raises
+    ``ServiceError`` (``TemplateError``, ``DeploymentError``…) when ARM would answer 4xx; a deployment
+    that fails while running is returned with ``properties.provisioningState == "Failed"`` and
+    ``properties.error``.
     """
-    from pullproof.iac.records import public
-    from pullproof.iac.requests import request_from_values
-
-    api = emulator.deployments
-    request = request_from_values(name, parse_scope(emulator.operator.tenant_id, scope), template, parameters,
-                                  location)
-    created = api.create(caller, request)
-    return public(created.outcome.stored())
+    request = request_from_values(name, parse_scope(host.operator.tenant_id, scope), template, parameters, location)
+    return host.deployments.deploy(caller, request)
 
 
-__all__ = ["Scope", "deploy_template", "operator_caller", "parse_scope"]
+__all__ = ["Deployer", "Host", "Operator", "Scope", "deploy_template", "operator_caller", "parse_scope"]

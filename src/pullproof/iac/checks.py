@@ -14,7 +14,7 @@ from pullproof.iac.jsonc import JsonPath, json_path
 from pullproof.iac.limits import TemplateLimits
 
 if TYPE_CHECKING:
-    from pullproof.iac.planner import Plan
+    from pullproof.iac.plan import Plan
     from pullproof.iac.template import Template
 
 

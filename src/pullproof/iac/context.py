@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from pullproof.arm.models import DEPLOYMENT_TYPE
 from pullproof.iac.limits import Budget
 
 
@@ -35,7 +36,7 @@ class Scope:
 
     def deployment_id(self, name: str) -> str:
         prefix = "" if self.id == "/" else self.id
-        return f"{prefix}/providers/Microsoft.Resources/deployments/{name}"
+        return f"{prefix}/providers/{DEPLOYMENT_TYPE}/{name}"
 
 
 class Phase(enum.Enum):

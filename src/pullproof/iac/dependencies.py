@@ -7,16 +7,14 @@ depends on the parent.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pullproof.iac import errors
 from pullproof.iac.errors import ExpressionError, TemplateError
 from pullproof.iac.evaluator import resolve
+from pullproof.iac.plan import Plan, Planned
 from pullproof.iac.resource_ids import normalize
 from pullproof.iac.values import Unknown
-
-if TYPE_CHECKING:
-    from pullproof.iac.planner import Plan, Planned
 
 
 def _index(plan: Plan) -> dict[str, list[int]]:

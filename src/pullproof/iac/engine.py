@@ -5,7 +5,7 @@ that depend on it are not attempted; the deployment ends ``Failed`` with every e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from pullproof.core.clock import Clock
@@ -16,35 +16,16 @@ from pullproof.iac.checks import check_depth, check_planned
 from pullproof.iac.context import DeploymentInfo, Frame, Phase, Scope
 from pullproof.iac.errors import DeploymentError, ExpressionError, TemplateError, WireError, as_wire
 from pullproof.iac.evaluator import resolve
+from pullproof.iac.execute import Execution
 from pullproof.iac.hashes import template_hash
 from pullproof.iac.limits import Budget, TemplateLimits
-from pullproof.iac.planner import Plan, Planned, plan
+from pullproof.iac.plan import Planned, Prepared
+from pullproof.iac.planner import plan
 from pullproof.iac.records import OperationRecord, Outcome
+from pullproof.iac.requests import Request
 from pullproof.iac.runtime import EngineRuntime, Mode
 from pullproof.iac.sections import check_template, evaluate_outputs, inline_template
-from pullproof.iac.template import Template, Variables
-
-
-@dataclass
-class Request:
-    """A deployment to run: its name and scope, the template and ``{"name": {"value": …}}`` parameters."""
-
-    name: str
-    scope: Scope
-    template: Template
-    parameters: dict[str, Any]
-    location: str | None = None
-    mode: str = "Incremental"
-    tags: dict[str, Any] | None = None
-
-
-@dataclass
-class Prepared:
-    request: Request
-    frame: Frame
-    plan: Plan
-    parameters: dict[str, Any]
-    template_hash: str
+from pullproof.iac.template import META_KEYS, Variables
 
 
 class Engine:
@@ -127,8 +108,6 @@ class Engine:
 
     def body(self, prepared: Prepared, item: Planned) -> dict[str, Any]:
         """The body the resource is written with (a nested deployment's template stays unevaluated)."""
-        from pullproof.iac.template import META_KEYS
-
         frame = self.frame_of(prepared, item)
         out: dict[str, Any] = {}
         for key, value in item.decl.items():
@@ -169,8 +148,6 @@ class Engine:
                 raise
             return self._finish(outcome, as_wire(exc))
         outcome.parameters = prepared.parameters
-        from pullproof.iac.execute import Execution
-
         failures = Execution(self, prepared, outcome).run()
         if failures:
             return self._finish(outcome, WireError(errors.DEPLOYMENT_FAILED.code, errors.DEPLOYMENT_FAILED.message,

@@ -334,6 +334,9 @@ class TemplateError(ServiceError):
         super().__init__(code, **params)
         self.where = where or Where("")
 
+    def error_object(self) -> dict[str, Any]:
+        return self.wire().to_json()
+
     def wire(self) -> WireError:
         info = {"lineNumber": self.where.line, "linePosition": self.where.column, "path": self.where.path}
         detail = self.message
@@ -352,10 +355,8 @@ class DeploymentError(ServiceError):
     def message(self) -> str:
         return self.wire.message
 
-
-def error_body(error: ServiceError) -> dict[str, Any]:
-    """The ``{"error": …}`` body of any failure a deployment request can end with."""
-    return {"error": as_wire(error).to_json()}
+    def error_object(self) -> dict[str, Any]:
+        return self.wire.to_json()
 
 
 def as_wire(error: ServiceError) -> WireError:

@@ -3,25 +3,44 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from pullproof.core.clock import Clock
 from pullproof.core.errors import ServiceError
+from pullproof.core.ids import IdFactory
 from pullproof.iac import errors
-from pullproof.iac.backend import DryBackend
+from pullproof.iac.backend import Backend
+from pullproof.iac.context import Frame, Scope
 from pullproof.iac.errors import ExpressionError, WireError, as_wire
 from pullproof.iac.evaluator import resolve
-from pullproof.iac.planner import Planned
+from pullproof.iac.plan import Planned, Prepared
 from pullproof.iac.records import OperationRecord, Outcome
+from pullproof.iac.requests import Request
 from pullproof.iac.resource_ids import split_id
+from pullproof.iac.runtime import Mode
 from pullproof.iac.values import Unknown, has_unknown
 
-if TYPE_CHECKING:
-    from pullproof.iac.engine import Engine, Prepared
 
-UNIDENTIFIABLE = (
-    "Changes to the resource declared at '{path}' on line '{line}' and column '{column}' cannot be analyzed because "
-    "its resource ID or API version cannot be calculated until the deployment is under way. Please see "
-    "https://aka.ms/WhatIfUnidentifiableResource for more guidance.")
+class Runner(Protocol):
+    """What an execution needs of the engine that runs it: the backend, clock and ids, each resource's
+    body, and running a nested deployment."""
+
+    backend: Backend
+    clock: Clock
+    ids: IdFactory
+
+    @property
+    def mode(self) -> Mode: ...
+
+    def frame_of(self, prepared: Prepared, item: Planned) -> Frame: ...
+
+    def body(self, prepared: Prepared, item: Planned) -> dict[str, Any]: ...
+
+    def nested_request(self, prepared: Prepared, item: Planned, body: dict[str, Any],
+                       target: Scope) -> tuple[Request, Frame | None]: ...
+
+    def run(self, request: Request, outer: Frame | None = None, correlation: str | None = None,
+            top: bool = True) -> Outcome: ...
 
 
 @dataclass
@@ -33,7 +52,7 @@ class Result:
 
 
 class Execution:
-    def __init__(self, engine: Engine, prepared: Prepared, outcome: Outcome) -> None:
+    def __init__(self, engine: Runner, prepared: Prepared, outcome: Outcome) -> None:
         self.engine = engine
         self.prepared = prepared
         self.outcome = outcome
@@ -90,13 +109,10 @@ class Execution:
     def _write(self, item: Planned) -> Result:
         body = self.engine.body(self.prepared, item)
         backend = self.engine.backend
-        if isinstance(item.id, Unknown) or (has_unknown(body) and not isinstance(backend, DryBackend)):
-            if isinstance(backend, DryBackend):
-                where = self.prepared.request.template.where(item.path)
-                label = item.id.text if isinstance(item.id, Unknown) else item.label
-                backend.unsupported.append((label, UNIDENTIFIABLE.format(
-                    path=where.path, line=where.line, column=where.column)))
-                return Result(200, {}, None, [])
+        if isinstance(item.id, Unknown) or (has_unknown(body) and self.engine.mode is not Mode.WHATIF):
+            where = self.prepared.request.template.where(item.path)
+            if isinstance(item.id, Unknown) and backend.unidentified(item.id.text, where):
+                return Result(200, {}, None, [])  # a what-if reports it; nothing is written
             raise ExpressionError(errors.ARG_VALUE, name="reference", reason="a value needed to write the "
                                   "resource could not be computed.")
         if item.is_deployment:

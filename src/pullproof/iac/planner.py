@@ -7,76 +7,18 @@ each resource is deployed (they may ``reference()`` resources deployed before th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from pullproof.iac import errors
 from pullproof.iac.context import Frame, Phase, Scope
+from pullproof.iac.dependencies import resolve_dependencies
 from pullproof.iac.errors import ExpressionError, TemplateError
 from pullproof.iac.evaluator import copy_count, resolve
 from pullproof.iac.jsonc import JsonPath
-from pullproof.iac.resource_ids import DEPLOYMENT_TYPE, build_id, normalize, segments_match
+from pullproof.iac.plan import Plan, Planned
+from pullproof.iac.resource_ids import build_id, normalize, segments_match
 from pullproof.iac.template import Template
 from pullproof.iac.values import Unknown, get_property
-
-
-@dataclass
-class Planned:
-    """One resource instance (one per copy index) of the template."""
-
-    key: int
-    path: JsonPath
-    decl: dict[str, Any]
-    frame: Frame
-    type: str
-    api_version: str
-    name: str | Unknown
-    id: str | Unknown
-    target: Scope
-    condition: bool | Unknown = True
-    existing: bool = False
-    symbol: str | None = None
-    copy_name: str | None = None
-    parent: int | None = None
-    depends: list[int] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        return self.name.text if isinstance(self.name, Unknown) else self.name
-
-    @property
-    def is_deployment(self) -> bool:
-        return self.type.lower() == DEPLOYMENT_TYPE.lower()
-
-
-@dataclass
-class Plan:
-    template: Template
-    resources: list[Planned]
-
-    def order(self) -> list[Planned]:
-        """Dependencies first; otherwise template order."""
-        done: set[int] = set()
-        ordered: list[Planned] = []
-        pending = list(self.resources)
-        while pending:
-            ready = next(r for r in pending if all(d in done for d in r.depends))
-            pending.remove(ready)
-            done.add(ready.key)
-            ordered.append(ready)
-        return ordered
-
-    def symbols(self) -> dict[str, str]:
-        """Names usable in ``reference('name')``: symbolic names, and unambiguous resource names."""
-        table: dict[str, str] = {}
-        seen: dict[str, int] = {}
-        for item in self.resources:
-            if isinstance(item.id, str) and isinstance(item.name, str):
-                seen[item.name.lower()] = seen.get(item.name.lower(), 0) + 1
-                table.setdefault(item.name.lower(), item.id)
-                if item.symbol and item.copy_name is None:
-                    table[item.symbol.lower()] = item.id
-        return {k: v for k, v in table.items() if seen.get(k, 1) == 1}
 
 
 def declarations(template: Template) -> list[tuple[JsonPath, dict[str, Any], str | None, int | None]]:
@@ -142,8 +84,6 @@ def plan(template: Template, frame: Frame, target: Scope | None = None) -> Plan:
             resources.append(item)
     result = Plan(template, resources)
     _check_duplicates(template, resources)
-    from pullproof.iac.dependencies import resolve_dependencies
-
     resolve_dependencies(result, parents)
     return result
 

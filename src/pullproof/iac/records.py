@@ -6,13 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pullproof.arm.models import DEPLOYMENT_TYPE
 from pullproof.core.clock import isoformat
 from pullproof.iac.context import Scope
 from pullproof.iac.errors import WireError
-from pullproof.iac.resource_ids import DEPLOYMENT_TYPE
 from pullproof.iac.values import Unknown
-
-HIDDEN = ("_operations", "_template")
 
 
 def plain(value: Any) -> Any:
@@ -112,19 +110,8 @@ class Outcome:
         body["properties"] = props
         return body
 
-    def stored(self) -> dict[str, Any]:
-        body = self.body()
-        body["_operations"] = [op.to_json(self.id) for op in self.operations]
-        body["_template"] = self.template
-        return body
-
     def status(self) -> dict[str, Any]:
         """The body of the async-operation URL once the deployment is done."""
         if self.error is not None:
             return {"status": "Failed", "error": self.error.to_json()}
         return {"status": self.state}
-
-
-def public(body: dict[str, Any]) -> dict[str, Any]:
-    """A stored deployment body without its private keys."""
-    return {k: v for k, v in body.items() if k not in HIDDEN}

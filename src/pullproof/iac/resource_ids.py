@@ -8,7 +8,6 @@ case-insensitively with both spellings of a resource group id treated as one.
 from __future__ import annotations
 
 GROUP_TYPE = "Microsoft.Resources/resourceGroups"
-DEPLOYMENT_TYPE = "Microsoft.Resources/deployments"
 ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pullproof.arm.models import DEPLOYMENT_TYPE
 from pullproof.core.errors import ErrorCode, ServiceError
 from pullproof.iac import errors
 from pullproof.iac.checks import check_counts, check_functions
@@ -19,7 +20,7 @@ from pullproof.iac.values import expected_name, has_unknown, matches_type, type_
 
 def inline_template(decl: dict[str, Any]) -> Any:
     """The inline template of a nested deployment declaration (None for other resources)."""
-    if str(decl.get("type", "")).lower() != "microsoft.resources/deployments":
+    if str(decl.get("type", "")).lower() != DEPLOYMENT_TYPE.lower():
         return None
     props = decl.get("properties")
     return props.get("template") if isinstance(props, dict) else None

@@ -1,5 +1,6 @@
 """HTTP surface of ``…/providers/Microsoft.Resources/deployments[/{name}[/{action}[/{id}]]]``: parse,
-call the deployments API, render. Plugged into ARM's dispatcher (``ArmRoutes(extra=[…])``).
+call the deployments API, render. Plugged into ARM's dispatcher (``ArmRoutes(extra=[…])``), which
+renders every error it raises (a ``DeploymentError`` or ``TemplateError`` with its details).
 
 Reading a body (a template of up to 4 MB), evaluating and running a template happen in a worker
 thread, so a large or expensive deployment never holds up the event loop every other request needs."""
@@ -12,19 +13,19 @@ from typing import Any
 from starlette.requests import Request
 
 from pullproof.arm import errors as arm_errors
-from pullproof.arm.models import ArmPath
-from pullproof.arm.providers.deployments import Created, DeploymentsApi
+from pullproof.arm.models import DEPLOYMENT_TYPE, ArmPath
 from pullproof.core.errors import ServiceError
 from pullproof.core.web import BodyTooLarge, base_url, read_body
-from pullproof.iac.errors import DeploymentError, TemplateError, error_body
-from pullproof.iac.requests import parse_body, request_from_body
+from pullproof.deployments.models import Created
+from pullproof.deployments.requests import parse_body, request_from_body
+from pullproof.deployments.service import DeploymentsApi
 from pullproof.identity.models import Caller
 
 Answer = tuple[int, Any, dict[str, str]]
 
 
 class DeploymentRoutes:
-    resource_type = "Microsoft.Resources/deployments"
+    resource_type = DEPLOYMENT_TYPE
     actions = frozenset({"validate", "whatIf", "exportTemplate"})
 
     def __init__(self, api: DeploymentsApi, max_body: int) -> None:
@@ -36,12 +37,6 @@ class DeploymentRoutes:
         ref = path.resource
         return (path.kind == "resource" and ref is not None and ref.namespace.lower() == "microsoft.resources"
                 and ref.types[0].lower() == "deployments")
-
-    async def handle(self, request: Request, path: ArmPath, caller: Caller, version: str) -> Answer:
-        try:
-            return await self._handle(request, path, caller, version)
-        except (DeploymentError, TemplateError) as exc:
-            return exc.status, error_body(exc), {}
 
     async def _raw(self, request: Request) -> bytes:
         try:
@@ -60,7 +55,7 @@ class DeploymentRoutes:
     def _create(self, caller: Caller, scope: Any, name: str, raw: bytes) -> Created:
         return self.api.create(caller, request_from_body(name, scope, parse_body(raw)))
 
-    async def _handle(self, request: Request, path: ArmPath, caller: Caller, version: str) -> Answer:
+    async def handle(self, request: Request, path: ArmPath, caller: Caller, version: str) -> Answer:
         ref = path.resource
         assert ref is not None
         scope = self.api.scope(ref.subscription, ref.group)

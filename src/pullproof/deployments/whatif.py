@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pullproof.iac.backend import Change, DryBackend
+from pullproof.deployments.backend import Change, DryBackend
 from pullproof.iac.records import plain
 from pullproof.iac.resource_ids import normalize
 from pullproof.iac.values import arm_equals, merged

@@ -10,48 +10,43 @@ go with their resource group), their operations inside them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from pullproof.arm import errors as arm_errors
+from pullproof.arm.models import DEPLOYMENT_TYPE
 from pullproof.arm.service import ArmService
 from pullproof.core.clock import Clock, isoformat
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
+from pullproof.deployments.backend import ArmBackend, DryBackend
+from pullproof.deployments.models import BUILT_IN, Created
+from pullproof.deployments.store import DeploymentStore, public
+from pullproof.deployments.whatif import changes
 from pullproof.iac import errors
-from pullproof.iac.backend import ArmBackend, DryBackend
 from pullproof.iac.context import Scope
-from pullproof.iac.engine import Engine, Prepared, Request
+from pullproof.iac.engine import Engine
 from pullproof.iac.errors import DeploymentError, WireError
 from pullproof.iac.limits import TemplateLimits
-from pullproof.iac.records import Outcome, duration, public
-from pullproof.iac.resource_ids import DEPLOYMENT_TYPE
+from pullproof.iac.plan import Prepared
+from pullproof.iac.records import duration
+from pullproof.iac.requests import Request
 from pullproof.iac.runtime import EngineRuntime, Mode
-from pullproof.iac.whatif import changes
 from pullproof.identity.models import Caller
-
-ACTION = "Microsoft.Resources/deployments/{verb}"
-BUILT_IN = frozenset({"microsoft.resources/resourcegroups", "microsoft.resources/deployments",
-                      "microsoft.authorization/roleassignments"})
-
-
-@dataclass(frozen=True)
-class Created:
-    status: int
-    body: dict[str, Any]
-    operation_id: str
-    outcome: Outcome
 
 
 class DeploymentsApi:
     def __init__(self, arm: ArmService, clock: Clock, ids: IdFactory, limits: TemplateLimits | None = None) -> None:
         self.arm = arm
+        self.store = DeploymentStore(arm.store, clock)
         self.clock = clock
         self.ids = ids
         self.limits = limits or TemplateLimits()
 
     def scope(self, subscription: str, group: str | None) -> Scope:
         return Scope(self.arm.issuer.tenant.id, subscription, group)
+
+    def _backend(self, caller: Caller) -> ArmBackend:
+        return ArmBackend(self.arm, self.store, caller)
 
     def _engine(self, backend: ArmBackend | DryBackend, mode: Mode) -> Engine:
         tenant = self.arm.issuer.tenant
@@ -64,7 +59,7 @@ class DeploymentsApi:
         """Subscription, then authorization, then the resource group (as ARM orders its checks)."""
         assert scope.subscription is not None
         self.arm.check_subscription(scope.subscription)
-        self.arm.authorize(caller, ACTION.format(verb=verb), scope.deployment_id(name))
+        self.arm.authorize(caller, f"{DEPLOYMENT_TYPE}/{verb}", scope.deployment_id(name))
         if scope.group is None:
             return Scope(scope.tenant, scope.subscription.lower(), None)
         group = self.arm.store.get(self.arm.group_id(scope.subscription, scope.group))
@@ -79,8 +74,8 @@ class DeploymentsApi:
             raise ServiceError(arm_errors.LOCATION_REQUIRED)
         if request.scope.group is not None:
             request.location = None
-        existing = self.arm.store.get(request.scope.deployment_id(request.name))
-        old = existing.body.get("location") if existing else None
+        existing = self.store.get(request.scope.deployment_id(request.name))
+        old = existing.get("location") if existing else None
         if old and request.location and old != request.location:
             raise ServiceError(errors.DEPLOYMENT_LOCATION, new=request.location, name=request.name, old=old)
 
@@ -109,7 +104,7 @@ class DeploymentsApi:
         request.scope = self._authorized(caller, request.scope, request.name, "validate/action")
         self._checked(request)
         started = self.clock.now()
-        prepared = self._preflight(ArmBackend(self.arm, caller), request)
+        prepared = self._preflight(self._backend(caller), request)
         resources = [r for r in prepared.plan.resources if not r.existing and r.condition is not False]
         props = {"templateHash": prepared.template_hash, "parameters": prepared.parameters, "mode": request.mode,
                  "provisioningState": "Succeeded", "timestamp": isoformat(started),
@@ -123,10 +118,10 @@ class DeploymentsApi:
         return body
 
     def create(self, caller: Caller, request: Request) -> Created:
-        backend = ArmBackend(self.arm, caller)
+        backend = self._backend(caller)
         request.scope = backend.begin_deployment(request.scope, request.name)
         self._checked(request)
-        existed = self.arm.store.get(request.scope.deployment_id(request.name)) is not None
+        existed = self.store.get(request.scope.deployment_id(request.name)) is not None
         self._preflight(backend, request)
         outcome = self._engine(backend, Mode.DEPLOY).run(request)
         operation = self.ids.guid()
@@ -134,10 +129,14 @@ class DeploymentsApi:
                                      outcome.status())
         return Created(200 if existed else 201, outcome.body(state="Accepted"), operation, outcome)
 
+    def deploy(self, caller: Caller, request: Request) -> dict[str, Any]:
+        """Run a deployment in process (``pullproof.iac.deploy_template``): the deployment as ``GET`` shows it."""
+        return self.create(caller, request).outcome.body()
+
     def what_if(self, caller: Caller, request: Request, result_format: str) -> dict[str, Any]:
         request.scope = self._authorized(caller, request.scope, request.name, "whatIf/action")
         self._checked(request)
-        live = ArmBackend(self.arm, caller)
+        live = self._backend(caller)
         self._preflight(live, request)
         dry = DryBackend(live)
         outcome = self._engine(dry, Mode.WHATIF).run(request)
@@ -156,22 +155,19 @@ class DeploymentsApi:
         return public(self._stored(scope, name))
 
     def _stored(self, scope: Scope, name: str) -> dict[str, Any]:
-        found = self.arm.store.get(scope.deployment_id(name))
-        if found is None or found.type.lower() != DEPLOYMENT_TYPE.lower():
+        found = self.store.get(scope.deployment_id(name))
+        if found is None:
             raise ServiceError(errors.DEPLOYMENT_NOT_FOUND, name=name)
-        return found.body
+        return found
 
     def list(self, caller: Caller, scope: Scope) -> list[dict[str, Any]]:
         assert scope.subscription is not None
         scope = self._authorized(caller, scope, "", "read")
-        found = self.arm.store.resources(str(scope.subscription), group=scope.group, type_key=DEPLOYMENT_TYPE)
-        return [public(r.body) for r in found if scope.group is not None or r.group is None]
+        return self.store.list(scope)
 
     def delete(self, caller: Caller, scope: Scope, name: str) -> None:
         scope = self._authorized(caller, scope, name, "delete")
-        found = self.arm.store.get(scope.deployment_id(name))
-        if found is not None and found.type.lower() == DEPLOYMENT_TYPE.lower():
-            self.arm.store.delete(found.id)
+        self.store.delete(scope.deployment_id(name))
 
     def operations(self, caller: Caller, scope: Scope, name: str, operation: str | None) -> Any:
         scope = self._authorized(caller, scope, name, "operations/read")
