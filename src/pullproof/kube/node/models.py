@@ -92,7 +92,8 @@ class ProviderRun:
 
     @property
     def exchanged(self) -> bool:
-        """The exchange answered, or credentials came from the cache (it caches only what an exchange gave)."""
+        """The node's identity reached the exchange (whatever it answered), or credentials came from the cache
+        (which holds only what an exchange gave)."""
         return any(s.step is StepKind.EXCHANGE or s.cached for s in self.steps)
 
 
