@@ -244,3 +244,13 @@ def test_a_missing_layer_fails_after_the_reference_resolved() -> None:
     assert caught.message == (f'failed to pull and unpack image "{LOGIN}/app:v1": failed to copy: httpReadSeeker: '
                               f"failed open: unexpected status code https://{LOGIN}/v2/app/blobs/{config}: "
                               "404 Not Found")
+
+
+def test_a_manifest_that_is_no_json_is_bad_not_a_crash() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "HEAD":
+            return httpx.Response(200)
+        return httpx.Response(200, content=b"<html>proxy error</html>", headers={"Content-Type": "text/html"})
+    caught = failure(httpx.MockTransport(challenge_then(answer)), f"{LOGIN}/app:v1", "u", "p")
+    assert caught.kind is FailureKind.BAD_MANIFEST
+    assert caught.message.endswith("unexpected media type text/html for v1: not found")
