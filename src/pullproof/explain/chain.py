@@ -8,9 +8,16 @@ from typing import Any
 from pullproof.core.reasons import REASON_TEXT, Reason
 from pullproof.core.trace import TraceEntry
 from pullproof.explain.findings import Status, Step
-from pullproof.kube.node.pulllog import PullRecord
+from pullproof.kube.node.models import (
+    CredentialAttempt,
+    CredentialSource,
+    ProviderRun,
+    PullRecord,
+    StepKind,
+    to_dict,
+)
 
-SOURCES = {"acr-credential-provider": "ACR credential provider", "anonymous": "anonymous"}
+SOURCES = {CredentialSource.PROVIDER: "ACR credential provider", CredentialSource.ANONYMOUS: "anonymous"}
 
 
 def _status(code: Any) -> Status:
@@ -58,42 +65,44 @@ def _condition_note(assignment: dict[str, Any], repository: str | None) -> str:
     return f" (condition {met}" + (f" for repository '{repository}')" if repository else ")")
 
 
-def _provider(attempt: dict[str, Any], decisions: dict[str, list[TraceEntry]]) -> Iterator[Step]:
-    mode = attempt.get("mode")
-    if mode == "sp":
+def _provider(run: ProviderRun, decisions: dict[str, list[TraceEntry]]) -> Iterator[Step]:
+    if run.mode == "sp":
         yield Step("ACR credential provider", "info",
-                   f"service-principal cluster: hands client id {attempt.get('client_id')} and its secret to the "
-                   "runtime", attempt)
+                   f"service-principal cluster: hands client id {run.client_id} and its secret to the runtime",
+                   to_dict(run))
         return
-    for step in attempt.get("steps", []):
-        kind, code = step.get("step"), step.get("status")
-        if kind == "imds":
+    for step in run.steps:
+        code = step.status
+        if step.step is StepKind.IMDS:
             yield Step("IMDS token (containerregistry.azure.net)", _status(code),
-                       f"kubelet identity client id {step.get('client_id')}: HTTP {code}", step)
-        elif kind == "challenge":
+                       f"kubelet identity client id {step.client_id}: HTTP {code}", to_dict(step))
+        elif step.step is StepKind.CHALLENGE:
             yield Step("Registry challenge GET /v2/", _status(200 if code == 401 else code),
-                       f"HTTP {code} with {step.get('challenges')} Www-Authenticate header(s)", step)
-        elif kind == "exchange":
-            yield Step("Token exchange POST /oauth2/exchange", _status(code), f"HTTP {code}", step)
-        elif kind == "credential-provider" and step.get("cached"):
-            yield Step("ACR credential provider", "info", "credentials from the provider's cache", step)
-    yield from rbac_steps(decisions.get(attempt.get("correlation", ""), []))
+                       f"HTTP {code} with {step.challenges} Www-Authenticate header(s)", to_dict(step))
+        elif step.step is StepKind.EXCHANGE:
+            yield Step("Token exchange POST /oauth2/exchange", _status(code), f"HTTP {code}", to_dict(step))
+        elif step.step is StepKind.PROVIDER and step.cached:
+            yield Step("ACR credential provider", "info", "credentials from the provider's cache", to_dict(step))
+    yield from rbac_steps(decisions.get(run.correlation, []))
+
+
+def _label(attempt: CredentialAttempt) -> str:
+    if attempt.source is CredentialSource.PULL_SECRET:
+        return f"pull secret {attempt.secret}"
+    return SOURCES[attempt.source]
 
 
 def chain_of(record: PullRecord, decisions: dict[str, list[TraceEntry]]) -> Iterator[Step]:
     yield Step("Pull", "ok" if record.ok else "fail", f"{record.image} on node {record.node}",
                {"container": record.container})
+    if record.provider is not None:
+        yield from _provider(record.provider, decisions)
     for attempt in record.attempts:
-        if "ok" not in attempt:
-            yield from _provider(attempt, decisions)
-            continue
-        source = str(attempt.get("source"))
-        label = SOURCES.get(source, source.replace("pullSecret:", "pull secret "))
-        user = attempt.get("username") or "(none)"
-        tokens = [s for s in attempt.get("steps", []) if s.get("step") == "token"]
-        detail = "; ".join(f"{t.get('method')} /oauth2/token → HTTP {t.get('status')}" for t in tokens)
-        yield Step(f"Credential: {label} (user {user})", "ok" if attempt["ok"] else "fail",
-                   detail or ("pulled" if attempt["ok"] else str(attempt.get("error", ""))), attempt)
-        yield from rbac_steps(decisions.get(attempt.get("correlation", ""), []))
+        user = attempt.username or "(none)"
+        tokens = [s for s in attempt.steps if s.step is StepKind.TOKEN]
+        detail = "; ".join(f"{t.method} /oauth2/token → HTTP {t.status}" for t in tokens)
+        yield Step(f"Credential: {_label(attempt)} (user {user})", "ok" if attempt.ok else "fail",
+                   detail or ("pulled" if attempt.ok else attempt.error), to_dict(attempt))
+        yield from rbac_steps(decisions.get(attempt.correlation, []))
     if not record.ok:
         yield Step("Result", "fail", record.message, {})

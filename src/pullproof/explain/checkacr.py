@@ -5,21 +5,29 @@ manifest fetch — prints PASS/FAIL per step and, on failure, the explanation.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pullproof.explain.engine import Explainer
 from pullproof.explain.facts import ClusterFacts, PodFacts
 from pullproof.explain.findings import Finding
 from pullproof.kube.node.images import parse_image
-from pullproof.kube.node.pulllog import PullRecord
+from pullproof.kube.node.models import (
+    CredentialAttempt,
+    CredentialSource,
+    FailureKind,
+    HttpStep,
+    ProviderRun,
+    PullRecord,
+    StepKind,
+)
 
 if TYPE_CHECKING:
     from pullproof.app import Emulator
 
-LABELS = {"imds": "Kubelet identity token from IMDS", "challenge": "Registry challenge (GET /v2/)",
-          "exchange": "Token exchange (POST /oauth2/exchange)", "token": "Repository token (/oauth2/token)",
-          "resolve": "Manifest (HEAD, anonymous)", "resolve-authorized": "Manifest (HEAD, with token)",
-          "fetch": "Manifest and layers fetched"}
+LABELS = {StepKind.IMDS: "Kubelet identity token from IMDS", StepKind.CHALLENGE: "Registry challenge (GET /v2/)",
+          StepKind.EXCHANGE: "Token exchange (POST /oauth2/exchange)",
+          StepKind.TOKEN: "Repository token (/oauth2/token)", StepKind.RESOLVE: "Manifest (HEAD, anonymous)",
+          StepKind.RESOLVE_AUTHORIZED: "Manifest (HEAD, with token)", StepKind.FETCH: "Manifest and layers fetched"}
 
 
 @dataclass
@@ -29,19 +37,24 @@ class CheckResult:
     finding: Finding | None
 
 
-def _rows(tried: list[dict[str, Any]]) -> list[tuple[str, bool, str]]:
+def _step_rows(source: str, steps: tuple[HttpStep, ...]) -> list[tuple[str, bool, str]]:
     rows = []
+    for step in steps:
+        kind, code = step.step, step.status
+        if kind not in LABELS:
+            continue
+        passed = code == 401 if kind in (StepKind.CHALLENGE, StepKind.RESOLVE) else step.ok
+        note = f"HTTP {code}" + (f" ({step.method}, {source})" if kind is StepKind.TOKEN else "")
+        rows.append((LABELS[kind], passed, note))
+    return rows
+
+
+def _rows(provider: ProviderRun | None, tried: tuple[CredentialAttempt, ...]) -> list[tuple[str, bool, str]]:
+    rows = _step_rows(str(CredentialSource.PROVIDER), provider.steps) if provider else []
     for attempt in tried:
-        source = attempt.get("source", "")
-        for step in attempt.get("steps", []):
-            kind, code = step.get("step"), step.get("status")
-            if kind not in LABELS:
-                continue
-            passed = code == 401 if kind in ("challenge", "resolve") else isinstance(code, int) and code // 100 == 2
-            note = f"HTTP {code}" + (f" ({step.get('method')}, {source})" if kind == "token" else "")
-            rows.append((LABELS[kind], passed, note))
-        if attempt.get("error"):
-            rows.append((f"Pull as {attempt.get('source')}", False, str(attempt["error"])))
+        rows += _step_rows(attempt.source_name, attempt.steps)
+        if attempt.error:
+            rows.append((f"Pull as {attempt.source_name}", False, attempt.error))
     return rows
 
 
@@ -58,13 +71,14 @@ async def check_acr(emulator: Emulator, cluster: ClusterFacts, acr: str, image: 
     attempt = await kubelets.attempt(nodes[0], ref, [], correlation)
     emulator.trace.flush()
     record = PullRecord(0, cluster.id, nodes[0], "default", "check-acr", "", "check-acr", ref.spec,
-                        emulator.clock.now(), attempt.ok, attempt.message, attempt.tried)
+                        emulator.clock.now(), attempt.ok, attempt.message, attempt.provider, attempt.tried)
     facts = PodFacts(cluster, "default", "check-acr", None, [record])
-    for entry in attempt.tried:
-        if entry.get("correlation"):
-            facts.decisions[entry["correlation"]] = emulator.trace.entries(correlation=entry["correlation"])
-    rows = _rows(attempt.tried)
-    ok = attempt.ok or (image is None and any(r[0].startswith("Token exchange") and r[1] for r in rows)
-                        and ": not found" in attempt.message)
+    for correlation in record.correlations:
+        facts.decisions[correlation] = emulator.trace.entries(correlation=correlation)
+    exchanged = attempt.provider is not None and any(s.step is StepKind.EXCHANGE and s.ok
+                                                     for s in attempt.provider.steps)
+    # the probe image need not exist: an exchange that worked and a "not found" pass, as in canipull
+    ok = attempt.ok or (image is None and exchanged
+                        and record.failed_with(FailureKind.NOT_FOUND, FailureKind.PLATFORM_MISMATCH))
     finding = None if ok else Explainer(emulator).pod(facts)
-    return CheckResult(ok, rows, finding)
+    return CheckResult(ok, _rows(attempt.provider, attempt.tried), finding)

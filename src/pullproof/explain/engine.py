@@ -15,6 +15,7 @@ from pullproof.explain.findings import Finding, Fix, Step
 from pullproof.explain.fixes import grant_pull
 from pullproof.explain.secrets import secret_finding
 from pullproof.kube.node.images import parse_image
+from pullproof.kube.node.models import FailureKind, ProviderRun
 from pullproof.rbac.models import ancestors
 
 if TYPE_CHECKING:
@@ -46,22 +47,18 @@ class Explainer:
         if record.ok:
             return Finding(by_code("PULL_OK"), subject, f"{record.image} was pulled on {record.node}.", chain,
                            facts=base)
-        if ": not found" in record.message:
+        if record.failed_with(FailureKind.NOT_FOUND, FailureKind.PLATFORM_MISMATCH):
             return self._not_found(subject, record.image, chain, base)
         found = secret_finding(self.emulator, facts, subject, chain, base)
         if found is not None:
             return found
-        provider = next((a for a in record.attempts if a.get("source") == "acr-credential-provider"
-                         and "steps" in a and "ok" not in a), None)
-        # a cached credential is one an earlier exchange gave (the provider caches only credentials)
-        exchanged = provider is not None and any(st.get("step") == "exchange" or st.get("cached")
-                                                 for st in provider.get("steps", []))
-        if provider is None or (provider.get("mode") != "sp" and not exchanged):
+        provider = record.provider
+        if provider is None or (provider.mode != "sp" and not provider.exchanged):
             return Finding(by_code("ANONYMOUS_PULL_DISABLED"), subject,
                            f"Nothing but an anonymous token request reached the registry for {record.image}"
                            + (" (the node's identity gave no token)." if provider else "."),
                            chain, self._fix_for_node_identity(facts, record.image), base)
-        if provider["mode"] == "sp":
+        if provider.mode == "sp":
             return self._service_principal(facts, subject, chain, base)
         return self._managed_identity(facts, subject, chain, base, provider)
 
@@ -125,10 +122,10 @@ class Explainer:
                        chain, fix, base)
 
     def _managed_identity(self, facts: PodFacts, subject: str, chain: tuple[Step, ...], base: dict[str, Any],
-                          provider: dict[str, Any]) -> Finding:
+                          provider: ProviderRun) -> Finding:
         record = facts.latest
         assert record is not None
-        entry = registry_decision(facts.decisions.get(provider.get("correlation", ""), []))
+        entry = registry_decision(facts.decisions.get(provider.correlation, []))
         registry = self._registry_id(record.image) or "<acr id>"
         kubelet = facts.cluster.kubelet_principal or "<kubelet objectId>"
         fix = self._fix_for_node_identity(facts, record.image)

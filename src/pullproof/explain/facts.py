@@ -77,8 +77,7 @@ def pod_facts(emulator: Emulator, cluster: ClusterFacts, namespace: str, pod: st
     records = emulator.pull_log.for_pod(cluster.id, namespace, pod)
     facts = PodFacts(cluster, namespace, pod, body, records)
     if facts.latest is not None:
-        for attempt in facts.latest.attempts:
-            correlation = attempt.get("correlation")
+        for correlation in facts.latest.correlations:
             if correlation:
                 facts.decisions[correlation] = emulator.trace.entries(correlation=correlation, limit=200)
     return facts

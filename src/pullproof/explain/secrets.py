@@ -11,6 +11,7 @@ from pullproof.explain.facts import PodFacts
 from pullproof.explain.findings import Finding, Fix, Step
 from pullproof.kube.node.credentials import secret_credentials
 from pullproof.kube.node.images import parse_image
+from pullproof.kube.node.models import CredentialSource
 
 if TYPE_CHECKING:
     from pullproof.app import Emulator
@@ -28,11 +29,11 @@ def secret_finding(emulator: Emulator, facts: PodFacts, subject: str, chain: tup
                    base: dict[str, Any]) -> Finding | None:
     record = facts.latest
     assert record is not None
-    refused = [a for a in record.attempts if str(a.get("source", "")).startswith("pullSecret:") and not a.get("ok")]
+    refused = [a for a in record.attempts if a.source is CredentialSource.PULL_SECRET and not a.ok]
     if refused:
-        name = refused[0]["source"].split(":", 1)[1]
+        name = refused[0].secret
         return Finding(by_code("PULL_SECRET_WRONG_PASSWORD"), subject,
-                       f"The pull secret {name} (user {refused[0].get('username')}) is refused by the registry.",
+                       f"The pull secret {name} (user {refused[0].username}) is refused by the registry.",
                        chain, Fix("Recreate the secret with the right password.",
                                   f"kubectl delete secret {name} -n {facts.namespace}\nkubectl create secret "
                                   f"docker-registry {name} -n {facts.namespace} --docker-server <login server> "

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import binascii
 import fnmatch
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,28 +16,28 @@ import httpx
 
 from pullproof.core import jsonbody
 from pullproof.core.clock import Clock
+from pullproof.kube.node.failures import kind_of_exception, kind_of_status, transport_text
 from pullproof.kube.node.images import ImageRef
+from pullproof.kube.node.models import CredentialSource, Failure, FailureKind, HttpStep, ProviderRun, StepKind
 from pullproof.kube.node.nodeauth import NodeAuth
 
 ACR_PATTERNS = ("*.azurecr.io", "*.azurecr.cn", "*.azurecr.de", "*.azurecr.us")
 NULL_GUID = "00000000-0000-0000-0000-000000000000"
 PROVIDER_CACHE_SECONDS = 300.0
 ACR_AUDIENCE = "https://containerregistry.azure.net"
+IMDS_TOKEN = "http://169.254.169.254/metadata/identity/oauth2/token"
 
 
 @dataclass(frozen=True)
 class Credential:
-    source: str  # "pullSecret:<name>" | "acr-credential-provider" | "anonymous"
+    source: CredentialSource
     username: str
     secret: str
     identity: str | None = None
+    secret_name: str | None = None  # the pull secret it came from
 
 
-@dataclass
-class Keyring:
-    credentials: list[Credential] = field(default_factory=list)
-    missing_secrets: list[str] = field(default_factory=list)
-    provider_steps: list[dict[str, Any]] = field(default_factory=list)
+ANONYMOUS = Credential(CredentialSource.ANONYMOUS, "", "")
 
 
 def urls_match(pattern: str, host: str) -> bool:
@@ -75,7 +75,7 @@ def secret_credentials(name: str, secret: dict[str, Any], image: ImageRef) -> li
         username, password = entry.get("username", ""), entry.get("password", "")
         if entry.get("auth"):
             username, _, password = base64.b64decode(entry["auth"]).decode("utf-8", "replace").partition(":")
-        found.append(Credential(f"pullSecret:{name}", username, password))
+        found.append(Credential(CredentialSource.PULL_SECRET, username, password, secret_name=name))
     return found
 
 
@@ -90,48 +90,78 @@ class AcrCredentialProvider:
     def invalidate(self, node: str) -> None:
         self._cache = {k: v for k, v in self._cache.items() if k[0] != node}
 
-    async def credentials(self, node: str, auth: NodeAuth, image: ImageRef, steps: list[dict[str, Any]],
-                          correlation: str | None = None) -> list[Credential]:
+    async def credentials(self, node: str, auth: NodeAuth, image: ImageRef,
+                          correlation: str) -> tuple[list[Credential], ProviderRun | None]:
+        """The provider's credentials for the image and the record of its run (None: not an ACR host)."""
         if not any(urls_match(p, image.host) for p in ACR_PATTERNS):
-            return []
+            return [], None
+        run = ProviderRun(auth.mode, auth.client_id, correlation)
         cached = self._cache.get((node, image.host))
         if cached and cached[0] > self.clock.now():
-            steps.append({"step": "credential-provider", "cached": True})
-            return cached[1]
+            return cached[1], replace(run, steps=(HttpStep(StepKind.PROVIDER, cached=True),))
         if auth.mode == "sp":
-            creds = [Credential("acr-credential-provider", auth.client_id, auth.client_secret or "", auth.client_id)]
-            steps.append({"step": "credential-provider", "mode": "servicePrincipal", "client_id": auth.client_id})
+            creds = [Credential(CredentialSource.PROVIDER, auth.client_id, auth.client_secret or "", auth.client_id)]
+            run = replace(run, steps=(HttpStep(StepKind.PROVIDER, mode="servicePrincipal", client_id=auth.client_id),))
         else:
-            creds = await self._exchange(auth, image, steps, correlation)
+            steps: list[HttpStep] = []
+            try:
+                creds = await self._exchange(auth, image, steps, correlation)
+            except ProviderFailed as exc:
+                creds, run = [], replace(run, failure=exc.failure)
+            run = replace(run, steps=tuple(steps))
         if creds:
             self._cache[(node, image.host)] = (self.clock.now() + PROVIDER_CACHE_SECONDS, creds)
-        return creds
+        return creds, run
 
-    async def _exchange(self, auth: NodeAuth, image: ImageRef, steps: list[dict[str, Any]],
-                        correlation: str | None) -> list[Credential]:
-        base = {"x-ms-client-request-id": correlation} if correlation else {}
+    async def _send(self, method: str, url: str, step: StepKind, steps: list[HttpStep],
+                    **options: Any) -> httpx.Response:
+        try:
+            return await self.http.request(method, url, **options)
+        except httpx.TransportError as exc:
+            kind = kind_of_exception(exc)
+            steps.append(HttpStep(step, None, url=url))
+            text = transport_text(kind, exc, urlsplit(url).netloc)
+            raise ProviderFailed(Failure(kind, f'{method.title()} "{url}": {text}')) from None
+
+    async def _exchange(self, auth: NodeAuth, image: ImageRef, steps: list[HttpStep],
+                        correlation: str) -> list[Credential]:
+        base = {"x-ms-client-request-id": correlation}
         node_name, _, node_secret = auth.node_credential.partition(":")
         basic = base64.b64encode(f"{node_name}:{node_secret}".encode()).decode()
-        imds = await self.http.get(
-            "http://169.254.169.254/metadata/identity/oauth2/token",
+        imds = await self._send(
+            "GET", IMDS_TOKEN, StepKind.IMDS, steps,
             params={"api-version": "2018-02-01", "resource": ACR_AUDIENCE, "client_id": auth.client_id},
             headers={**base, "Metadata": "true", "Proxy-Authorization": f"Basic {basic}"})
-        steps.append({"step": "imds", "status": imds.status_code, "client_id": auth.client_id})
+        steps.append(HttpStep(StepKind.IMDS, imds.status_code, client_id=auth.client_id))
         if imds.status_code != 200:
-            return []
+            raise ProviderFailed(_refused(imds, "IMDS token"))
         aad = imds.json()["access_token"]
         agent = {**base, "User-Agent": "kubernetes-credentialprovider-acr"}
-        ping = await self.http.get(f"https://{image.host}/v2/", headers=agent)
+        ping = await self._send("GET", f"https://{image.host}/v2/", StepKind.CHALLENGE, steps, headers=agent)
         challenges = ping.headers.get_list("www-authenticate")
-        steps.append({"step": "challenge", "status": ping.status_code, "challenges": len(challenges)})
+        steps.append(HttpStep(StepKind.CHALLENGE, ping.status_code, challenges=len(challenges)))
         if ping.status_code != 401 or len(challenges) != 1:
-            return []
-        exchange = await self.http.post(f"https://{image.host}/oauth2/exchange", data={
+            kind = FailureKind.UNAUTHORIZED_CHALLENGE if ping.status_code == 401 else kind_of_status(
+                ping.status_code, None, FailureKind.UNAUTHORIZED_CHALLENGE)
+            raise ProviderFailed(Failure(kind, f"GET /v2/: {ping.status_code} with {len(challenges)} challenge(s)",
+                                         ping.status_code))
+        exchange = await self._send("POST", f"https://{image.host}/oauth2/exchange", StepKind.EXCHANGE, steps, data={
             "grant_type": "access_token_refresh_token", "service": image.host, "tenant": auth.tenant_id,
             "access_token": aad, "refresh_token": aad}, headers=agent)
-        steps.append({"step": "exchange", "status": exchange.status_code})
+        steps.append(HttpStep(StepKind.EXCHANGE, exchange.status_code))
         if exchange.status_code != 200:
-            return []
+            raise ProviderFailed(_refused(exchange, "token exchange"))
         refresh = exchange.json()["refresh_token"]
-        return [Credential("acr-credential-provider", NULL_GUID, refresh, auth.client_id),
-                Credential("acr-credential-provider", "", "", auth.client_id)]
+        return [Credential(CredentialSource.PROVIDER, NULL_GUID, refresh, auth.client_id),
+                Credential(CredentialSource.PROVIDER, "", "", auth.client_id)]
+
+
+class ProviderFailed(Exception):
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+def _refused(response: httpx.Response, what: str) -> Failure:
+    kind = kind_of_status(response.status_code, None, FailureKind.UNAUTHORIZED_CREDENTIALS)
+    return Failure(kind, f"{what}: {response.status_code} {response.reason_phrase}", response.status_code)

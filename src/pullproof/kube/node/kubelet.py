@@ -9,12 +9,13 @@ import asyncio
 import copy
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pullproof.core.clock import Clock
-from pullproof.kube.node.credentials import AcrCredentialProvider, Credential, secret_credentials
+from pullproof.kube.node.credentials import ANONYMOUS, AcrCredentialProvider, Credential, secret_credentials
 from pullproof.kube.node.images import ImageRef, parse_image
+from pullproof.kube.node.models import CredentialAttempt, ProviderRun, PullRecord
 from pullproof.kube.node.nodeauth import NodeAuthSource
 from pullproof.kube.node.podstate import PodState
 from pullproof.kube.node.programs import CanIPull, is_builtin
@@ -34,12 +35,19 @@ class Backoff:
     message: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class Attempt:
     ok: bool
     message: str
     size: int
-    tried: list[dict[str, Any]]
+    provider: ProviderRun | None
+    tried: tuple[CredentialAttempt, ...]
+
+    def record(self, seq: int, cluster: str, node: str, pod: dict[str, Any], container: str, image: str,
+               at: float) -> PullRecord:
+        meta = pod["metadata"]
+        return PullRecord(seq, cluster, node, meta["namespace"], meta["name"], meta["uid"], container, image, at,
+                          self.ok, self.message, self.provider, self.tried)
 
 
 @dataclass
@@ -232,40 +240,35 @@ class Kubelets:
     async def attempt(self, node: str, image: ImageRef, secrets: list[tuple[str, dict[str, Any]]],
                       correlation: str) -> Attempt:
         """One pull in the kubelet's credential order; every credential tried and step taken is returned."""
-        tried: list[dict[str, Any]] = []
         credentials: list[Credential] = [c for name, s in secrets for c in secret_credentials(name, s, image)]
         auth = self.auth.node_auth(self.cluster_id, node)
-        provider_steps: list[dict[str, Any]] = []
+        provider: ProviderRun | None = None
         if auth is not None:
-            credentials += await self.provider.credentials(node, auth, image, provider_steps, correlation + "/provider")
-        if provider_steps:
-            tried.append({"source": "acr-credential-provider", "steps": provider_steps, "mode": auth.mode if auth
-                          else None, "client_id": auth.client_id if auth else None,
-                          "correlation": correlation + "/provider"})
+            found, provider = await self.provider.credentials(node, auth, image, correlation + "/provider")
+            credentials += found
+        tried: list[CredentialAttempt] = []
         errors: list[str] = []
-        for index, credential in enumerate(credentials or [Credential("anonymous", "", "")]):
-            record: dict[str, Any] = {"source": credential.source, "username": credential.username,
-                                      "identity": credential.identity, "correlation": f"{correlation}/{index}"}
+        for index, credential in enumerate(credentials or [ANONYMOUS]):
+            record = CredentialAttempt(credential.source, credential.username, f"{correlation}/{index}", False,
+                                       credential.secret_name, credential.identity)
             try:
-                pulled = await self.puller.with_correlation(record["correlation"]).pull(
+                pulled = await self.puller.with_correlation(record.correlation).pull(
                     image, credential.username, credential.secret)
             except PullError as exc:
-                record.update({"ok": False, "error": exc.message, "steps": exc.steps})
-                tried.append(record)
+                tried.append(replace(record, steps=tuple(exc.steps), failure=exc.failure))
                 if exc.message not in errors:
                     errors.append(exc.message)
                 continue
-            record.update({"ok": True, "steps": pulled.steps, "digest": pulled.digest})
-            tried.append(record)
-            return Attempt(True, "", pulled.size, tried)
-        return Attempt(False, errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]", 0, tried)
+            tried.append(replace(record, ok=True, steps=tuple(pulled.steps), digest=pulled.digest))
+            return Attempt(True, "", pulled.size, provider, tuple(tried))
+        message = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
+        return Attempt(False, message, 0, provider, tuple(tried))
 
     async def _attempt(self, pod: dict[str, Any], node: str, container: str, image: ImageRef,
                        secrets: list[tuple[str, dict[str, Any]]]) -> tuple[bool, str, int]:
         correlation = f"{pod['metadata']['uid']}/{container}/{self.clock.now():.3f}"
         result = await self.attempt(node, image, secrets, correlation)
-        self.log.add(self.cluster_id, node, pod, container, image.spec, self.clock.now(), result.ok, result.message,
-                     result.tried)
+        self.log.add(result.record(0, self.cluster_id, node, pod, container, image.spec, self.clock.now()))
         return result.ok, result.message, result.size
 
     async def _program(self, pod: dict[str, Any], state: PodState, node: str, container: dict[str, Any],
