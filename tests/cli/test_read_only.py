@@ -17,7 +17,6 @@ from pullproof.app import Emulator, Endpoints
 from pullproof.core.clock import ManualClock
 from pullproof.core.ids import SeededIds
 from pullproof.settings import Settings
-
 from tests.aks.support import deploy, pods, step
 from tests.conftest import DIRECT, Local, start_served, stop_served
 from tests.explain.scenarios import IMAGE, kubelet, mi_cluster, registry_with_image
