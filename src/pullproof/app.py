@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from starlette.applications import Starlette
@@ -91,7 +92,9 @@ class Emulator:
     """Every service of one emulator instance, sharing one database, clock, id factory and keys."""
 
     def __init__(self, settings: Settings, endpoints: Endpoints, clock: Clock | None = None,
-                 ids: IdFactory | None = None) -> None:
+                 ids: IdFactory | None = None, blobs: Path | None = None) -> None:
+        """``blobs``: the blob store's directory when it is not the data dir's own (check-acr's sandbox reads
+        the blobs of the data dir it copied)."""
         self.settings = settings
         self.endpoints = endpoints
         self._app: ASGIApp | None = None
@@ -115,7 +118,7 @@ class Emulator:
         self.grants = Grants(self.directory, self.issuer, self.trace)
         self.rbac = RbacService(AssignmentStore(self.db), load_builtin_roles(), self.directory, self.clock,
                                 self.trace, tenant.id, settings.propagation_delay)
-        self._registry_layer(settings)
+        self._registry_layer(settings, blobs or settings.data_dir / "blobs")
         self._aks_layer()
         self.arm = ArmService(self.arm_store, self.rbac, self.issuer, self.clock, self.ids,
                               [UserAssignedIdentities(self.directory), self.registries, self.managed_clusters,
@@ -164,9 +167,9 @@ class Emulator:
             self._app = self.asgi()
         return self._app
 
-    def _registry_layer(self, settings: Settings) -> None:
+    def _registry_layer(self, settings: Settings, blobs: Path) -> None:
         self.arm_store = ArmStore(self.db)
-        self.blob_driver = create_driver(settings.blob_driver, settings.data_dir / "blobs")
+        self.blob_driver = create_driver(settings.blob_driver, blobs)
         self.registry_store = RegistryStore(self.db)
         self.content = Content(self.registry_store, self.blob_driver, self.clock, self.ids)
         self.manifests = Manifests(self.registry_store, self.content, self.clock)

@@ -35,3 +35,12 @@ def shared_clock(db: Database, requested_scale: float | None) -> SystemClock:
         conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                      (KEY, value))
     return clock
+
+
+def stored_clock(db: Database) -> SystemClock:
+    """The data dir's clock as stored, without writing (a reader's: wall time at scale 1 if none is stored)."""
+    row = db.one("SELECT value FROM meta WHERE key = ?", (KEY,))
+    if row is None:
+        return SystemClock()
+    stored = json.loads(row["value"])
+    return SystemClock(float(stored["scale"]), float(stored["real"]), float(stored["emulated"]))

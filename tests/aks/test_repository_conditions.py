@@ -7,6 +7,7 @@ from __future__ import annotations
 from pullproof.explain.engine import Explainer
 from pullproof.explain.facts import cluster_facts, pod_facts
 from pullproof.explain.fixes import repository_condition
+from pullproof.tools import state_of
 from tests.aks.support import cluster_of, create_cluster, deploy, pods, step, waiting
 from tests.conftest import Local
 from tests.registry.support import assign, basic, create_registry, push_image
@@ -37,10 +38,10 @@ def test_the_conditioned_kubelet_identity_pulls_app_and_only_app(local: Local) -
     refused = pods(cluster, "other")
     assert [waiting(p)["reason"] for p in refused] == ["ErrImagePull", "ErrImagePull"]
     assert DENIED in waiting(refused[0])["message"]
-    facts = cluster_facts(local.emulator, cluster.id)
+    state = state_of(local.emulator)
+    facts = cluster_facts(state, cluster.id)
     assert facts is not None
-    finding = Explainer(local.emulator).pod(pod_facts(local.emulator, facts, "default",
-                                                      refused[0]["metadata"]["name"]))
+    finding = Explainer(state).pod(pod_facts(state, facts, "default", refused[0]["metadata"]["name"]))
     assert finding.code.code == "REPOSITORY_NOT_IN_ROLE_CONDITION"
     assert finding.summary == (
         "The kubelet identity's Container Registry Repository Reader role on acrprobe1 has a condition that does "

@@ -6,12 +6,14 @@ from pullproof.explain.engine import Explainer
 from pullproof.explain.facts import cluster_facts, pod_facts
 from pullproof.explain.findings import Finding
 from pullproof.kube.storage.clusters import Cluster
+from pullproof.tools import state_of
 from tests.aks.support import pods
 from tests.conftest import Local
 
 
 def explain_first_pod(local: Local, cluster: Cluster, app: str) -> Finding:
-    facts = cluster_facts(local.emulator, cluster.id)
+    state = state_of(local.emulator)
+    facts = cluster_facts(state, cluster.id)
     assert facts is not None
     pod = pods(cluster, app)[0]["metadata"]["name"]
-    return Explainer(local.emulator).pod(pod_facts(local.emulator, facts, "default", pod))
+    return Explainer(state).pod(pod_facts(state, facts, "default", pod))

@@ -16,6 +16,7 @@ from pullproof.kube.node.models import (
     PullRecord,
     StepKind,
 )
+from pullproof.tools import state_of
 from tests.conftest import Local
 from tests.explain.scenarios import IMAGE, mi_cluster, registry_with_image
 
@@ -31,7 +32,7 @@ REFUSED_TEXT = (f'failed to pull and unpack image "{IMAGE}": failed to resolve r
 def cluster(local: Local) -> ClusterFacts:
     registry_with_image(local)
     made, _ = mi_cluster(local)
-    facts = cluster_facts(local.emulator, made.id)
+    facts = cluster_facts(state_of(local.emulator), made.id)
     assert facts is not None
     return facts
 
@@ -39,7 +40,7 @@ def cluster(local: Local) -> ClusterFacts:
 def explain(local: Local, cluster: ClusterFacts, message: str, attempt: CredentialAttempt) -> str:
     record = PullRecord(1, cluster.id, "node-0", "default", "app-1", "uid", "app", IMAGE, 1.0, False, message,
                         None, (attempt,))
-    return Explainer(local.emulator).pod(PodFacts(cluster, "default", "app-1", None, [record])).code.code
+    return Explainer(state_of(local.emulator)).pod(PodFacts(cluster, "default", "app-1", None, [record])).code.code
 
 
 def anonymous(kind: FailureKind, message: str) -> CredentialAttempt:

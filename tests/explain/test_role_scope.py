@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pullproof.explain.fixes import repository_condition
 from pullproof.explain.principal import explain_principal
+from pullproof.tools import state_of
 from tests.aks.support import deploy, step
 from tests.conftest import Local
 from tests.explain.scenarios import IMAGE, kubelet, mi_cluster, registry_with_image
@@ -30,8 +31,8 @@ def test_explain_principal_names_the_condition(local: Local) -> None:
     reader = create_app(local, "reader")
     assign(local, reader.object_id, "Container Registry Repository Reader", registry,
            condition=repository_condition("app"))
-    assert explain_principal(local.emulator, reader.client_id, "acrwizdev", "app").code.code == "PULL_OK"
-    refused = explain_principal(local.emulator, reader.client_id, "acrwizdev", "guestbook")
+    assert explain_principal(state_of(local.emulator), reader.client_id, "acrwizdev", "app").code.code == "PULL_OK"
+    refused = explain_principal(state_of(local.emulator), reader.client_id, "acrwizdev", "guestbook")
     assert (refused.code.code, refused.summary) == (
         "REPOSITORY_NOT_IN_ROLE_CONDITION",
         f"Principal {reader.client_id}'s Container Registry Repository Reader role on acrwizdev has a condition "

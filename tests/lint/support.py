@@ -12,6 +12,7 @@ from typer.testing import CliRunner, Result
 from pullproof.cli.main import app
 from pullproof.lint.engine import Options, lint
 from pullproof.lint.model import Report
+from pullproof.tools import lint_world
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -118,7 +119,7 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 
 def run_lint(*paths: Path, preflight: bool = False, **params: str) -> Report:
-    return lint(list(paths), Options(dict(params), None, preflight))
+    return lint(list(paths), lint_world, Options(dict(params), None, preflight))
 
 
 def ids(report: Report) -> list[str]:

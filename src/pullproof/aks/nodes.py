@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 from pullproof.core.clock import Clock
+from pullproof.core.hashing import digest_secret, matches
 from pullproof.core.nodekeys import NodeKey
 from pullproof.identity.models import NodeIdentities
 from pullproof.identity.service import DirectoryService
@@ -45,7 +46,8 @@ class NodeFleet:
         return f"{node}:{self.node_key.secret_for(node)}"
 
     def sync(self, cluster: Cluster, resource: dict[str, Any], kubelet_identity: str | None) -> None:
-        """Make the cluster's Node objects and machine identities match its agent pools."""
+        """Make the cluster's Node objects and machine identities match its agent pools, writing only what
+        differs (the server runs this for every cluster when it opens the data dir)."""
         props = resource["properties"]
         wanted: dict[str, dict[str, Any]] = {}
         for pool in props.get("agentPoolProfiles", []):
@@ -65,10 +67,22 @@ class NodeFleet:
                 booted = current["status"].get("nodeInfo", {}).get("bootID")
                 if booted and booted != body["status"]["nodeInfo"]["bootID"]:
                     self._drain(cluster, name)
-                current["metadata"]["labels"] = body["metadata"]["labels"]
-                current["status"]["nodeInfo"] = body["status"]["nodeInfo"]
-                cluster.tracker.update("nodes", "", current, check_version=False)
-            self.directory.put_node(name, NodeIdentities(None, identities), self.node_key.secret_for(name))
+                if (current["metadata"].get("labels"), current["status"].get("nodeInfo")) != (
+                        body["metadata"]["labels"], body["status"]["nodeInfo"]):
+                    current["metadata"]["labels"] = body["metadata"]["labels"]
+                    current["status"]["nodeInfo"] = body["status"]["nodeInfo"]
+                    cluster.tracker.update("nodes", "", current, check_version=False)
+            self._register(name, NodeIdentities(None, identities))
+
+    def _register(self, name: str, identities: NodeIdentities) -> None:
+        """The node's machine identity in the directory, written only when it is missing or differs (a new
+        node, other identities, a new node key): reopening a data dir leaves the row and its salt as they were."""
+        secret = self.node_key.secret_for(name)
+        row = self.directory.store.node_row(name)
+        if row is not None and matches(digest_secret(secret, row["salt"]), row["digest"]) \
+                and self.directory.store.node_of(row).identities == identities:
+            return
+        self.directory.put_node(name, identities, secret)
 
     def _drain(self, cluster: Cluster, node: str) -> None:
         """A reimaged node was drained first: its pods are evicted (their controllers recreate them)."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
@@ -11,8 +13,10 @@ import typer
 
 from pullproof.app import Emulator, Endpoints
 from pullproof.core import datadir
+from pullproof.explain.state import Probe
 from pullproof.front.server import runtime_path
 from pullproof.settings import Settings
+from pullproof.tools import NotInitialised, ServicesState, open_probe, open_state
 
 EXIT_NOT_RUNNING = 3
 EXIT_UNSAFE_DATA_DIR = 4
@@ -40,13 +44,40 @@ def runtime(settings: Settings) -> dict[str, object] | None:
     return json.loads(path.read_text("utf-8")) if path.exists() else None
 
 
+def endpoints_of(settings: Settings) -> Endpoints:
+    info = runtime(settings) or {}
+    return Endpoints(str(info.get("direct", f"https://127.0.0.1:{settings.port}")),
+                     str(info.get("proxy", f"http://127.0.0.1:{settings.proxy_port}")))
+
+
+def not_initialised(settings: Settings) -> NoReturn:
+    typer.echo(f"no pullproof state in {settings.data_dir}; run 'pullproof up' first", err=True)
+    raise typer.Exit(EXIT_NOT_RUNNING)
+
+
 def open_emulator(data_dir: Path | None, must_exist: bool = True) -> Emulator:
-    """The emulator state in ``data_dir`` (whether or not a server is running on it)."""
+    """The emulator state in ``data_dir`` (whether or not a server is running on it), for commands that write."""
     settings = settings_for(data_dir)
     if must_exist and not (settings.data_dir / "pullproof.db").exists():
-        typer.echo(f"no pullproof state in {settings.data_dir}; run 'pullproof up' first", err=True)
-        raise typer.Exit(EXIT_NOT_RUNNING)
-    info = runtime(settings) or {}
-    endpoints = Endpoints(str(info.get("direct", f"https://127.0.0.1:{settings.port}")),
-                          str(info.get("proxy", f"http://127.0.0.1:{settings.proxy_port}")))
-    return Emulator(replace(settings, time_scale=None), endpoints)  # readers follow the data dir's timeline
+        not_initialised(settings)
+    return Emulator(replace(settings, time_scale=None), endpoints_of(settings))  # follows the data dir's timeline
+
+
+@contextmanager
+def read_state(data_dir: Path | None) -> Iterator[ServicesState]:
+    """The state in ``data_dir`` for a command that only reads it: nothing in the data dir is written."""
+    settings = settings_for(data_dir)
+    with ExitStack() as stack:
+        try:
+            state = stack.enter_context(open_state(settings))
+        except NotInitialised:
+            not_initialised(settings)
+        yield state
+
+
+def probe_factory(data_dir: Path | None) -> Callable[[], AbstractContextManager[Probe]]:
+    """check-acr's sandboxes over a copy of ``data_dir``."""
+    settings = settings_for(data_dir)
+    if not (settings.data_dir / "pullproof.db").exists():
+        not_initialised(settings)
+    return lambda: open_probe(settings, endpoints_of(settings))

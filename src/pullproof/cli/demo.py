@@ -14,6 +14,8 @@ from pullproof.cli.context import settings_for
 from pullproof.cli.env import exports
 from pullproof.demo.background import Background
 from pullproof.demo.story import Story
+from pullproof.settings import Settings
+from pullproof.tools import ServedDemo, demo_server
 
 KEEP = typer.Option(False, "--keep", help="Leave the emulator running afterwards.")
 SCALE = typer.Option(30.0, "--time-scale", help="Emulated seconds per second.")
@@ -25,11 +27,11 @@ def demo_command(keep: bool = KEEP, time_scale: float = SCALE, data_dir: Path | 
     console = Console(highlight=False)
     folder = settings_for(data_dir).data_dir if data_dir else Path(tempfile.mkdtemp(prefix="pullproof-demo-"))
     started = time.monotonic()
-    background = Background(folder, time_scale)
+    server = demo_server(Settings(data_dir=folder, port=0, proxy_port=0, time_scale=time_scale))
+    background = Background(server)
     background.start()
-    console.print(f"[bold]pullproof demo[/bold]  emulator at {background.running.endpoints.direct} "
-                  f"(proxy {background.running.endpoints.proxy}), data in {folder}")
-    story = Story(background, console)
+    console.print(f"[bold]pullproof demo[/bold]  emulator at {server.direct} (proxy {server.proxy}), data in {folder}")
+    story = Story(server, console)
     try:
         ok = story.run()
     finally:
@@ -40,14 +42,13 @@ def demo_command(keep: bool = KEEP, time_scale: float = SCALE, data_dir: Path | 
     else:
         console.print(f"\n[bold red]✘ Some steps did not end as expected: {', '.join(story.failures)}[/bold red]")
     if keep:
-        _keep(background, console)
+        _keep(server, console)
     background.stop()
     raise typer.Exit(0 if ok else 1)
 
 
-def _keep(background: Background, console: Console) -> None:
-    emulator = background.running.emulator
-    lines = exports(emulator, background.running.endpoints.proxy, None, [], False)
+def _keep(server: ServedDemo, console: Console) -> None:
+    lines = exports(server.running.emulator, server.proxy, None, [], False)
     console.print("\nThe emulator keeps running. In another shell:\n")
     for name, value in lines:
         typer.echo(f"export {name}={shlex.quote(value)}")

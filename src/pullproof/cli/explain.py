@@ -10,8 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from pullproof.app import Emulator
-from pullproof.cli.context import DataDir, open_emulator
+from pullproof.cli.context import EXIT_NOT_RUNNING, DataDir, probe_factory, read_state
 from pullproof.explain.checkacr import check_acr
 from pullproof.explain.engine import Explainer
 from pullproof.explain.facts import ClusterFacts, cluster_facts, cluster_id, pod_facts
@@ -19,6 +18,8 @@ from pullproof.explain.findings import Finding
 from pullproof.explain.manifest import explain_manifest
 from pullproof.explain.principal import explain_principal
 from pullproof.explain.render import render, to_json
+from pullproof.explain.state import ToolState
+from pullproof.tools import NotInitialised
 
 EXIT_USAGE = 2
 explain_app = typer.Typer(no_args_is_help=True, help="Explain why a pull fails, and how to fix it.")
@@ -36,33 +37,35 @@ def emit(findings: list[Finding], output: str) -> None:
     raise typer.Exit(max((f.exit_code for f in findings), default=0))
 
 
-def _cluster(data_dir: Path | None, spec: str) -> tuple[Emulator, ClusterFacts]:
-    emulator = open_emulator(data_dir)
-    facts = cluster_facts(emulator, cluster_id(emulator, spec))
+def _cluster(state: ToolState, spec: str) -> ClusterFacts:
+    facts = cluster_facts(state, cluster_id(state, spec))
     if facts is None:
         typer.echo(f"cluster {spec} not found", err=True)
         raise typer.Exit(EXIT_USAGE)
-    return emulator, facts
+    return facts
 
 
 @explain_app.command("pod")
 def pod(name: str, namespace: str = typer.Option("default", "-n", "--namespace"), cluster: str = Cluster,
         output: str = Output, data_dir: Path | None = DataDir) -> None:
     """A pod's last pull: the credentials tried, each token step, the RBAC decision, and the fix."""
-    emulator, facts = _cluster(data_dir, cluster)
-    emit([Explainer(emulator).pod(pod_facts(emulator, facts, namespace, name))], output)
+    with read_state(data_dir) as state:
+        facts = _cluster(state, cluster)
+        findings = [Explainer(state).pod(pod_facts(state, facts, namespace, name))]
+    emit(findings, output)
 
 
 @explain_app.command("image")
 def image(reference: str, cluster: str = Cluster, output: str = Output, data_dir: Path | None = DataDir) -> None:
     """The last pull of an image anywhere on the cluster."""
-    emulator, facts = _cluster(data_dir, cluster)
-    rows = emulator.db.query("SELECT namespace, pod FROM pull_attempts WHERE cluster = ? AND image = ? "
-                             "ORDER BY seq DESC LIMIT 1", (facts.id.lower(), reference))
-    if not rows:
-        typer.echo(f"no pull of {reference} is recorded on {cluster}", err=True)
-        raise typer.Exit(EXIT_USAGE)
-    emit([Explainer(emulator).pod(pod_facts(emulator, facts, rows[0]["namespace"], rows[0]["pod"]))], output)
+    with read_state(data_dir) as state:
+        facts = _cluster(state, cluster)
+        last = state.last_pull(facts.id, reference)
+        if last is None:
+            typer.echo(f"no pull of {reference} is recorded on {cluster}", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        findings = [Explainer(state).pod(pod_facts(state, facts, *last))]
+    emit(findings, output)
 
 
 @explain_app.command("principal")
@@ -70,12 +73,12 @@ def principal(principal_id: str = typer.Argument(..., metavar="PRINCIPAL", help=
               registry: str = typer.Option(..., "--registry"), repository: str = typer.Option(..., "--repository"),
               output: str = Output, data_dir: Path | None = DataDir) -> None:
     """Whether a principal may pull a repository, and why (not)."""
-    emulator = open_emulator(data_dir)
-    try:
-        finding = explain_principal(emulator, principal_id, registry, repository)
-    except ValueError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(EXIT_USAGE) from None
+    with read_state(data_dir) as state:
+        try:
+            finding = explain_principal(state, principal_id, registry, repository)
+        except ValueError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(EXIT_USAGE) from None
     emit([finding], output)
 
 
@@ -89,9 +92,14 @@ def check_acr_command(cluster: str = Cluster, acr: str = typer.Option(..., "--ac
                       image: str | None = typer.Option(None, "--image", help="REPO:TAG to fetch."),
                       output: str = Output, data_dir: Path | None = DataDir) -> None:
     """Run a node's credential path to the exchange, a repository token and a manifest fetch."""
-    emulator, facts = _cluster(data_dir, cluster)
-    result = asyncio.run(check_acr(emulator, facts, acr, image))
-    emulator.close()
+    sandbox = probe_factory(data_dir)
+    try:
+        with sandbox() as probe:
+            facts = _cluster(probe.state, cluster)
+            result = asyncio.run(check_acr(probe, facts, acr, image))
+    except NotInitialised as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(EXIT_NOT_RUNNING) from None
     if output == "json":
         typer.echo(to_json(result.finding) if result.finding else '{"ok": true}')
         raise typer.Exit(result.finding.exit_code if result.finding else 0)

@@ -21,10 +21,10 @@ from pullproof.cli.env import exports
 from pullproof.cli.explain import check_acr_command, explain_app
 from pullproof.cli.gc import gc_command
 from pullproof.cli.iac import build_command, deploy_command
+from pullproof.cli.lint import lint_command
 from pullproof.core import datadir
 from pullproof.core.lockfile import DataDirBusy
 from pullproof.front.server import CannotListen, Running, runtime_path
-from pullproof.lint.cli import lint_command
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Offline emulator of how AKS authenticates to ACR and pulls images.")

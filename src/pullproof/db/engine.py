@@ -1,4 +1,4 @@
-"""SQLite access: one connection per thread, explicit transactions, migrations on open.
+"""SQLite access: one connection per thread, explicit transactions, migrations on open (``read_only``: none).
 
 Every write happens inside ``Database.tx()`` (``BEGIN IMMEDIATE`` ... ``COMMIT``), so a crash at
 any point leaves the file at the last committed state (WAL journal; a killed process loses nothing it committed).
@@ -21,20 +21,31 @@ from pullproof.db.migrations import MIGRATIONS
 class Database:
     """A SQLite database file with per-thread connections."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        """``read_only``: open the existing file with ``mode=ro`` connections, without creating, migrating or
+        changing the journal mode; every write then fails with ``sqlite3.OperationalError``. SQLite still
+        keeps its ``-wal``/``-shm`` files beside it, so open private copies this way (``db/snapshot.py``)."""
         self.path = path
-        create_private(path)  # 0600 before SQLite opens it: its -wal and -shm files take the same mode
+        self.read_only = read_only
+        if not read_only:
+            create_private(path)  # 0600 before SQLite opens it: its -wal and -shm files take the same mode
         self._local = threading.local()
         self._all: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._lock = threading.Lock()
-        self._migrate()
+        if not read_only:
+            self._migrate()
 
     def _connect(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+            if self.read_only:
+                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                       check_same_thread=False, timeout=30)
+            else:
+                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA journal_mode=WAL")
+            if not self.read_only:
+                conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn

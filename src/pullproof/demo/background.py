@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from pathlib import Path
 
-from pullproof.front.server import Running
-from pullproof.settings import Settings
+from pullproof.demo.server import DemoServer
 
 
 class Background:
-    def __init__(self, data_dir: Path, time_scale: float) -> None:
-        self.settings = Settings(data_dir=data_dir, port=0, proxy_port=0, time_scale=time_scale)
-        self.running = Running(self.settings)
+    def __init__(self, server: DemoServer) -> None:
+        self.server = server
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -23,7 +20,7 @@ class Background:
         async def main() -> None:
             self._loop = asyncio.get_running_loop()
             self._stop = asyncio.Event()
-            await self.running.serve(self._ready.set, self._stop)
+            await self.server.serve(self._ready.set, self._stop)
 
         asyncio.run(main())
 

@@ -3,22 +3,22 @@ over HTTPS, with real tokens."""
 
 from __future__ import annotations
 
-import hashlib
+import asyncio
 import io
 import json
+import ssl
 import tarfile
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from pullproof.app import Emulator
+from pullproof.demo.server import Login
+from pullproof.registry.inproc_client import RegistryPusher, digest
 
 ARM = "https://management.azure.com"
 API = "api-version"
-
-
-def digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+LAYER = "application/vnd.oci.image.layer.v1.tar"
 
 
 def guestbook_layer() -> bytes:
@@ -32,10 +32,11 @@ def guestbook_layer() -> bytes:
 
 
 class DemoClient:
-    def __init__(self, emulator: Emulator, proxy: str) -> None:
-        self.emulator = emulator
-        self.op = emulator.operator
-        self.http = httpx.Client(proxy=proxy, verify=str(emulator.ca.cert_path), timeout=60)
+    def __init__(self, operator: Login, proxy: str, ca_path: Path) -> None:
+        self.op = operator
+        self.proxy = proxy
+        self.ca_path = ca_path
+        self.http = httpx.Client(proxy=proxy, verify=ssl.create_default_context(cafile=ca_path), timeout=60)
         self.sub = f"/subscriptions/{self.op.subscription_id}"
         self._arm_token = self._token("https://management.core.windows.net//.default")
 
@@ -57,25 +58,18 @@ class DemoClient:
         return dict(response.json()) if response.content else {}
 
     def push(self, login: str, repository: str, tag: str) -> str:
-        token = self.http.get(f"https://{login}/oauth2/token", params={
-            "service": login, "scope": f"repository:{repository}:pull,push"},
-            auth=(self.op.client_id, self.op.client_secret)).json()["access_token"]
-        headers = {"Authorization": f"Bearer {token}"}
+        """``docker push``: through the proxy, as the operator; returns the manifest's digest."""
         layer = guestbook_layer()
         config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": [
             digest(layer)]}, "config": {"Cmd": ["nginx", "-g", "daemon off;"]}}).encode()
-        for blob in (config, layer):
-            started = self.http.post(f"https://{login}/v2/{repository}/blobs/uploads/", headers=headers)
-            self.http.put(f"https://{login}{started.headers['location']}", params={"digest": digest(blob)},
-                          content=blob, headers=headers).raise_for_status()
-        manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                               "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                                          "digest": digest(config), "size": len(config)},
-                               "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
-                                           "digest": digest(layer), "size": len(layer)}]}).encode()
-        self.http.put(f"https://{login}/v2/{repository}/manifests/{tag}", content=manifest, headers={
-            **headers, "Content-Type": "application/vnd.oci.image.manifest.v1+json"}).raise_for_status()
-        return digest(manifest)
+
+        async def push() -> str:
+            http = httpx.AsyncClient(proxy=self.proxy, verify=ssl.create_default_context(cafile=self.ca_path),
+                                     timeout=60)
+            async with RegistryPusher(http, login, self.op.client_id, self.op.client_secret) as pusher:
+                return await pusher.push(repository, tag, config, [(LAYER, layer)])
+
+        return asyncio.run(push())
 
 
 class Kube:

@@ -13,8 +13,8 @@ import yaml
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from pullproof.demo.background import Background
 from pullproof.demo.client import DemoClient, Kube
+from pullproof.demo.server import DemoServer
 from pullproof.demo.views import pod_status, pod_table, rollout_line
 from pullproof.explain.engine import Explainer
 from pullproof.explain.facts import cluster_facts, pod_facts
@@ -28,11 +28,10 @@ ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 
 
 class Story:
-    def __init__(self, background: Background, console: Console) -> None:
-        self.bg = background
-        self.emulator = background.running.emulator
+    def __init__(self, server: DemoServer, console: Console) -> None:
+        self.state = server.state
         self.console = console
-        self.client = DemoClient(self.emulator, background.running.endpoints.proxy)
+        self.client = DemoClient(server.operator, server.proxy, server.ca_path)
         self.kube: Kube | None = None
         self.failures: list[str] = []
 
@@ -91,7 +90,7 @@ class Story:
         self.step("3. The incident: ImagePullBackOff with 401 Unauthorized")
         self.wait("waiting for the kubelets to pull…", lambda: len(self.pods()) == 2 and all(
             pod_status(p) == "ImagePullBackOff" for p in self.pods()))
-        self.console.print(pod_table(self.pods(), self.emulator.clock.now()))
+        self.console.print(pod_table(self.pods(), self.state.now()))
         assert self.kube is not None
         name = self.pods()[0]["metadata"]["name"]
         events = self.kube.get("/api/v1/namespaces/default/events", fieldSelector=f"involvedObject.name={name}")
@@ -104,10 +103,10 @@ class Story:
 
     def explain(self, cluster: dict[str, Any]) -> str:
         self.step("4. pullproof explain pod")
-        facts = cluster_facts(self.emulator, cluster["id"])
+        facts = cluster_facts(self.state, cluster["id"])
         assert facts is not None
         pod = self.pods()[0]["metadata"]["name"]
-        finding = Explainer(self.emulator).pod(pod_facts(self.emulator, facts, "default", pod))
+        finding = Explainer(self.state).pod(pod_facts(self.state, facts, "default", pod))
         render(finding, self.console)
         if finding.code.code != "KUBELET_IDENTITY_NO_ACRPULL":
             self.failures.append(f"explanation ({finding.code.code})")
@@ -133,7 +132,7 @@ class Story:
         kube = self.kube
         self.wait("waiting for the new pods…", lambda: len(self.pods()) == 2 and all(
             pod_status(p) == "Running" for p in self.pods()))
-        self.console.print(pod_table(self.pods(), self.emulator.clock.now()))
+        self.console.print(pod_table(self.pods(), self.state.now()))
         self.wait("waiting for the rollout…", lambda: rollout_line(
             kube.get("/apis/apps/v1/namespaces/default/deployments/guestbook-app"))[0])
         done, line = rollout_line(kube.get("/apis/apps/v1/namespaces/default/deployments/guestbook-app"))

@@ -1,6 +1,7 @@
 """``pullproof check-acr``: what ``az aks check-acr`` should have been. It runs a node's real
 credential path — the token exchange (where canipull stops), a repository-scoped token and a
-manifest fetch — prints PASS/FAIL per step and, on failure, the explanation."""
+manifest fetch — prints PASS/FAIL per step and, on failure, the explanation. The probe runs on a
+sandbox over a copy of the state (``Probe``), so the data dir it checks is left as it was."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from pullproof.kube.node.models import (
 )
 
 if TYPE_CHECKING:
-    from pullproof.app import Emulator
+    from pullproof.explain.state import Probe
 
 LABELS = {StepKind.IMDS: "Kubelet identity token from IMDS", StepKind.CHALLENGE: "Registry challenge (GET /v2/)",
           StepKind.EXCHANGE: "Token exchange (POST /oauth2/exchange)",
@@ -58,27 +59,26 @@ def _rows(provider: ProviderRun | None, tried: tuple[CredentialAttempt, ...]) ->
     return rows
 
 
-async def check_acr(emulator: Emulator, cluster: ClusterFacts, acr: str, image: str | None) -> CheckResult:
+async def check_acr(probe: Probe, cluster: ClusterFacts, acr: str, image: str | None) -> CheckResult:
+    """Run the probe on the cluster's first node; ``probe.state`` then holds the decisions it recorded."""
     login = acr if "." in acr else f"{acr}.azurecr.io"
-    live = emulator.clusters.get(cluster.id)
-    nodes = sorted(n["metadata"]["name"] for n in live.tracker.list("nodes")[0]) if live else []
+    state = probe.state
+    live = state.objects(cluster.id)
+    nodes = sorted(n["metadata"]["name"] for n in live.list("nodes")[0]) if live else []
     if live is None or not nodes:
         raise ValueError(f"cluster {cluster.name} has no nodes")
     ref = parse_image(f"{login}/{image}" if image else f"{login}/canipull-probe:latest")
     assert ref is not None
-    kubelets = emulator.runtimes.get(live).kubelets
-    correlation = f"check-acr/{emulator.ids.guid()}"
-    attempt = await kubelets.attempt(nodes[0], ref, [], correlation)
-    emulator.trace.flush()
+    attempt = await probe.attempt(cluster.id, nodes[0], ref, probe.correlation())
     record = PullRecord(0, cluster.id, nodes[0], "default", "check-acr", "", "check-acr", ref.spec,
-                        emulator.clock.now(), attempt.ok, attempt.message, attempt.provider, attempt.tried)
+                        state.now(), attempt.ok, attempt.message, attempt.provider, attempt.tried)
     facts = PodFacts(cluster, "default", "check-acr", None, [record])
     for correlation in record.correlations:
-        facts.decisions[correlation] = emulator.trace.entries(correlation=correlation)
+        facts.decisions[correlation] = state.decisions(correlation)
     exchanged = attempt.provider is not None and any(s.step is StepKind.EXCHANGE and s.ok
                                                      for s in attempt.provider.steps)
     # the probe image need not exist: an exchange that worked and a "not found" pass, as in canipull
     ok = attempt.ok or (image is None and exchanged
                         and record.failed_with(FailureKind.NOT_FOUND, FailureKind.PLATFORM_MISMATCH))
-    finding = None if ok else Explainer(emulator).pod(facts)
+    finding = None if ok else Explainer(state).pod(facts)
     return CheckResult(ok, _rows(attempt.provider, attempt.tried), finding)

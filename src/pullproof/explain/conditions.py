@@ -4,16 +4,14 @@ passed, the token for that repository was refused."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pullproof.core.trace import TraceEntry
 from pullproof.explain.codes import by_code
 from pullproof.explain.findings import Finding, Step
 from pullproof.explain.fixes import grant_repository
 from pullproof.rbac.conditions import ConditionError, repository_tests
-
-if TYPE_CHECKING:
-    from pullproof.app import Emulator
+from pullproof.rbac.evaluate import PatternCache
 
 
 def excluded_by_condition(evidence: dict[str, Any]) -> list[dict[str, Any]]:
@@ -29,13 +27,14 @@ def condition_denial(entries: Iterable[TraceEntry]) -> TraceEntry | None:
                  and excluded_by_condition(e.decision.evidence)), None)
 
 
-def condition_finding(emulator: Emulator, subject: str, chain: tuple[Step, ...], facts: dict[str, Any],
+def condition_finding(subject: str, chain: tuple[Step, ...], facts: dict[str, Any],
                       registry: str, principal: str, who: str, evidence: dict[str, Any]) -> Finding:
     """``who`` ("The kubelet identity") has a role on ``registry`` whose condition left the repository out."""
     repository = str(evidence["attributes"]["repository"])
     excluded = excluded_by_condition(evidence)
     roles = " and ".join(sorted({str(a["role"]) for a in excluded}))
-    allowed = sorted({test for a in excluded for test in _tests(emulator, str(a.get("condition", "")))})
+    patterns = PatternCache()
+    allowed = sorted({test for a in excluded for test in _tests(patterns, str(a.get("condition", "")))})
     fix = grant_repository(f"Extend the condition to repository '{repository}', or add an assignment for it "
                            "(below).", registry, principal, repository)
     return Finding(by_code("REPOSITORY_NOT_IN_ROLE_CONDITION"), subject,
@@ -45,8 +44,8 @@ def condition_finding(emulator: Emulator, subject: str, chain: tuple[Step, ...],
                    {**facts, "repository": repository, "conditions": [a.get("condition") for a in excluded]})
 
 
-def _tests(emulator: Emulator, condition: str) -> list[str]:
+def _tests(patterns: PatternCache, condition: str) -> list[str]:
     try:
-        return repository_tests(emulator.rbac.patterns.condition(condition))
+        return repository_tests(patterns.condition(condition))
     except ConditionError:
         return []

@@ -19,7 +19,7 @@ from pullproof.kube.node.models import FailureKind, ProviderRun
 from pullproof.rbac.models import ancestors
 
 if TYPE_CHECKING:
-    from pullproof.app import Emulator
+    from pullproof.explain.state import ToolState
 
 PULL = "Microsoft.ContainerRegistry/registries/pull/read"
 
@@ -34,8 +34,8 @@ def registry_decision(entries: list[TraceEntry]) -> TraceEntry | None:
 
 
 class Explainer:
-    def __init__(self, emulator: Emulator) -> None:
-        self.emulator = emulator
+    def __init__(self, state: ToolState) -> None:
+        self.state = state
 
     def pod(self, facts: PodFacts) -> Finding:
         subject = f"pod {facts.namespace}/{facts.name}"
@@ -49,7 +49,7 @@ class Explainer:
                            facts=base)
         if record.failed_with(FailureKind.NOT_FOUND, FailureKind.PLATFORM_MISMATCH):
             return self._not_found(subject, record.image, chain, base)
-        found = secret_finding(self.emulator, facts, subject, chain, base)
+        found = secret_finding(self.state, facts, subject, chain, base)
         if found is not None:
             return found
         provider = record.provider
@@ -66,7 +66,7 @@ class Explainer:
         ref = parse_image(image)
         tags: list[str] = []
         if ref is not None:
-            tags = [row["name"] for row in self.emulator.registry_store.tags(ref.host.lower(), ref.repository)]
+            tags = self.state.tags(ref.host.lower(), ref.repository)
         known = f" Tags in {ref.repository if ref else image}: {', '.join(tags) or 'none'}." if ref else ""
         fix = Fix("Push the image or correct the reference in the pod spec.",
                   f"az acr repository show-tags -n {ref.host.split('.')[0] if ref else '<acr>'} "
@@ -76,7 +76,7 @@ class Explainer:
 
     def _registry_id(self, image: str) -> str | None:
         ref = parse_image(image)
-        found = self.emulator.lookup.find(ref.host) if ref else None
+        found = self.state.registry(ref.host) if ref else None
         return found.resource_id if found else None
 
     def _fix_for_node_identity(self, facts: PodFacts, image: str) -> Fix | None:
@@ -93,7 +93,7 @@ class Explainer:
         record = facts.latest
         assert record is not None
         reasons = {e.decision.reason for entries in facts.decisions.values() for e in entries}
-        sp = self.emulator.directory.store.sp(app_id=facts.cluster.sp_client_id or "")
+        sp = self.state.service_principal(app_id=facts.cluster.sp_client_id or "")
         registry = self._registry_id(record.image)
         if Reason.CLIENT_SECRET_EXPIRED in reasons:
             fix = Fix("Reset the service principal's secret and give it to the cluster, or move the cluster to "
@@ -140,7 +140,7 @@ class Explainer:
                                       role="Container Registry Repository Reader"), facts_out)
         conditioned = condition_denial(e for entries in facts.decisions.values() for e in entries)
         if conditioned is not None:
-            return condition_finding(self.emulator, subject, chain, facts_out, registry, kubelet,
+            return condition_finding(subject, chain, facts_out, registry, kubelet,
                                      "The kubelet identity", conditioned.decision.evidence)
         if entry and entry.decision.reason is Reason.ASSIGNMENT_NOT_PROPAGATED:
             return Finding(by_code("ROLE_NOT_PROPAGATED"), subject,
@@ -153,25 +153,25 @@ class Explainer:
     def _holds_pull(self, principal: str, registry: str) -> bool:
         """Whether a role assignment lets the principal pull (propagated or not: a process reading the
         data dir may run on a clock behind a sped-up server's)."""
-        decision = self.emulator.rbac.evaluate_only(principal, PULL, registry)
+        decision = self.state.evaluate(principal, PULL, registry)
         return decision.allowed or decision.reason is Reason.ASSIGNMENT_NOT_PROPAGATED
 
     def _role_analysis(self, facts: PodFacts, subject: str, chain: tuple[Step, ...], facts_out: dict[str, Any],
                        registry: str, fix: Fix | None) -> Finding:
-        rbac, cluster = self.emulator.rbac, facts.cluster
+        cluster = facts.cluster
         if cluster.control_plane_principal and self._holds_pull(cluster.control_plane_principal, registry):
             return Finding(by_code("ACRPULL_ON_CONTROL_PLANE_IDENTITY"), subject,
                            f"AcrPull is assigned to the control-plane identity {cluster.control_plane_principal}; "
                            f"the nodes pull as the kubelet identity {cluster.kubelet_principal}.", chain, fix,
                            facts_out)
         here = set(ancestors(registry))
-        elsewhere = [a for a in rbac.store.for_principal((cluster.kubelet_principal or "").lower())
+        elsewhere = [a for a in self.state.assignments((cluster.kubelet_principal or "").lower())
                      if "microsoft.containerregistry/registries/" in a.scope_key and a.scope_key not in here]
         if elsewhere:
             return Finding(by_code("ACRPULL_ON_OTHER_REGISTRY"), subject,
                            f"The kubelet identity has a role on {elsewhere[0].scope}, not on {registry}.", chain,
                            fix, {**facts_out, "elsewhere": [a.scope for a in elsewhere]})
-        previous = self.emulator.directory.store.sp(app_id=cluster.previous_sp_client_id or "")
+        previous = self.state.service_principal(app_id=cluster.previous_sp_client_id or "")
         if previous is not None and self._holds_pull(previous.object_id, registry):
             return Finding(by_code("KUBELET_IDENTITY_REPLACED"), subject,
                            f"The node image upgrade moved the nodes from the service principal "

@@ -10,7 +10,7 @@ from pullproof.core.trace import TraceEntry
 from pullproof.kube.node.pulllog import PullRecord
 
 if TYPE_CHECKING:
-    from pullproof.app import Emulator
+    from pullproof.explain.state import ToolState
 
 CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters"
 
@@ -42,17 +42,17 @@ class PodFacts:
         return self.records[0] if self.records else None
 
 
-def cluster_id(emulator: Emulator, spec: str) -> str:
+def cluster_id(state: ToolState, spec: str) -> str:
     """``RG/NAME`` (in the default subscription) or a full ARM id."""
     if spec.startswith("/subscriptions/"):
         return spec
     group, _, name = spec.partition("/")
-    sub = emulator.operator.subscription_id
+    sub = state.subscription_id
     return f"/subscriptions/{sub}/resourceGroups/{group}/providers/{CLUSTER_TYPE}/{name}"
 
 
-def cluster_facts(emulator: Emulator, resource_id: str) -> ClusterFacts | None:
-    found = emulator.arm_store.get(resource_id)
+def cluster_facts(state: ToolState, resource_id: str) -> ClusterFacts | None:
+    found = state.resource(resource_id)
     if found is None or found.type.lower() != CLUSTER_TYPE.lower():
         return None
     body, private = found.body, found.body.get("_private", {})
@@ -63,7 +63,7 @@ def cluster_facts(emulator: Emulator, resource_id: str) -> ClusterFacts | None:
         first: dict[str, Any] = next(iter(assigned.values()), {})
         control = first.get("principalId")
     if control is None and private.get("sp_client_id"):
-        sp = emulator.directory.store.sp(app_id=private["sp_client_id"])
+        sp = state.service_principal(app_id=private["sp_client_id"])
         control = sp.object_id if sp else None
     kubelet = body["properties"].get("identityProfile", {}).get("kubeletidentity", {})
     return ClusterFacts(found.id, found.name, found.id.split("/")[4], control, kubelet.get("objectId"),
@@ -71,13 +71,13 @@ def cluster_facts(emulator: Emulator, resource_id: str) -> ClusterFacts | None:
                         private.get("previous_sp_client_id"))
 
 
-def pod_facts(emulator: Emulator, cluster: ClusterFacts, namespace: str, pod: str) -> PodFacts:
-    live = emulator.clusters.get(cluster.id)
-    body = live.tracker.find("pods", namespace, pod) if live else None
-    records = emulator.pull_log.for_pod(cluster.id, namespace, pod)
+def pod_facts(state: ToolState, cluster: ClusterFacts, namespace: str, pod: str) -> PodFacts:
+    live = state.objects(cluster.id)
+    body = live.find("pods", namespace, pod) if live else None
+    records = state.pulls(cluster.id, namespace, pod)
     facts = PodFacts(cluster, namespace, pod, body, records)
     if facts.latest is not None:
         for correlation in facts.latest.correlations:
             if correlation:
-                facts.decisions[correlation] = emulator.trace.entries(correlation=correlation, limit=200)
+                facts.decisions[correlation] = state.decisions(correlation, limit=200)
     return facts

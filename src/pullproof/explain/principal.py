@@ -14,27 +14,26 @@ from pullproof.explain.fixes import grant_pull
 from pullproof.registry.scope import DATA_ACTIONS
 
 if TYPE_CHECKING:
-    from pullproof.app import Emulator
+    from pullproof.explain.state import ToolState
 
 
-def resolve_principal(emulator: Emulator, key: str) -> str | None:
+def resolve_principal(state: ToolState, key: str) -> str | None:
     """An object id, an app (client) id, or a managed identity's resource id → object id."""
-    store = emulator.directory.store
-    found = store.sp(object_id=key) or store.sp(app_id=key)
+    found = state.service_principal(object_id=key) or state.service_principal(app_id=key)
     if found is None and key.startswith("/subscriptions/"):
-        found = emulator.directory.managed_identity(key)
+        found = state.managed_identity(key)
     return found.object_id if found else None
 
 
-def explain_principal(emulator: Emulator, principal: str, registry: str, repository: str) -> Finding:
-    info = emulator.lookup.find(registry if "." in registry else f"{registry}.azurecr.io")
+def explain_principal(state: ToolState, principal: str, registry: str, repository: str) -> Finding:
+    info = state.registry(registry if "." in registry else f"{registry}.azurecr.io")
     if info is None:
         raise ValueError(f"registry {registry} not found")
-    object_id = resolve_principal(emulator, principal)
+    object_id = resolve_principal(state, principal)
     if object_id is None:
         raise ValueError(f"principal {principal} not found in the directory")
-    decision = emulator.registry_tokens.decide(info, object_id, "pull", repository)
-    entry = TraceEntry(0, emulator.clock.now(), "registry", object_id,
+    decision = state.registry_decision(info, object_id, "pull", repository)
+    entry = TraceEntry(0, state.now(), "registry", object_id,
                        "Microsoft.ContainerRegistry/registries/pull/read", info.resource_id, decision)
     chain = tuple(rbac_steps([entry]))
     subject = f"principal {principal} on {info.login_server}/{repository}"
@@ -46,10 +45,10 @@ def explain_principal(emulator: Emulator, principal: str, registry: str, reposit
                        f"{decision.evidence.get('ignored_role')} role (repository-permission mode).", chain,
                        grant_pull("Grant a Container Registry Repository role.", info.resource_id, object_id,
                                   role="Container Registry Repository Reader"), {"decision": decision.to_dict()})
-    data = emulator.rbac.evaluate_only(object_id, DATA_ACTIONS["pull"][0], info.resource_id, data_action=True,
+    data = state.evaluate(object_id, DATA_ACTIONS["pull"][0], info.resource_id, data_action=True,
                                        attributes={"repository": repository})
     if not data.allowed and excluded_by_condition(data.evidence):
-        return condition_finding(emulator, subject, chain, {"decision": decision.to_dict()}, info.resource_id,
+        return condition_finding(subject, chain, {"decision": decision.to_dict()}, info.resource_id,
                                  object_id, f"Principal {principal}", data.evidence)
     if decision.reason is Reason.ASSIGNMENT_NOT_PROPAGATED:
         return Finding(by_code("ROLE_NOT_PROPAGATED"), subject, "The role assignment has not taken effect yet.",

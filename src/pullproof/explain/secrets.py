@@ -14,7 +14,7 @@ from pullproof.kube.node.images import parse_image
 from pullproof.kube.node.models import CredentialSource
 
 if TYPE_CHECKING:
-    from pullproof.app import Emulator
+    from pullproof.explain.state import ToolState
 
 
 def _servers(secret: dict[str, Any]) -> list[str]:
@@ -25,7 +25,7 @@ def _servers(secret: dict[str, Any]) -> list[str]:
     return sorted((data.get("auths") or {}).keys())
 
 
-def secret_finding(emulator: Emulator, facts: PodFacts, subject: str, chain: tuple[Step, ...],
+def secret_finding(state: ToolState, facts: PodFacts, subject: str, chain: tuple[Step, ...],
                    base: dict[str, Any]) -> Finding | None:
     record = facts.latest
     assert record is not None
@@ -38,15 +38,15 @@ def secret_finding(emulator: Emulator, facts: PodFacts, subject: str, chain: tup
                                   f"kubectl delete secret {name} -n {facts.namespace}\nkubectl create secret "
                                   f"docker-registry {name} -n {facts.namespace} --docker-server <login server> "
                                   "--docker-username <app id> --docker-password <password>"), base)
-    live = emulator.clusters.get(facts.cluster.id)
+    live = state.objects(facts.cluster.id)
     wanted = [r.get("name", "") for r in ((facts.pod or {}).get("spec", {}).get("imagePullSecrets") or [])]
     if live is None or not wanted:
         return None
     image = parse_image(record.image)
     for name in wanted:
-        secret = live.tracker.find("secrets", facts.namespace, name)
+        secret = live.find("secrets", facts.namespace, name)
         if secret is None:
-            return _missing(live.tracker.list("secrets")[0], facts, subject, chain, base, name)
+            return _missing(live.list("secrets")[0], facts, subject, chain, base, name)
         if image is not None and not secret_credentials(name, secret, image):
             return Finding(by_code("PULL_SECRET_WRONG_SERVER"), subject,
                            f"The pull secret {name} is for {', '.join(_servers(secret)) or 'no server'}, not for "

@@ -1,4 +1,4 @@
-"""What the rules read: the throw-away emulator after the deployments, the inputs, which template
+"""What the rules read: the throw-away pullproof after the deployments, the inputs, which template
 created which resource, and which registries the workloads pull from."""
 
 from __future__ import annotations
@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pullproof.app import Emulator
 from pullproof.arm.models import Resource
 from pullproof.lint.inputs import Inputs, TemplateInput
 from pullproof.lint.model import Location
 from pullproof.lint.sandbox import Deployed
 from pullproof.lint.sources import Declaration
 from pullproof.lint.workflows import Attach
+from pullproof.lint.world import World
 
 CLUSTER = "Microsoft.ContainerService/managedClusters"
 REGISTRY = "Microsoft.ContainerRegistry/registries"
@@ -37,7 +37,7 @@ def acr_of(image: str) -> str | None:
 
 @dataclass
 class Context:
-    emulator: Emulator
+    world: World
     inputs: Inputs
     deployed: list[Deployed]
 
@@ -63,13 +63,13 @@ class Context:
         return {u.acr for u in self.image_uses()} if self.has_workloads else None
 
     def clusters(self) -> list[Resource]:
-        return sorted(self.emulator.arm_store.by_type(CLUSTER), key=lambda r: r.id.lower())
+        return sorted(self.world.state.resources(CLUSTER), key=lambda r: r.id.lower())
 
     def registries(self) -> list[Resource]:
-        return sorted(self.emulator.arm_store.by_type(REGISTRY), key=lambda r: r.id.lower())
+        return sorted(self.world.state.resources(REGISTRY), key=lambda r: r.id.lower())
 
     def can_pull(self, principal: str | None, registry_id: str) -> bool:
-        return bool(principal) and self.emulator.rbac.evaluate_only(str(principal), PULL, registry_id).allowed
+        return bool(principal) and self.world.state.evaluate(str(principal), PULL, registry_id).allowed
 
     def entry_of(self, resource_id: str) -> TemplateInput | None:
         key = resource_id.lower()

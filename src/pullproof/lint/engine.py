@@ -15,6 +15,7 @@ from pullproof.lint.preflight import run_preflight
 from pullproof.lint.sandbox import Deployed, Sandbox
 from pullproof.lint.state_rules import access_rules, registry_rules, unknown_registries
 from pullproof.lint.template_rules import manifest_rules, template_rules
+from pullproof.lint.world import WorldFactory
 
 
 @dataclass
@@ -48,19 +49,22 @@ def _unique(findings: list[LintFinding]) -> list[LintFinding]:
     return out
 
 
-def lint(paths: list[Path], options: Options | None = None, compiler: Compiler | None = None) -> Report:
-    """The report for ``paths``; raises ``InputError`` for input that cannot be read or compiled."""
+def lint(paths: list[Path], world: WorldFactory, options: Options | None = None,
+         compiler: Compiler | None = None) -> Report:
+    """The report for ``paths``, deployed into a world ``world`` opens; raises ``InputError`` for input that
+    cannot be read or compiled."""
     options = options or Options()
     inputs = load_inputs(paths, compiler)
     findings: list[LintFinding] = []
-    with Sandbox() as sandbox:
+    with world() as opened:
+        sandbox = Sandbox(opened)
         deployed = _deploy_all(sandbox, [Deployed(t) for t in inputs.templates], options, findings)
-        ctx = Context(sandbox.emulator, inputs, deployed)
-        roles = set(sandbox.emulator.rbac.roles)
+        ctx = Context(opened, inputs, deployed)
+        roles = set(opened.state.roles)
         for entry in inputs.templates:
             findings += template_rules(entry, options.params, roles)
         findings += access_rules(ctx) + registry_rules(ctx) + unknown_registries(ctx) + manifest_rules(inputs)
-        preflight = run_preflight(sandbox, ctx, findings) if options.preflight else None
+        preflight = run_preflight(opened, ctx, findings) if options.preflight else None
     scanned = {"templates": [t.path for t in inputs.templates],
                "manifests": list(dict.fromkeys(m.path for m in inputs.manifests)),
                "workflows": [w.path for w in inputs.workflows]}

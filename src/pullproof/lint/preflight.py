@@ -18,8 +18,8 @@ from pullproof.lint.context import Context, acr_of
 from pullproof.lint.manifests import ManifestDoc
 from pullproof.lint.model import LintFinding, LintFix, Location, PodResult, Preflight
 from pullproof.lint.placeholder import push_placeholder
-from pullproof.lint.sandbox import Sandbox
 from pullproof.lint.workloads import Applier, attach_from_workflows, rewrite, workloads
+from pullproof.lint.world import World
 
 PASSES = 60
 TRANSIENT = ("ErrImagePull", "ContainerCreating", "PodInitializing")
@@ -42,7 +42,7 @@ def _push(ctx: Context, docs: list[ManifestDoc], result: Preflight) -> dict[str,
         acr = acr_of(image)
         if acr is None or acr not in known:
             continue
-        digest = push_placeholder(ctx.emulator, image)
+        digest = asyncio.run(push_placeholder(ctx.world, image))
         result.pushed.append(image)
         if "@" in image:
             replaced[image] = f"{image.split('@', 1)[0]}@{digest}"
@@ -50,17 +50,17 @@ def _push(ctx: Context, docs: list[ManifestDoc], result: Preflight) -> dict[str,
     return replaced
 
 
-async def _run(sandbox: Sandbox, cluster: Cluster, namespaces: set[str], expected: int) -> None:
+async def _run(world: World, cluster: Cluster, namespaces: set[str], expected: int) -> None:
     """Step until every pod runs; after PASSES seconds, until no pod is between two pull attempts
     (``ErrImagePull``, ``ContainerCreating``), so the report shows the state that lasts."""
     for done in range(2 * PASSES):
-        await sandbox.emulator.runtimes.step()
+        await world.step()
         pods = _pods(cluster, namespaces)
         if len(pods) >= expected and all((p.get("status") or {}).get("phase") == "Running" for p in pods):
             return
         if done >= PASSES and not any(_waiting(p)[0] in TRANSIENT for p in pods):
             return
-        sandbox.clock.advance(1)
+        world.clock.advance(1)
 
 
 def _pods(cluster: Cluster, namespaces: set[str]) -> list[dict[str, Any]]:
@@ -92,10 +92,10 @@ def scrub(finding: Finding, secrets: dict[str, str]) -> Finding:
     return replace(finding, fix=fix)
 
 
-def _results(sandbox: Sandbox, cluster: Resource, live: Cluster, namespaces: set[str]) -> list[PodResult]:
-    facts = cluster_facts(sandbox.emulator, cluster.id)
-    op = sandbox.emulator.operator
-    ids = {op.subscription_id: "<subscription-id>", op.tenant_id: "<tenant-id>"}
+def _results(world: World, cluster: Resource, live: Cluster, namespaces: set[str]) -> list[PodResult]:
+    state = world.state
+    facts = cluster_facts(state, cluster.id)
+    ids = {state.subscription_id: "<subscription-id>", state.tenant_id: "<tenant-id>"}
     if facts is not None and facts.kubelet_principal:
         ids[facts.kubelet_principal] = "<kubelet-objectId>"
     out = []
@@ -104,7 +104,7 @@ def _results(sandbox: Sandbox, cluster: Resource, live: Cluster, namespaces: set
         reason, message = ("Running", "") if phase == "Running" else _waiting(pod)
         explanation = None
         if phase != "Running" and facts is not None:
-            found = Explainer(sandbox.emulator).pod(pod_facts(sandbox.emulator, facts, meta["namespace"], meta["name"]))
+            found = Explainer(state).pod(pod_facts(state, facts, meta["namespace"], meta["name"]))
             explanation = scrub(found, ids)
         out.append(PodResult(meta["namespace"], meta["name"], phase, reason, message, explanation))
     return out
@@ -119,10 +119,10 @@ def _finding(pod: PodResult, where: Location) -> LintFinding:
                                                      "reason": pod.reason}, explained)
 
 
-def run_preflight(sandbox: Sandbox, ctx: Context, findings: list[LintFinding]) -> Preflight:
+def run_preflight(world: World, ctx: Context, findings: list[LintFinding]) -> Preflight:
     cluster = target_cluster(ctx)
     where = Location(ctx.deployed[0].entry.path if ctx.deployed else ctx.inputs.paths[0])
-    if cluster is None or (live := sandbox.emulator.clusters.get(cluster.id)) is None:
+    if cluster is None or (live := world.cluster(cluster.id)) is None:
         findings.append(LintFinding("PP121", "No AKS cluster was deployed by the templates: preflight has nowhere to "
                                     "run the workloads.", where))
         return Preflight(None)
@@ -131,10 +131,10 @@ def run_preflight(sandbox: Sandbox, ctx: Context, findings: list[LintFinding]) -
     replaced = _push(ctx, docs, result)
     docs = [rewrite(d, replaced) for d in docs]
     attach_from_workflows(ctx, cluster)
-    applier = Applier(sandbox, live, {r.name.lower() for r in ctx.registries()})
+    applier = Applier(world, live, {r.name.lower() for r in ctx.registries()})
     result.expected = applier.apply(docs, findings, result)
-    asyncio.run(_run(sandbox, live, applier.namespaces, result.expected))
-    result.pods = _results(sandbox, cluster, live, applier.namespaces)
+    asyncio.run(_run(world, live, applier.namespaces, result.expected))
+    result.pods = _results(world, cluster, live, applier.namespaces)
     for pod in result.pods:
         if not pod.running:
             findings.append(_finding(pod, applier.location_of(pod.name, where)))

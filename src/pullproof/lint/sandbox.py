@@ -1,22 +1,16 @@
-"""The throw-away pullproof a lint run deploys into: an in-process emulator on a manual clock in a
-temporary data dir, and the deployment of every entry template as the operator (Owner of the
-subscription). A failing deployment is a PP100 finding with ARM's error."""
+"""The deployment of every entry template into the lint run's throw-away pullproof (``world.World``), as
+the operator (Owner of the subscription). A failing deployment is a PP100 finding with ARM's error."""
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from pullproof.app import Emulator, Endpoints
-from pullproof.core.clock import ManualClock
 from pullproof.core.errors import ServiceError
-from pullproof.iac import deploy_template, operator_caller
 from pullproof.iac.requests import typed_parameters
 from pullproof.lint.inputs import TemplateInput
 from pullproof.lint.model import LintFinding, LintFix, Location
-from pullproof.settings import Settings
+from pullproof.lint.world import World
 
 LINT_GROUP = "rg-lint"
 DEFAULT_LOCATION = "eastus"
@@ -31,28 +25,14 @@ class Deployed:
 
 
 class Sandbox:
-    """An emulator that lives as long as the lint run."""
+    """The deployments of one lint run into its world."""
 
-    def __init__(self) -> None:
-        self._tmp = tempfile.TemporaryDirectory(prefix="pullproof-lint-")
-        self.clock = ManualClock()
-        self.emulator = Emulator(Settings(data_dir=Path(self._tmp.name), propagation_delay=0.0),
-                                 Endpoints("https://127.0.0.1:1", "http://127.0.0.1:2"), clock=self.clock)
-        self.caller = operator_caller(self.emulator)
-        self.sub = self.emulator.operator.subscription_id
-
-    def close(self) -> None:
-        self.emulator.close()
-        self._tmp.cleanup()
-
-    def __enter__(self) -> Sandbox:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.sub = world.state.subscription_id
 
     def _ids(self) -> set[str]:
-        return {r.id.lower() for t in WATCHED for r in self.emulator.arm_store.by_type(t)}
+        return {r.id.lower() for t in WATCHED for r in self.world.state.resources(t)}
 
     def deploy(self, entry: TemplateInput, name: str, params: dict[str, str], location: str | None,
                findings: list[LintFinding]) -> Deployed:
@@ -61,13 +41,13 @@ class Sandbox:
         where = location or default_location(entry.template)
         scope = f"/subscriptions/{self.sub}"
         if entry.scope == "group":
-            self.emulator.arm.put_group(self.caller, self.sub, LINT_GROUP, {"location": where})
+            self.world.put_group(self.sub, LINT_GROUP, {"location": where})
             scope += f"/resourceGroups/{LINT_GROUP}"
         before = self._ids()
         deployed = Deployed(entry)
         try:
-            result = deploy_template(self.emulator, self.caller, scope, name, entry.text or entry.template, values,
-                                     where if entry.scope == "subscription" else None)
+            result = self.world.deploy(scope, name, entry.text or entry.template, values,
+                                       where if entry.scope == "subscription" else None)
         except ServiceError as exc:
             findings.append(failure(entry, exc.code.code, exc.message, getattr(exc, "params", {})))
             return deployed

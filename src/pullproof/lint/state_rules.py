@@ -52,8 +52,8 @@ def _pull_finding(ctx: Context, facts: ClusterFacts, registry: Resource, why_use
 
 def _too_broad(ctx: Context, facts: ClusterFacts, registries: list[Resource]) -> list[LintFinding]:
     out = []
-    roles = ctx.emulator.rbac.roles
-    for assignment in ctx.emulator.rbac.store.for_principal((facts.kubelet_principal or "").lower()):
+    roles = ctx.world.state.roles
+    for assignment in ctx.world.state.assignments((facts.kubelet_principal or "").lower()):
         role = roles.get(assignment.role_guid)
         covered = [r.name for r in registries if (scope_key(r.id) + "/").startswith(assignment.scope_key + "/")]
         if role is None or role.role_name not in TOO_BROAD or not covered:
@@ -77,7 +77,7 @@ def access_rules(ctx: Context) -> list[LintFinding]:
     used = ctx.used()
     registries = ctx.registries()
     for cluster in ctx.clusters():
-        facts = cluster_facts(ctx.emulator, cluster.id)
+        facts = cluster_facts(ctx.world.state, cluster.id)
         if facts is None or facts.nodes_use == "sp" or not facts.kubelet_principal:
             continue
         for registry in registries:

@@ -23,7 +23,7 @@ from pullproof.kube.storage.clusters import Cluster
 from pullproof.lint.context import REGISTRY, Context, acr_of
 from pullproof.lint.manifests import ManifestDoc, pod_spec
 from pullproof.lint.model import LintFinding, Location, Preflight
-from pullproof.lint.sandbox import Sandbox
+from pullproof.lint.world import World
 from pullproof.rbac.service import NewAssignment
 
 ORDER = ("Namespace", "ServiceAccount", "ConfigMap", "Secret", "Deployment", "ReplicaSet", "Pod")
@@ -72,27 +72,26 @@ def workloads(ctx: Context) -> list[ManifestDoc]:
 
 def attach_from_workflows(ctx: Context, cluster: Resource) -> None:
     """AcrPull for the kubelet identity on each registry a workflow attaches to this cluster."""
-    facts = cluster_facts(ctx.emulator, cluster.id)
+    facts = cluster_facts(ctx.world.state, cluster.id)
     if facts is None or not facts.kubelet_principal:
         return
-    role = f"/subscriptions/{ctx.emulator.operator.subscription_id}/providers/Microsoft.Authorization/" \
+    role = f"/subscriptions/{ctx.world.state.subscription_id}/providers/Microsoft.Authorization/" \
            f"roleDefinitions/{ACR_PULL}"
     for registry in ctx.registries():
         if ctx.attach_for(cluster.name, registry.name) and not ctx.can_pull(facts.kubelet_principal, registry.id):
             name = arm_guid(registry.id, facts.kubelet_principal, "AcrPull")
-            ctx.emulator.rbac.create(NewAssignment(registry.id, name, role, facts.kubelet_principal,
-                                                   "ServicePrincipal"), None)
+            ctx.world.grant(NewAssignment(registry.id, name, role, facts.kubelet_principal, "ServicePrincipal"))
 
 
 class Applier:
     """Creates the manifests' objects as ``kubectl apply`` would on a fresh cluster; workloads that pull
     from outside the templates' registries are skipped (the offline pullproof cannot pull them)."""
 
-    def __init__(self, sandbox: Sandbox, cluster: Cluster, registries: set[str]) -> None:
-        self.emulator = sandbox.emulator
+    def __init__(self, world: World, cluster: Cluster, registries: set[str]) -> None:
+        self.world = world
         self.cluster = cluster
         self.registries = registries
-        self.objects = ObjectService(cluster.tracker, self.emulator.clock, self.emulator.ids,
+        self.objects = ObjectService(cluster.tracker, world.clock, world.ids,
                                      SchemaChecker(ProtobufCodec().schema))
         self.namespaces: set[str] = set()
         self.owners: list[tuple[str, Location]] = []

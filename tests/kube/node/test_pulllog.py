@@ -113,3 +113,15 @@ def test_an_old_row_of_a_missing_tag_reads_back(db: Database) -> None:
         (CredentialSource.PROVIDER, FailureKind.UNAUTHORIZED_ANONYMOUS)]
     assert record.failed_with(FailureKind.NOT_FOUND)
     assert record.correlations == [e["correlation"] for e in LEGACY["image-not-found"]["attempts"]]
+
+
+def test_the_last_pull_of_an_image_is_the_latest_by_any_pod(db: Database) -> None:
+    log = PullLog(db)
+    assert log.last_for_image(CLUSTER, "a.azurecr.io/app:v1") is None
+    log.add(full_record())
+    log.add(PullRecord(0, CLUSTER, "node-1", "web", "app-2", "uid2", "app", "a.azurecr.io/app:v1", 3.0, False,
+                       "later", None, ()))
+    log.add(PullRecord(0, CLUSTER, "node-1", "web", "other", "uid3", "app", "a.azurecr.io/other:v1", 4.0, True,
+                       "", None, ()))
+    last = log.last_for_image(CLUSTER.upper(), "a.azurecr.io/app:v1")
+    assert last is not None and (last.namespace, last.pod, last.message) == ("web", "app-2", "later")

@@ -50,6 +50,12 @@ class PullLog:
                              "ORDER BY seq DESC LIMIT ?", (cluster.lower(), namespace, pod, limit))
         return [decode(r) for r in rows]
 
+    def last_for_image(self, cluster: str, image: str) -> PullRecord | None:
+        """The latest pull of ``image`` in the cluster, by any pod."""
+        row = self.db.one("SELECT * FROM pull_attempts WHERE cluster = ? AND image = ? ORDER BY seq DESC LIMIT 1",
+                          (cluster.lower(), image))
+        return decode(row) if row else None
+
     def count(self, cluster: str) -> int:
         row = self.db.one("SELECT COUNT(*) AS n FROM pull_attempts WHERE cluster = ?", (cluster.lower(),))
         return int(row["n"]) if row else 0

@@ -16,6 +16,7 @@ from pullproof.lint.engine import Options, lint
 from pullproof.lint.errors import InputError
 from pullproof.lint.report import render_text
 from pullproof.lint.sarif import to_sarif
+from pullproof.tools import lint_world
 
 EXIT_USAGE = 2
 OUTPUTS = ("text", "json", "sarif")
@@ -47,7 +48,7 @@ def lint_command(
         typer.echo(f"ERROR: --output must be one of {', '.join(OUTPUTS)}", err=True)
         raise typer.Exit(EXIT_USAGE)
     try:
-        report = lint(paths, Options(_pairs(param), location, preflight))
+        report = lint(paths, lint_world, Options(_pairs(param), location, preflight))
     except InputError as exc:
         typer.echo(f"ERROR: {exc.message}", err=True)
         raise typer.Exit(EXIT_USAGE) from None
