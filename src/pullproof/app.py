@@ -35,6 +35,7 @@ from pullproof.core.sealing import Sealer
 from pullproof.core.tls import LocalCA, tls_dir
 from pullproof.core.trace import TraceSink
 from pullproof.db.engine import Database
+from pullproof.db.timeline import shared_clock
 from pullproof.front import harmless, metadata, openapi
 from pullproof.front.hosts import HostTable
 from pullproof.front.local_api import LocalApi
@@ -70,7 +71,6 @@ from pullproof.registry.routes import RegistryRoutes
 from pullproof.registry.store import RegistryStore
 from pullproof.registry.tokens import TokenService
 from pullproof.settings import Settings
-from pullproof.timeline import shared_clock
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 

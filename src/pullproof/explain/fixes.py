@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pullproof.explain.findings import Fix
-from pullproof.iac_names import arm_guid
+from pullproof.iac.names import arm_guid
 from pullproof.rbac.conditions import REPOSITORY_ATTRIBUTE
 
 READ = "Microsoft.ContainerRegistry/registries/repositories/content/read"

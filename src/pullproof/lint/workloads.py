@@ -13,7 +13,7 @@ from pullproof.arm.models import Resource
 from pullproof.core.errors import ServiceError
 from pullproof.explain.facts import cluster_facts
 from pullproof.explain.manifest import REMOVED
-from pullproof.iac_names import arm_guid
+from pullproof.iac.names import arm_guid
 from pullproof.kube.apiserver.options import WriteOptions
 from pullproof.kube.apiserver.protobuf import ProtobufCodec
 from pullproof.kube.apiserver.schema import SchemaChecker
