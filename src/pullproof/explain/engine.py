@@ -16,11 +16,11 @@ from pullproof.explain.fixes import grant_pull
 from pullproof.explain.secrets import secret_finding
 from pullproof.kube.node.images import parse_image
 from pullproof.rbac.models import ancestors
+from pullproof.registry.scope import PULL_READ as PULL
 
 if TYPE_CHECKING:
     from pullproof.app import Emulator
 
-PULL = "Microsoft.ContainerRegistry/registries/pull/read"
 
 
 def registry_decision(entries: list[TraceEntry]) -> TraceEntry | None:

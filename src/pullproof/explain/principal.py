@@ -11,7 +11,7 @@ from pullproof.explain.codes import by_code
 from pullproof.explain.conditions import condition_finding, excluded_by_condition
 from pullproof.explain.findings import Finding
 from pullproof.explain.fixes import grant_pull
-from pullproof.registry.scope import DATA_ACTIONS
+from pullproof.registry.scope import DATA_ACTIONS, PULL_READ
 
 if TYPE_CHECKING:
     from pullproof.app import Emulator
@@ -35,7 +35,7 @@ def explain_principal(emulator: Emulator, principal: str, registry: str, reposit
         raise ValueError(f"principal {principal} not found in the directory")
     decision = emulator.registry_tokens.decide(info, object_id, "pull", repository)
     entry = TraceEntry(0, emulator.clock.now(), "registry", object_id,
-                       "Microsoft.ContainerRegistry/registries/pull/read", info.resource_id, decision)
+                       PULL_READ, info.resource_id, decision)
     chain = tuple(rbac_steps([entry]))
     subject = f"principal {principal} on {info.login_server}/{repository}"
     if decision.allowed:

@@ -7,9 +7,9 @@ case-insensitively with both spellings of a resource group id treated as one.
 
 from __future__ import annotations
 
-GROUP_TYPE = "Microsoft.Resources/resourceGroups"
+from pullproof.arm.models import GROUP_TYPE
+
 DEPLOYMENT_TYPE = "Microsoft.Resources/deployments"
-ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
 
 
 def interleave(resource_type: str, names: list[str]) -> str:

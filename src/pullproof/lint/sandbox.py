@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pullproof.aks.provider import CLUSTER_TYPE
 from pullproof.app import Emulator, Endpoints
 from pullproof.core.clock import ManualClock
 from pullproof.core.errors import ServiceError
@@ -16,11 +17,12 @@ from pullproof.iac import deploy_template, operator_caller
 from pullproof.iac.requests import typed_parameters
 from pullproof.lint.inputs import TemplateInput
 from pullproof.lint.model import LintFinding, LintFix, Location
+from pullproof.registry.scope import REGISTRY_TYPE
 from pullproof.settings import Settings
 
 LINT_GROUP = "rg-lint"
 DEFAULT_LOCATION = "eastus"
-WATCHED = ("Microsoft.ContainerService/managedClusters", "Microsoft.ContainerRegistry/registries")
+WATCHED = (CLUSTER_TYPE, REGISTRY_TYPE)
 
 
 @dataclass

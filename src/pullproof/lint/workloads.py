@@ -24,11 +24,11 @@ from pullproof.lint.context import REGISTRY, Context, acr_of
 from pullproof.lint.manifests import ManifestDoc, pod_spec
 from pullproof.lint.model import LintFinding, Location, Preflight
 from pullproof.lint.sandbox import Sandbox
+from pullproof.rbac.builtin import ACR_PULL
 from pullproof.rbac.service import NewAssignment
 
 ORDER = ("Namespace", "ServiceAccount", "ConfigMap", "Secret", "Deployment", "ReplicaSet", "Pod")
 PLACEHOLDER = "pullproof-preflight:v1"
-ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 
 
 def placeholder(name: str, image: str, where: Location) -> ManifestDoc:
