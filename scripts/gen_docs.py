@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pullproof.front.catalog import doc_pages
+from pullproof.catalog import doc_pages
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

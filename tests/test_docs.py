@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pullproof.catalog import doc_pages
 from pullproof.core.reasons import REASON_TEXT, Reason
-from pullproof.front.catalog import doc_pages
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 

@@ -1,7 +1,7 @@
 """Reference pages generated from the registries (errors, reasons, findings), so the docs cannot drift.
 
 The generator knows no service: the caller passes the error registries and the finding table
-(``pullproof.front.catalog`` assembles them)."""
+(``pullproof.catalog`` assembles them)."""
 
 from __future__ import annotations
 

@@ -12,8 +12,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pullproof.arm import openapi as arm_openapi
+from pullproof.catalog import error_registries
 from pullproof.core.web import base_url
-from pullproof.front.catalog import error_registries
 from pullproof.registry import openapi as registry_openapi
 
 
