@@ -9,9 +9,10 @@ from typing import Any
 API_VERSION_RE = re.compile(r"^\d{4}-\d{2}-\d{2}(-(preview|privatepreview|beta|alpha))?$")
 GROUP_NAME_RE = re.compile(r"^[-\w._()]{1,90}$")
 AUTHZ_MARKER = "/providers/microsoft.authorization/"
+OBJECT_FIELDS = ("properties", "sku", "identity", "plan")  # what ARM deserializes as objects in every body
+
 GROUP_TYPE = "Microsoft.Resources/resourceGroups"
 ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
-OBJECT_FIELDS = ("properties", "sku", "identity", "plan")  # what ARM deserializes as objects in every body
 
 
 def misshapen_field(body: dict[str, Any]) -> str | None:
