@@ -54,7 +54,7 @@ from rich.table import Table
 
 from pullproof.app import Emulator, Endpoints
 from pullproof.arm.models import Resource
-from pullproof.arm.store import GROUP_TYPE
+from pullproof.arm.store import GROUP_KEY
 from pullproof.identity.models import ARM_AUDIENCES
 from pullproof.rbac.service import NewAssignment
 from pullproof.settings import Settings
@@ -220,7 +220,7 @@ def build_world(spec: WorldSpec, data_dir: Path, rng: random.Random) -> World:
                 group = _scope(sub, g)
                 body = {"id": group, "name": name, "type": "Microsoft.Resources/resourceGroups",
                         "location": "eastus", "properties": {"provisioningState": "Succeeded"}}
-                emulator.arm.store.put(Resource(group, GROUP_TYPE, name, sub, name, body), now)
+                emulator.arm.store.put(Resource(group, GROUP_KEY, name, sub, name, body), now)
                 groups.append(group)
                 resources[group] = []
                 for r in range(spec.resources_per_group):

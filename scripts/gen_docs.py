@@ -5,14 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pullproof.core.docgen import pages
+from pullproof.catalog import doc_pages
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 def main(argv: list[str]) -> int:
     stale = []
-    for name, text in pages().items():
+    for name, text in doc_pages().items():
         path = DOCS / name
         if path.exists() and path.read_text("utf-8") == text:
             continue

@@ -35,6 +35,7 @@ from pullproof.core.sealing import Sealer
 from pullproof.core.tls import LocalCA, tls_dir
 from pullproof.core.trace import TraceSink
 from pullproof.db.engine import Database
+from pullproof.db.timeline import shared_clock
 from pullproof.deployments.routes import DeploymentRoutes
 from pullproof.deployments.service import DeploymentsApi
 from pullproof.front import harmless, metadata, openapi
@@ -71,7 +72,6 @@ from pullproof.registry.routes import RegistryRoutes
 from pullproof.registry.store import RegistryStore
 from pullproof.registry.tokens import TokenService
 from pullproof.settings import Settings
-from pullproof.timeline import shared_clock
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 

@@ -16,11 +16,11 @@ from pullproof.core.ids import IdFactory
 from pullproof.db.engine import Database
 from pullproof.identity.models import Tenant
 from pullproof.identity.service import DirectoryService
+from pullproof.rbac.builtin import OWNER
 from pullproof.rbac.service import NewAssignment, RbacService
 from pullproof.settings import Settings
 
 TENANT_DOMAIN = "pullproof.onmicrosoft.com"
-OWNER_ROLE = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 OPERATOR_SECRET_SECONDS = 10 * 365 * 24 * 3600.0
 OPERATOR_FILE = "operator.json"
 
@@ -75,7 +75,7 @@ class Bootstrap:
             secret = directory.add_password(app.app_id, "pullproof", now, now + OPERATOR_SECRET_SECONDS)
             user = directory.create_user(f"admin@{tenant.domain}", "Pullproof Admin", password)
             scope = f"/subscriptions/{sub_id}"
-            role_id = f"{scope}/providers/Microsoft.Authorization/roleDefinitions/{OWNER_ROLE}"
+            role_id = f"{scope}/providers/Microsoft.Authorization/roleDefinitions/{OWNER}"
             for principal, kind in ((sp.object_id, "ServicePrincipal"), (user.object_id, "User")):
                 rbac.create(NewAssignment(scope, self.ids.guid(), role_id, principal, kind), None)
             creds = OperatorCredentials(tenant.id, sub_id, app.app_id, secret.secret_text, sp.object_id,

@@ -34,6 +34,7 @@ from pullproof.core.sealing import Sealer
 from pullproof.core.trace import TraceEntry, TraceSink
 from pullproof.db.engine import Database
 from pullproof.db.snapshot import copy_database
+from pullproof.db.timeline import stored_clock
 from pullproof.demo.server import Login
 from pullproof.explain.state import Objects
 from pullproof.front.server import Running
@@ -56,7 +57,6 @@ from pullproof.registry.models import RegistryInfo
 from pullproof.registry.store import RegistryStore
 from pullproof.registry.tokens import TokenService
 from pullproof.settings import Settings
-from pullproof.timeline import stored_clock
 
 DB_FILE = "pullproof.db"
 STATE_FILES = ("seal.key", "node.key", "operator.json")

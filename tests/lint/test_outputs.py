@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from pullproof.core.version import version
 from pullproof.lint.rules import RULES
 from tests.iac.support import RG_SCHEMA
 from tests.lint.support import FIXTURES, KUBELET, bicep, cli, write
@@ -41,7 +42,7 @@ def test_sarif_structure() -> None:
     assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-2.1.0.json")
     run = sarif["runs"][0]
     driver = run["tool"]["driver"]
-    assert driver["name"] == "pullproof"
+    assert driver["name"] == "pullproof" and driver["version"] == version()
     rule_ids = [r["id"] for r in driver["rules"]]
     assert rule_ids == [r.id for r in RULES] and len(set(rule_ids)) == len(rule_ids)
     for rule in driver["rules"]:

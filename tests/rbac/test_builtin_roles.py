@@ -7,6 +7,7 @@ from importlib import resources
 
 import pytest
 
+from pullproof.rbac.builtin import ACR_PULL, NAMED, OWNER, REPOSITORY_READER
 from pullproof.rbac.models import is_guid
 from pullproof.rbac.service import load_builtin_roles
 
@@ -104,3 +105,13 @@ def test_descriptions_of_the_acr_roles() -> None:
     assert (ROLES["AcrPull"].description, ROLES["AcrPush"].description) == ("acr pull", "acr push")
     assert ROLES["AcrQuarantineReader"].description == "acr quarantine data reader"
     assert ROLES["AcrQuarantineWriter"].description == "acr quarantine data writer"
+
+
+def test_the_role_guids_code_names_are_those_of_the_data() -> None:
+    """``rbac.builtin`` names roles by GUID; each is the GUID of that role in builtin_roles.json."""
+    by_guid = load_builtin_roles()
+    assert by_guid[ACR_PULL].role_name == "AcrPull"
+    assert by_guid[REPOSITORY_READER].role_name == "Container Registry Repository Reader"
+    assert by_guid[OWNER].role_name == "Owner"
+    assert {name: by_guid[guid].role_name for name, guid in NAMED.items()} == {name: name for name in NAMED}
+    assert all(REFERENCE_GUIDS[name] == guid for name, guid in NAMED.items())

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pullproof.iac_names import arm_guid
+from pullproof.iac.names import arm_guid
 from tests.azcli import Az
 from tests.conftest import ROOT, Served, start_served, stop_served
 

@@ -7,15 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from pullproof.aks import errors
-from pullproof.arm.models import Resource
+from pullproof.arm.models import GROUP_TYPE, Resource
+from pullproof.arm.providers.identities import IDENTITY_TYPE
 from pullproof.arm.store import ArmStore
 from pullproof.core.clock import Clock
 from pullproof.core.errors import ServiceError
 from pullproof.identity.grants import Grants
 from pullproof.identity.service import DirectoryService
-
-IDENTITY_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities"
-GROUP_TYPE = "Microsoft.Resources/resourceGroups"
 
 
 class ClusterIdentities:

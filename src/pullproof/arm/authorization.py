@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from pullproof.arm import errors
+from pullproof.arm.models import ROLE_ASSIGNMENT_TYPE
 from pullproof.arm.service import ArmService
 from pullproof.core.clock import isoformat
 from pullproof.core.errors import ServiceError
@@ -19,7 +20,6 @@ ROLE_TYPE_RE = re.compile(r"^\s*type\s+eq\s+'(?P<v>[^']*)'\s*$", re.IGNORECASE)
 PRINCIPAL_RE = re.compile(r"principalId\s+eq\s+'(?P<v>[^']*)'", re.IGNORECASE)
 ASSIGNED_RE = re.compile(r"assignedTo\('(?P<v>[^']*)'\)", re.IGNORECASE)
 AT_SCOPE_RE = re.compile(r"atScope\(\)", re.IGNORECASE)
-ASSIGNMENTS = "Microsoft.Authorization/roleAssignments"
 
 
 def subscription_of(scope: str) -> str | None:
@@ -53,7 +53,7 @@ def render_assignment(a: RoleAssignment) -> dict[str, Any]:
             "delegatedManagedIdentityResourceId": None, "description": a.description,
         },
         "id": a.id,
-        "type": ASSIGNMENTS,
+        "type": ROLE_ASSIGNMENT_TYPE,
         "name": a.name,
     }
 
@@ -91,7 +91,7 @@ class AuthorizationApi:
 
     def list_assignments(self, caller: Caller, scope: str, filter_: str | None) -> dict[str, Any]:
         self._check_scope(caller, scope)
-        self.arm.authorize(caller, f"{ASSIGNMENTS}/read", scope)
+        self.arm.authorize(caller, f"{ROLE_ASSIGNMENT_TYPE}/read", scope)
         text = filter_ or ""
         at_scope = bool(AT_SCOPE_RE.search(text))
         principal = PRINCIPAL_RE.search(text)
@@ -105,12 +105,12 @@ class AuthorizationApi:
 
     def get_assignment(self, caller: Caller, scope: str, name: str) -> dict[str, Any]:
         self._check_scope(caller, scope)
-        self.arm.authorize(caller, f"{ASSIGNMENTS}/read", scope)
+        self.arm.authorize(caller, f"{ROLE_ASSIGNMENT_TYPE}/read", scope)
         return render_assignment(self.rbac.get(scope, name))
 
     def put_assignment(self, caller: Caller, scope: str, name: str, body: dict[str, Any]) -> tuple[int, Any]:
         self._check_scope(caller, scope)
-        self.arm.authorize(caller, f"{ASSIGNMENTS}/write", scope)
+        self.arm.authorize(caller, f"{ROLE_ASSIGNMENT_TYPE}/write", scope)
         self._require_scope_exists(scope)
         props = body.get("properties")
         if not isinstance(props, dict):
@@ -127,7 +127,7 @@ class AuthorizationApi:
 
     def delete_assignment(self, caller: Caller, scope: str, name: str) -> tuple[int, Any]:
         self._check_scope(caller, scope)
-        self.arm.authorize(caller, f"{ASSIGNMENTS}/delete", scope)
+        self.arm.authorize(caller, f"{ROLE_ASSIGNMENT_TYPE}/delete", scope)
         removed = self.rbac.delete(scope, name)
         return (200, render_assignment(removed)) if removed else (204, None)
 

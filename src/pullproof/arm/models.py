@@ -12,6 +12,9 @@ AUTHZ_MARKER = "/providers/microsoft.authorization/"
 DEPLOYMENT_TYPE = "Microsoft.Resources/deployments"  # template deployments (their history is no resource)
 OBJECT_FIELDS = ("properties", "sku", "identity", "plan")  # what ARM deserializes as objects in every body
 
+GROUP_TYPE = "Microsoft.Resources/resourceGroups"
+ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
+
 
 def misshapen_field(body: dict[str, Any]) -> str | None:
     """The first envelope field that is present but not a JSON object, if any."""

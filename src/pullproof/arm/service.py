@@ -11,9 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from pullproof.arm import errors
-from pullproof.arm.models import DEPLOYMENT_TYPE, GROUP_NAME_RE, Resource, ResourceRef, misshapen_field
+from pullproof.arm.models import DEPLOYMENT_TYPE, GROUP_NAME_RE, GROUP_TYPE, Resource, ResourceRef, misshapen_field
 from pullproof.arm.providers.base import PutRequest, ResourceProvider
-from pullproof.arm.store import GROUP_TYPE, ArmStore, resource_key
+from pullproof.arm.store import GROUP_KEY, ArmStore, resource_key
 from pullproof.arm.tags import check_tags
 from pullproof.core.clock import Clock, isoformat
 from pullproof.core.errors import ServiceError
@@ -143,7 +143,7 @@ class ArmService:
             raise ServiceError(errors.GROUP_LOCATION, new=location, old=existing.body["location"])
         canonical = existing.name if existing else name
         group_body: dict[str, Any] = {
-            "id": self.group_id(sub, canonical), "name": canonical, "type": "Microsoft.Resources/resourceGroups",
+            "id": self.group_id(sub, canonical), "name": canonical, "type": GROUP_TYPE,
             "location": location, "properties": {"provisioningState": "Succeeded"},
         }
         tags = body.get("tags")
@@ -151,14 +151,14 @@ class ArmService:
             group_body["tags"] = tags
         if isinstance(body.get("managedBy"), str):
             group_body["managedBy"] = body["managedBy"]
-        resource = Resource(group_body["id"], GROUP_TYPE, canonical, sub, canonical, group_body)
+        resource = Resource(group_body["id"], GROUP_KEY, canonical, sub, canonical, group_body)
         self.store.put(resource, self.clock.now())
         return (200 if existing else 201), resource
 
     def list_groups(self, caller: Caller, sub: str) -> list[Resource]:
         self.check_subscription(sub)
         self.require_role_in(caller, sub, GROUP_ACTION.format(verb="read"), f"/subscriptions/{sub}")
-        groups = self.store.resources(sub, type_key=GROUP_TYPE)
+        groups = self.store.resources(sub, type_key=GROUP_KEY)
         return [g for g in groups if self.rbac.check(caller.object_id, GROUP_ACTION.format(verb="read"), g.id,
                                                      surface="arm-list").allowed]
 

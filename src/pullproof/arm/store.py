@@ -6,10 +6,10 @@ import json
 import sqlite3
 from typing import Any
 
-from pullproof.arm.models import Resource
+from pullproof.arm.models import GROUP_TYPE, Resource
 from pullproof.db.engine import Database
 
-GROUP_TYPE = "microsoft.resources/resourcegroups"
+GROUP_KEY = GROUP_TYPE.lower()
 
 
 def _resource(row: sqlite3.Row) -> Resource:
@@ -67,7 +67,7 @@ class ArmStore:
         if type_key is not None:
             sql, params = sql + " AND type_key = ?", [*params, type_key.lower()]
         else:
-            sql += f" AND type_key != '{GROUP_TYPE}'"
+            sql += f" AND type_key != '{GROUP_KEY}'"
         return [_resource(r) for r in self.db.query(sql + " ORDER BY key", tuple(params))]
 
     def by_type(self, type_name: str) -> list[Resource]:

@@ -1,34 +1,37 @@
-"""Reference pages generated from the registries (errors, reasons), so the docs cannot drift."""
+"""Reference pages generated from the registries (errors, reasons, findings), so the docs cannot drift.
+
+The generator knows no service: the caller passes the error registries and the finding table
+(``pullproof.catalog`` assembles them)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Protocol
 
 from pullproof.core.errors import ErrorRegistry
 from pullproof.core.reasons import REASON_TEXT, Reason
 
 
-def registries() -> list[ErrorRegistry]:
-    """Every wire-error registry, in the order the docs list them."""
-    from pullproof.aks.errors import AKS
-    from pullproof.arm.errors import ARM
-    from pullproof.arm.providers.registry_errors import ACR_ARM
-    from pullproof.front.errors import FRONT
-    from pullproof.iac.errors import IAC
-    from pullproof.identity.errors import IMDS, OAUTH
-    from pullproof.identity.graph.errors import GRAPH
-    from pullproof.kube.errors import KUBE
-    from pullproof.rbac.errors import AUTHZ
-    from pullproof.registry.errors import OCI
+class FindingRow(Protocol):
+    """One row of the findings table (``pullproof.explain.codes.FindingCode`` is one)."""
 
-    return [OAUTH, IMDS, GRAPH, ARM, AUTHZ, ACR_ARM, AKS, IAC, OCI, KUBE, FRONT]
+    @property
+    def code(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def exit_code(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def why(self) -> str: ...
 
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_errors(regs: Iterable[ErrorRegistry] | None = None) -> str:
+def render_errors(registries: Iterable[ErrorRegistry]) -> str:
     lines = [
         "# Error reference",
         "",
@@ -36,7 +39,7 @@ def render_errors(regs: Iterable[ErrorRegistry] | None = None) -> str:
         "Each surface renders its errors in the body its real service uses (see the service pages).",
         "`{name}` in a message is filled in from the request.",
     ]
-    for registry in regs or registries():
+    for registry in registries:
         lines += ["", f"## {registry.title} (`{registry.surface}`)", "",
                   "| code | HTTP | message | when |", "| --- | --- | --- | --- |"]
         for entry in registry.all():
@@ -61,9 +64,7 @@ def render_reasons() -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_findings() -> str:
-    from pullproof.explain.codes import CODES
-
+def render_findings(codes: Iterable[FindingRow]) -> str:
     lines = [
         "# Findings and exit codes",
         "",
@@ -75,9 +76,10 @@ def render_findings() -> str:
         "| code | category | exit | title | why |",
         "| --- | --- | --- | --- | --- |",
     ]
-    lines += [f"| `{c.code}` | {c.category} | {c.exit_code} | {_cell(c.title)} | {_cell(c.why)} |" for c in CODES]
+    lines += [f"| `{c.code}` | {c.category} | {c.exit_code} | {_cell(c.title)} | {_cell(c.why)} |" for c in codes]
     return "\n".join(lines) + "\n"
 
 
-def pages() -> dict[str, str]:
-    return {"errors.md": render_errors(), "reasons.md": render_reasons(), "findings.md": render_findings()}
+def pages(registries: Iterable[ErrorRegistry], codes: Iterable[FindingRow]) -> dict[str, str]:
+    return {"errors.md": render_errors(registries), "reasons.md": render_reasons(),
+            "findings.md": render_findings(codes)}

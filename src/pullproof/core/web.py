@@ -1,4 +1,5 @@
-"""Shared HTTP glue for the service route modules: bounded body reading and request context."""
+"""Shared HTTP glue for the service route modules: bounded body reading and request context
+(the host name the client addressed, the base URL)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
+from starlette.types import Scope
 
 from pullproof.core import jsonbody
 
@@ -64,3 +66,16 @@ def base_url(request: Request) -> str:
     if scheme == "https" and host.endswith(":443"):
         host = host[:-4]
     return f"{scheme}://{host}"
+
+
+def host_of(scope: Scope) -> str:
+    """The host name the client addressed (Host header, lower case, without port or IPv6 brackets),
+    else the listener's address."""
+    for name, value in scope.get("headers", []):
+        if name == b"host":
+            text = value.decode("latin-1").strip().lower()
+            if text.startswith("["):
+                return str(text[1 : text.index("]")])
+            return str(text.rsplit(":", 1)[0] if text.count(":") == 1 else text)
+    server = scope.get("server")
+    return str(server[0]) if server else ""

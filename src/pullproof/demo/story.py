@@ -19,12 +19,12 @@ from pullproof.demo.views import pod_status, pod_table, rollout_line
 from pullproof.explain.engine import Explainer
 from pullproof.explain.facts import cluster_facts, pod_facts
 from pullproof.explain.render import render
-from pullproof.iac_names import arm_guid
+from pullproof.iac.names import arm_guid
+from pullproof.rbac.builtin import ACR_PULL
 
 GROUP, ACR, CLUSTER, LOCATION = "rg-wiz-exercise-a", "acrwizdev", "aks-wiz-dev", "japaneast"
 TAG = "8edd399546e2808cc356e1fd28af9f4fbdaf2d3d"
 IMAGE = f"{ACR}.azurecr.io/guestbook:{TAG}"
-ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 
 
 class Story:

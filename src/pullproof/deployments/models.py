@@ -6,9 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pullproof.arm.models import DEPLOYMENT_TYPE
+from pullproof.arm.models import DEPLOYMENT_TYPE, GROUP_TYPE, ROLE_ASSIGNMENT_TYPE
 from pullproof.iac.records import Outcome
-from pullproof.iac.resource_ids import GROUP_TYPE, ROLE_ASSIGNMENT_TYPE
 
 BUILT_IN = frozenset(t.lower() for t in (GROUP_TYPE, DEPLOYMENT_TYPE, ROLE_ASSIGNMENT_TYPE))
 

@@ -17,11 +17,11 @@ from pullproof.explain.secrets import secret_finding
 from pullproof.kube.node.images import parse_image
 from pullproof.kube.node.models import FailureKind, ProviderRun
 from pullproof.rbac.models import ancestors
+from pullproof.registry.scope import PULL_READ as PULL
 
 if TYPE_CHECKING:
     from pullproof.explain.state import ToolState
 
-PULL = "Microsoft.ContainerRegistry/registries/pull/read"
 
 
 def registry_decision(entries: list[TraceEntry]) -> TraceEntry | None:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pullproof.aks.provider import CLUSTER_TYPE
 from pullproof.core.trace import TraceEntry
 from pullproof.kube.node.pulllog import PullRecord
 
 if TYPE_CHECKING:
     from pullproof.explain.state import ToolState
 
-CLUSTER_TYPE = "Microsoft.ContainerService/managedClusters"
 
 
 @dataclass

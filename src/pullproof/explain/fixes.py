@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 from pullproof.explain.findings import Fix
-from pullproof.iac_names import arm_guid
+from pullproof.iac.names import arm_guid
+from pullproof.rbac.builtin import ACR_PULL, REPOSITORY_READER
 from pullproof.rbac.conditions import REPOSITORY_ATTRIBUTE
 
 READ = "Microsoft.ContainerRegistry/registries/repositories/content/read"
 META = "Microsoft.ContainerRegistry/registries/repositories/metadata/read"
-ROLE_GUIDS = {"AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
-              "Container Registry Repository Reader": "b93aa761-3e63-49ed-ac28-beffa264f7ac"}
+ROLE_GUIDS = {"AcrPull": ACR_PULL, "Container Registry Repository Reader": REPOSITORY_READER}
 
 BICEP = """@description('Principal ID of the identity that pulls images')
 param {param} string

@@ -11,7 +11,7 @@ from pullproof.explain.codes import by_code
 from pullproof.explain.conditions import condition_finding, excluded_by_condition
 from pullproof.explain.findings import Finding
 from pullproof.explain.fixes import grant_pull
-from pullproof.registry.scope import DATA_ACTIONS
+from pullproof.registry.scope import DATA_ACTIONS, PULL_READ
 
 if TYPE_CHECKING:
     from pullproof.explain.state import ToolState
@@ -33,8 +33,7 @@ def explain_principal(state: ToolState, principal: str, registry: str, repositor
     if object_id is None:
         raise ValueError(f"principal {principal} not found in the directory")
     decision = state.registry_decision(info, object_id, "pull", repository)
-    entry = TraceEntry(0, state.now(), "registry", object_id,
-                       "Microsoft.ContainerRegistry/registries/pull/read", info.resource_id, decision)
+    entry = TraceEntry(0, state.now(), "registry", object_id, PULL_READ, info.resource_id, decision)
     chain = tuple(rbac_steps([entry]))
     subject = f"principal {principal} on {info.login_server}/{repository}"
     if decision.allowed:

@@ -18,9 +18,10 @@ from starlette.routing import Route
 
 from pullproof.arm import errors
 from pullproof.arm.service import ArmService
-from pullproof.bootstrap import OWNER_ROLE, OperatorCredentials
+from pullproof.bootstrap import OperatorCredentials
 from pullproof.core.errors import ServiceError
 from pullproof.identity.models import Caller
+from pullproof.rbac.builtin import OWNER
 from pullproof.registry.reclaim import Reclaimer
 
 GC_PATH = "/pullproof/gc"
@@ -48,7 +49,7 @@ class LocalApi:
         """The operator service principal, still Owner of the default subscription; else 403."""
         scope = f"/subscriptions/{self.operator.subscription_id}"
         owner = caller.object_id.lower() == self.operator.object_id.lower() and any(
-            a.role_guid.lower() == OWNER_ROLE
+            a.role_guid.lower() == OWNER
             for a in self.arm.rbac.list_for(scope, principal_id=caller.object_id, at_scope=True))
         if not owner:
             client = caller.display if caller.kind == "user" else caller.app_id

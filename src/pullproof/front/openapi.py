@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from pullproof.arm import openapi as arm_openapi
-from pullproof.core.docgen import registries
+from pullproof.catalog import error_registries
 from pullproof.core.web import base_url
 from pullproof.registry import openapi as registry_openapi
 
@@ -20,7 +20,7 @@ from pullproof.registry import openapi as registry_openapi
 def error_statuses(surface: str) -> dict[int, list[str]]:
     """Each HTTP status the surface's errors use, with the wire codes sent with it."""
     found: dict[int, list[str]] = {}
-    for registry in registries():
+    for registry in error_registries():
         if registry.surface == surface:
             for entry in registry.all():
                 found.setdefault(entry.status, []).append(entry.code)

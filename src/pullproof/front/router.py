@@ -9,18 +9,8 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pullproof.core.trace import CORRELATION
+from pullproof.core.web import host_of
 from pullproof.front.hosts import HostTable
-
-
-def host_of(scope: Scope) -> str:
-    for name, value in scope.get("headers", []):
-        if name == b"host":
-            text = value.decode("latin-1").strip().lower()
-            if text.startswith("["):
-                return str(text[1 : text.index("]")])
-            return str(text.rsplit(":", 1)[0] if text.count(":") == 1 else text)
-    server = scope.get("server")
-    return str(server[0]) if server else ""
 
 
 def correlation_of(scope: Scope) -> str | None:

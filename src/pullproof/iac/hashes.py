@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pullproof.iac_names import arm_guid
+from pullproof.iac.names import arm_guid
 
 MASK = 0xFFFFFFFF
 C1, C2 = 0x239B961B, 0xAB0E9789

@@ -7,8 +7,7 @@ case-insensitively with both spellings of a resource group id treated as one.
 
 from __future__ import annotations
 
-GROUP_TYPE = "Microsoft.Resources/resourceGroups"
-ROLE_ASSIGNMENT_TYPE = "Microsoft.Authorization/roleAssignments"
+from pullproof.arm.models import GROUP_TYPE
 
 
 def interleave(resource_type: str, names: list[str]) -> str:

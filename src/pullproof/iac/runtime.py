@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pullproof.arm import errors as arm_errors
+from pullproof.arm.models import GROUP_TYPE
 from pullproof.core.errors import ServiceError
 from pullproof.iac import errors
 from pullproof.iac.backend import Backend
@@ -65,7 +66,7 @@ class EngineRuntime:
             if self.mode is not Mode.DEPLOY:
                 return Unknown("")
             raise ServiceError(arm_errors.GROUP_NOT_FOUND, group=scope.group)
-        return {"id": body.get("id"), "name": body.get("name"), "type": "Microsoft.Resources/resourceGroups",
+        return {"id": body.get("id"), "name": body.get("name"), "type": GROUP_TYPE,
                 "location": body.get("location"), **({"managedBy": body["managedBy"]} if "managedBy" in body else {}),
                 "tags": body.get("tags") or {}, "properties": {"provisioningState": "Succeeded"}}
 

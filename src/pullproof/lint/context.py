@@ -7,18 +7,20 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pullproof.arm.models import Resource
+from pullproof.aks.provider import CLUSTER_TYPE
+from pullproof.arm.models import ROLE_ASSIGNMENT_TYPE, Resource
 from pullproof.lint.inputs import Inputs, TemplateInput
 from pullproof.lint.model import Location
 from pullproof.lint.sandbox import Deployed
 from pullproof.lint.sources import Declaration
 from pullproof.lint.workflows import Attach
 from pullproof.lint.world import World
+from pullproof.registry.scope import PULL_READ, REGISTRY_TYPE
 
-CLUSTER = "Microsoft.ContainerService/managedClusters"
-REGISTRY = "Microsoft.ContainerRegistry/registries"
-ASSIGNMENT = "Microsoft.Authorization/roleAssignments"
-PULL = "Microsoft.ContainerRegistry/registries/pull/read"
+CLUSTER = CLUSTER_TYPE
+REGISTRY = REGISTRY_TYPE
+ASSIGNMENT = ROLE_ASSIGNMENT_TYPE
+PULL = PULL_READ
 ACR_HOST = re.compile(r"^([a-z0-9]{5,50})\.azurecr\.io$")
 
 

@@ -10,13 +10,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pullproof.aks.provider import CLUSTER_TYPE
+from pullproof.arm.models import ROLE_ASSIGNMENT_TYPE
 from pullproof.explain.fixes import BICEP, ROLE_GUIDS
 from pullproof.lint.inputs import TemplateInput
 from pullproof.lint.model import LintFix
 from pullproof.lint.sources import ModuleRef, module_refs, outputs
+from pullproof.registry.scope import REGISTRY_TYPE
 
-CLUSTER = "Microsoft.ContainerService/managedClusters"
-REGISTRY = "Microsoft.ContainerRegistry/registries"
+CLUSTER = CLUSTER_TYPE
+REGISTRY = REGISTRY_TYPE
 KUBELET = "properties.identityProfile.kubeletidentity.objectId"
 NAME_MARK = "<name>"
 
@@ -44,7 +47,7 @@ def json_resource(acr: str, aks: str) -> str:
     cluster = f"resourceId('{CLUSTER}', '{aks}')"
     kubelet = f"reference({cluster}, '2024-02-01').identityProfile.kubeletidentity.objectId"
     return json.dumps({
-        "type": "Microsoft.Authorization/roleAssignments", "apiVersion": "2022-04-01",
+        "type": ROLE_ASSIGNMENT_TYPE, "apiVersion": "2022-04-01",
         "scope": f"[format('{REGISTRY}/{{0}}', '{acr}')]",
         "name": f"[guid(resourceId('{REGISTRY}', '{acr}'), {kubelet}, 'AcrPull')]",
         "dependsOn": [f"[{cluster}]"],

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from pullproof.rbac.builtin import ACR_PULL
+
 Severity = Literal["error", "warning", "note"]
 
 
@@ -64,7 +66,7 @@ RULES: tuple[Rule, ...] = (
     Rule("PP109", "role-not-built-in", "error", "The roleDefinitionId is not a built-in role",
          "The GUID in roleDefinitionId names no built-in role (a typo, a role from another cloud, or a custom role "
          "this template does not create): ARM answers RoleDefinitionDoesNotExist.",
-         "Use the built-in role's GUID, e.g. AcrPull 7f951dda-4ed3-4680-a7ca-43fe172d538d."),
+         f"Use the built-in role's GUID, e.g. AcrPull {ACR_PULL}."),
     Rule("PP110", "removed-api-version", "error", "The manifest uses an API version the cluster no longer serves",
          "apps/v1beta1, apps/v1beta2 and extensions/v1beta1 workloads were removed in Kubernetes 1.16; kubectl "
          "apply fails with 'no matches for kind'.",

@@ -6,15 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pullproof.aks.provider import CLUSTER_TYPE
 from pullproof.core.errors import ServiceError
 from pullproof.iac.requests import typed_parameters
 from pullproof.lint.inputs import TemplateInput
 from pullproof.lint.model import LintFinding, LintFix, Location
 from pullproof.lint.world import World
+from pullproof.registry.scope import REGISTRY_TYPE
 
 LINT_GROUP = "rg-lint"
 DEFAULT_LOCATION = "eastus"
-WATCHED = ("Microsoft.ContainerService/managedClusters", "Microsoft.ContainerRegistry/registries")
+WATCHED = (CLUSTER_TYPE, REGISTRY_TYPE)
 
 
 @dataclass

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pullproof import __version__
+from pullproof.core.version import version
 from pullproof.lint.model import LintFinding, Report
 from pullproof.lint.rules import RULES, Rule
 
@@ -49,7 +49,7 @@ def to_sarif(report: Report, base: Path | None = None) -> dict[str, Any]:
     root = (base or Path.cwd()).resolve().as_uri() + "/"
     index = {r.id: i for i, r in enumerate(RULES)}
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [{
-        "tool": {"driver": {"name": "pullproof", "version": __version__,
+        "tool": {"driver": {"name": "pullproof", "version": version(),
                             "rules": [_rule(r) for r in RULES]}},
         "originalUriBaseIds": {"%SRCROOT%": {"uri": root}},
         "results": [_result(f, index[f.rule_id], base) for f in report.findings],

@@ -10,9 +10,9 @@ from pullproof.lint.context import ASSIGNMENT, CLUSTER, REGISTRY, Context
 from pullproof.lint.fixes import Target, acrpull_fix
 from pullproof.lint.model import LintFinding, LintFix, Location
 from pullproof.lint.sandbox import LINT_GROUP
+from pullproof.rbac.builtin import ACR_PULL
 from pullproof.rbac.models import scope_key
 
-ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 TOO_BROAD = {"AcrPush", "Owner", "Contributor"}
 
 

@@ -14,6 +14,7 @@ from pullproof.lint.context import ASSIGNMENT, CLUSTER
 from pullproof.lint.inputs import Inputs, TemplateInput
 from pullproof.lint.model import LintFinding, LintFix, Location
 from pullproof.lint.sources import Declaration
+from pullproof.rbac.builtin import ACR_PULL
 
 GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 REFERENCE = re.compile(r"(parameters|variables)\('([^']+)'\)")
@@ -85,7 +86,7 @@ def _assignment_rules(entry: TemplateInput, resource: dict[str, Any], env: Env, 
         decl = entry.sources.find(ASSIGNMENT, guids[-1])
         where = decl.property_location("roleDefinitionId") if decl else entry.sources.location(ASSIGNMENT)
         out.append(LintFinding("PP109", f"roleDefinitionId {guids[-1]} is not a built-in role (AcrPull is "
-                               "7f951dda-4ed3-4680-a7ca-43fe172d538d).", where,
+                               f"{ACR_PULL}).", where,
                                LintFix("Use the built-in role's GUID.",
                                        "az role definition list --name AcrPull --query [].name -o tsv"),
                                {"roleDefinitionId": guids[-1]}))

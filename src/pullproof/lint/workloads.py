@@ -13,7 +13,7 @@ from pullproof.arm.models import Resource
 from pullproof.core.errors import ServiceError
 from pullproof.explain.facts import cluster_facts
 from pullproof.explain.manifest import REMOVED
-from pullproof.iac_names import arm_guid
+from pullproof.iac.names import arm_guid
 from pullproof.kube.apiserver.options import WriteOptions
 from pullproof.kube.apiserver.protobuf import ProtobufCodec
 from pullproof.kube.apiserver.schema import SchemaChecker
@@ -24,11 +24,11 @@ from pullproof.lint.context import REGISTRY, Context, acr_of
 from pullproof.lint.manifests import ManifestDoc, pod_spec
 from pullproof.lint.model import LintFinding, Location, Preflight
 from pullproof.lint.world import World
+from pullproof.rbac.builtin import ACR_PULL
 from pullproof.rbac.service import NewAssignment
 
 ORDER = ("Namespace", "ServiceAccount", "ConfigMap", "Secret", "Deployment", "ReplicaSet", "Pod")
 PLACEHOLDER = "pullproof-preflight:v1"
-ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
 
 
 def placeholder(name: str, image: str, where: Location) -> ManifestDoc:

@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from pullproof.core.clock import isoformat
 from pullproof.core.errors import ServiceError
+from pullproof.core.web import host_of
 from pullproof.registry import errors
 from pullproof.registry.access import AccessController
 from pullproof.registry.content import Content
@@ -37,8 +38,6 @@ class AcrRoutes:
                 Route("/acr/v1/{path:path}", self.dispatch, methods=["GET", "DELETE", "PATCH"])]
 
     def _registry(self, request: Request) -> RegistryInfo:
-        from pullproof.front.router import host_of
-
         found = self.registries.find(host_of(request.scope))
         if found is None:
             raise ServiceError(errors.NOT_FOUND, detail="registry not found")

@@ -16,7 +16,7 @@ import hashlib
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 
-from pullproof.blobstore.base import BlobDriver, PathNotFound
+from pullproof.blobstore.base import BlobDriver, PathNotFound, Truncatable
 from pullproof.core.clock import Clock
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
@@ -204,10 +204,9 @@ class Content:
         path = f"uploads/{upload.id}"
         size = self._session_size(upload)
         if size != upload.committed:
-            truncate = getattr(self.driver, "truncate", None)
-            if truncate is None:
+            if not isinstance(self.driver, Truncatable):
                 raise ServiceError(errors.BLOB_UPLOAD_INVALID, detail_object={"uuid": upload.id})
-            truncate(path, upload.committed)
+            self.driver.truncate(path, upload.committed)
             self.hashing.forget(upload.id)
 
     def finish(self, upload: Upload, digest: str) -> int:

@@ -13,8 +13,7 @@ from starlette.routing import Route
 
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
-from pullproof.core.web import BodyTooLarge, read_body
-from pullproof.front.router import host_of
+from pullproof.core.web import BodyTooLarge, host_of, read_body
 from pullproof.registry import errors
 from pullproof.registry.access import AccessController, parse_basic
 from pullproof.registry.blob_routes import BlobRoutes

@@ -9,26 +9,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-ACR = "Microsoft.ContainerRegistry/registries"
+REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries"
+PULL_READ = f"{REGISTRY_TYPE}/pull/read"  # the action AcrPull grants: pull in the legacy mode
 LEGACY_ACTIONS: dict[str, tuple[str, ...]] = {
-    "pull": (f"{ACR}/pull/read",),
-    "push": (f"{ACR}/push/write",),
-    "delete": (f"{ACR}/artifacts/delete",),
-    "metadata_read": (f"{ACR}/pull/read",),
-    "metadata_write": (f"{ACR}/push/write",),
-    "*": (f"{ACR}/pull/read", f"{ACR}/push/write", f"{ACR}/artifacts/delete"),
+    "pull": (PULL_READ,),
+    "push": (f"{REGISTRY_TYPE}/push/write",),
+    "delete": (f"{REGISTRY_TYPE}/artifacts/delete",),
+    "metadata_read": (PULL_READ,),
+    "metadata_write": (f"{REGISTRY_TYPE}/push/write",),
+    "*": (PULL_READ, f"{REGISTRY_TYPE}/push/write", f"{REGISTRY_TYPE}/artifacts/delete"),
 }
 DATA_ACTIONS: dict[str, tuple[str, ...]] = {
-    "pull": (f"{ACR}/repositories/content/read", f"{ACR}/repositories/metadata/read"),
-    "push": (f"{ACR}/repositories/content/write", f"{ACR}/repositories/metadata/write"),
-    "delete": (f"{ACR}/repositories/content/delete", f"{ACR}/repositories/metadata/delete"),
-    "metadata_read": (f"{ACR}/repositories/metadata/read",),
-    "metadata_write": (f"{ACR}/repositories/metadata/write",),
-    "*": (f"{ACR}/repositories/content/read", f"{ACR}/repositories/content/write",
-          f"{ACR}/repositories/content/delete"),
+    "pull": (f"{REGISTRY_TYPE}/repositories/content/read", f"{REGISTRY_TYPE}/repositories/metadata/read"),
+    "push": (f"{REGISTRY_TYPE}/repositories/content/write", f"{REGISTRY_TYPE}/repositories/metadata/write"),
+    "delete": (f"{REGISTRY_TYPE}/repositories/content/delete", f"{REGISTRY_TYPE}/repositories/metadata/delete"),
+    "metadata_read": (f"{REGISTRY_TYPE}/repositories/metadata/read",),
+    "metadata_write": (f"{REGISTRY_TYPE}/repositories/metadata/write",),
+    "*": (f"{REGISTRY_TYPE}/repositories/content/read", f"{REGISTRY_TYPE}/repositories/content/write",
+          f"{REGISTRY_TYPE}/repositories/content/delete"),
 }
-CATALOG_LEGACY = (f"{ACR}/pull/read",)
-CATALOG_DATA = (f"{ACR}/catalog/read",)
+CATALOG_LEGACY = (PULL_READ,)
+CATALOG_DATA = (f"{REGISTRY_TYPE}/catalog/read",)
 KNOWN_VERBS = {"pull", "push", "delete", "metadata_read", "metadata_write", "deleted_read", "deleted_restore", "*"}
 NAME_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*"
 REPOSITORY_RE = re.compile(rf"^{NAME_COMPONENT}(?:/{NAME_COMPONENT})*$")

@@ -11,6 +11,7 @@ from pullproof.arm.providers.base import PutRequest
 from pullproof.core.errors import ServiceError
 from pullproof.identity.service import DirectoryService
 
+IDENTITY_TYPE = "Microsoft.ManagedIdentity/userAssignedIdentities"
 NAME_RE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$")
 NAME_RULE = (
     "The name can contain only letters, digits, '-' and '_', must start with a letter or digit, "
@@ -19,7 +20,7 @@ NAME_RULE = (
 
 
 class UserAssignedIdentities:
-    resource_type = "Microsoft.ManagedIdentity/userAssignedIdentities"
+    resource_type = IDENTITY_TYPE
     actions: frozenset[str] = frozenset()
     long_running_delete = False
 

@@ -29,13 +29,13 @@ from pullproof.core.sealing import Sealer
 from pullproof.identity.models import Caller
 from pullproof.identity.service import DirectoryService
 from pullproof.registry.models import RegistryInfo
+from pullproof.registry.scope import REGISTRY_TYPE
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9]{5,50}$")
 NAME_RULE = "The registry name must be 5 to 50 characters long and contain only letters and digits."
 SKUS = {"basic": "Basic", "classic": "Classic", "standard": "Standard", "premium": "Premium"}
 MODES = {"legacyregistrypermissions": "LegacyRegistryPermissions", "abacrepositorypermissions":
          "AbacRepositoryPermissions"}
-REGISTRY_TYPE = "Microsoft.ContainerRegistry/registries"
 
 
 def login_server(name: str) -> str:

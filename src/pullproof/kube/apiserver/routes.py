@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 from pullproof.core.clock import Clock
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
-from pullproof.front.router import host_of
+from pullproof.core.web import host_of
 from pullproof.kube import errors
 from pullproof.kube.apiserver import discovery, media, openapi, paths
 from pullproof.kube.apiserver.bootstrap import ensure_cluster

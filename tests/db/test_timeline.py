@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pullproof.db.engine import Database
-from pullproof.timeline import shared_clock
+from pullproof.db.timeline import shared_clock
 
 
 @pytest.fixture
