@@ -108,9 +108,3 @@ def test_unknown_role_message(rig: Rig) -> None:
 def test_a_bare_role_guid_is_accepted(rig: Rig) -> None:
     created, _ = rig.service.create(NewAssignment(GROUP, N1, ACR_PULL.upper(), SP), None)
     assert created.role_guid == ACR_PULL and created.role_definition_id == ACR_PULL.upper()
-
-
-def test_role_by_name_ignores_case(rig: Rig) -> None:
-    role = rig.service.role_by_name("acrpull")
-    assert role is not None and role.guid == ACR_PULL
-    assert rig.service.role_by_name("no such role") is None

@@ -31,11 +31,5 @@ class BicepError(Exception):
     def at(cls, message: str, file: Path | str | None, pos: Pos) -> BicepError:
         return cls(message, file, pos.line, pos.column)
 
-    def located(self, file: Path | str) -> BicepError:
-        """The same error attributed to ``file`` if it had none yet."""
-        if self.file != "<memory>":
-            return self
-        return BicepError(self.message, file, self.line, self.column)
-
     def render(self) -> str:
         return f"{self.file}({self.line},{self.column}) : Error pullproof-bicep: {self.message}"

@@ -16,7 +16,7 @@ from pullproof.iac.errors import ExpressionError
 from pullproof.iac.expressions import Call, Lit, Member, Node, calls, is_expression, literal, parse_expression
 from pullproof.iac.functions import Invocation, lookup
 from pullproof.iac.limits import TemplateLimits, shallow
-from pullproof.iac.values import Partial, Unknown, get_property, has_unknown, is_int, type_name
+from pullproof.iac.values import Partial, Unknown, get_property, has_unknown, is_int
 
 
 def parse(text: str, limits: TemplateLimits) -> Node:
@@ -160,8 +160,3 @@ def check_expressions(value: Any, functions: dict[str, Any], limits: TemplateLim
         for item in value.values():
             check_expressions(item, functions, limits)
 
-
-def expect_text(value: Any, what: str) -> str:
-    if not isinstance(value, str):
-        raise ExpressionError(errors.ARG_TYPE, name=what, expected="String", actual=type_name(value))
-    return value

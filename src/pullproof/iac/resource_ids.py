@@ -56,14 +56,6 @@ def split_id(resource_id: str) -> tuple[str, str, str]:
     return scope, resource_type, "/".join(rest[2::2])
 
 
-def type_of(resource_id: str) -> str:
-    return split_id(resource_id)[1]
-
-
-def name_of(resource_id: str) -> str:
-    return split_id(resource_id)[2]
-
-
 def group_id(subscription: str, group: str) -> str:
     return f"/subscriptions/{subscription}/resourceGroups/{group}"
 

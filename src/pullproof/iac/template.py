@@ -56,11 +56,6 @@ class Template:
                                 reason=f"The '{name}' section must be a JSON {expected}.")
         return value
 
-    @property
-    def symbolic(self) -> bool:
-        """Whether ``resources`` is an object keyed by symbolic name (``languageVersion`` 2.0)."""
-        return isinstance(get_property(self.body, "resources")[1], dict)
-
     def functions(self) -> dict[str, dict[str, Any]]:
         table: dict[str, dict[str, Any]] = {}
         for index, namespace in enumerate(self.section("functions", list)):

@@ -43,10 +43,6 @@ class DirectoryStore:
         row = self.db.one("SELECT * FROM tenants WHERE id = ? OR domain = ?", (key.lower(), key))
         return Tenant(row["id"], row["domain"], row["display_name"]) if row else None
 
-    def add_tenant(self, tenant: Tenant) -> None:
-        with self.db.tx() as conn:
-            conn.execute("INSERT INTO tenants VALUES (?, ?, ?)", (tenant.id, tenant.domain, tenant.display_name))
-
     # applications ----------------------------------------------------------------------------
     def add_application(self, app: Application) -> None:
         with self.db.tx() as conn:

@@ -59,11 +59,6 @@ def status_body(error: ServiceError) -> dict[str, Any]:
 UNSUPPORTED_PATCH = KUBE.register("unsupported_patch", "UnsupportedMediaType", 415,
                                   "the body of the request was in an unknown format - accepted media types include: "
                                   "{accepted}", "A PATCH with a Content-Type that is not a patch type.")
-INTERNAL = KUBE.register("internal", "InternalError", 500, "Internal error occurred: {detail}",
-                         "The server failed to handle the request.")
-NOT_ACCEPTABLE_RESPONSE = KUBE.register("not_acceptable", "NotAcceptable", 406,
-                                        "only the following media types are accepted: {accepted}",
-                                        "The Accept header names no media type the server can produce.")
 INVALID_PATCH = KUBE.register("invalid_patch", "Invalid", 422, "{detail}",
                               "A JSON patch operation failed (missing path, failed test).")
 PRECONDITION = KUBE.register("precondition", "Conflict", 409, "{detail}",

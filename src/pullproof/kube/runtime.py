@@ -67,10 +67,6 @@ class Runtimes:
             except Exception:
                 LOG.exception("reconciling cluster %s failed; the next pass retries", cluster.id)
 
-    async def settle(self, passes: int = 5) -> None:
-        for _ in range(passes):
-            await self.step()
-
     async def run(self, stop: asyncio.Event, tick: float = 0.1) -> None:
         while not stop.is_set():
             try:

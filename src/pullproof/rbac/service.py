@@ -68,10 +68,6 @@ class RbacService:
         self.patterns = PatternCache()
 
     # role definitions --------------------------------------------------------------------------
-    def role_by_name(self, name: str) -> RoleDefinition | None:
-        wanted = name.lower()
-        return next((r for r in self.roles.values() if r.role_name.lower() == wanted), None)
-
     def role_from_id(self, role_definition_id: str) -> RoleDefinition:
         text = role_definition_id.strip()
         guid = text.rsplit("/", 1)[-1]

@@ -96,6 +96,3 @@ class AssignmentStore:
                 (key, len(key) + 1, key + "/"),
             )
         return [_assignment(r) for r in rows]
-
-    def principals_with_any_under(self, scope: str) -> set[str]:
-        return {a.principal_id for a in self.under(scope)}

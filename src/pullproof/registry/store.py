@@ -125,11 +125,6 @@ class RegistryStore:
                              "ORDER BY digest", (registry, repository, subject))
         return [_manifest(r) for r in rows]
 
-    def referenced_by_index(self, registry: str, repository: str, digest: str) -> bool:
-        row = self.db.one("SELECT 1 FROM manifest_references WHERE registry = ? AND repository = ? AND child = ? "
-                          "AND kind = 'manifest' LIMIT 1", (registry, repository, digest))
-        return row is not None
-
     # tags ----------------------------------------------------------------------------------------------
     def tag(self, registry: str, repository: str, name: str) -> sqlite3.Row | None:
         return self.db.one("SELECT * FROM tags WHERE registry = ? AND repository = ? AND name = ?",

@@ -30,10 +30,6 @@ class ImageRef:
             return f"{base}@{self.digest}" if not self.tag else f"{base}:{self.tag}@{self.digest}"
         return f"{base}:{self.tag or 'latest'}"
 
-    @property
-    def repo_to_pull(self) -> str:
-        return f"{self.host}/{self.repository}"
-
 
 def parse_image(spec: str) -> ImageRef | None:
     """None for an invalid reference (the kubelet's ``InvalidImageName``)."""
