@@ -92,3 +92,9 @@ def test_the_architecture_page_shows_this_tier_table() -> None:
     rows = re.findall(r"^\| (\d) \| ([^|]+) \|", page, re.M)
     shown = [{w.strip("`/").removesuffix(".py") for w in cell.split() if w.startswith("`")} for _, cell in rows]
     assert shown == TIERS
+    listing = page.split("## Packages", 1)[1].split("```")[1]
+    listed = set(re.findall(r"^ +([a-z_]+/|[a-z_]+\.py) ", listing, re.M))
+    parts = {p.name + "/" if p.is_dir() else p.name for p in (ROOT / "src/pullproof").iterdir()
+             if p.name != "__pycache__" and p.name != "__init__.py"}
+    parts |= {f"{p.name}/" for p in (ROOT / "src/pullproof/kube").iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert parts - listed == set()
