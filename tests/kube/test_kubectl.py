@@ -21,8 +21,8 @@ from pullproof.kube.storage.clusters import Cluster
 from pullproof.kube.storage.tracker import kube_time
 from tests.kube.inprocess import InProcessServer
 
-pytestmark = [pytest.mark.realclient,
-              pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")]
+pytestmark = pytest.mark.realclient
+MISSING = "kubectl is not installed: bash scripts/install-kubectl.sh installs it"
 
 HOST = "mycluster-abcd1234.hcp.eastus.azmk8s.io"
 DEPLOYMENT = """apiVersion: apps/v1
@@ -73,6 +73,8 @@ class Kubectl:
     kubeconfig: Path
 
     def _command(self, args: tuple[str, ...], config: Path | None = None) -> tuple[list[str], dict[str, str]]:
+        if shutil.which("kubectl") is None:
+            pytest.fail(MISSING)
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and not k.startswith("KUBE")}
         env.update({"HTTPS_PROXY": self.server.proxy, "HOME": str(self.home)})
         return ["kubectl", "--kubeconfig", str(config or self.kubeconfig), "--cache-dir", str(self.home / "cache"),

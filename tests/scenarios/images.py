@@ -111,7 +111,7 @@ class Kubectl:
 
     def __call__(self, *args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         if shutil.which("kubectl") is None:
-            pytest.fail("kubectl is not installed")
+            pytest.fail("kubectl is not installed: bash scripts/install-kubectl.sh installs it")
         command = ["kubectl", "--kubeconfig", str(self.kubeconfig), "--cache-dir", str(self.cache), *args]
         return subprocess.run(command, env=self.env(), input=stdin, capture_output=True, text=True, timeout=timeout,
                               cwd=self.cache.parent)
