@@ -37,7 +37,7 @@ def gc_command(data_dir: Path | None = DataDir) -> None:
         typer.echo(f"no pullproof state in {settings.data_dir}; run 'pullproof up' first", err=True)
         raise typer.Exit(EXIT_NOT_RUNNING)
     lock = DataDirLock(settings.data_dir)
-    deadline = time.monotonic() + WAIT_SECONDS
+    deadline, waiting = time.monotonic() + WAIT_SECONDS, False
     while True:
         if lock.acquire():
             try:
@@ -51,9 +51,12 @@ def gc_command(data_dir: Path | None = DataDir) -> None:
             reclaimed = found
             break
         if time.monotonic() > deadline:
-            typer.echo(f"ERROR: another pullproof process holds {settings.data_dir} (a server that does not "
-                       "answer, or another gc that has not finished)", err=True)
+            typer.echo(f"ERROR: {lock.busy()}: it did not answer or let go within {WAIT_SECONDS:g} s (a server "
+                       "that does not answer, or another gc that has not finished)", err=True)
             raise typer.Exit(EXIT_FAILED)
+        if not waiting:
+            typer.echo(f"waiting up to {WAIT_SECONDS:g} s: {lock.busy()}", err=True)
+            waiting = True
         time.sleep(0.2)
     _report(reclaimed)
 
