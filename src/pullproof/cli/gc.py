@@ -19,7 +19,7 @@ import typer
 from pullproof.bootstrap import read_operator
 from pullproof.cli.context import EXIT_NOT_RUNNING, DataDir, open_emulator, runtime, settings_for
 from pullproof.core.lockfile import DataDirLock
-from pullproof.core.tls import ca_file
+from pullproof.core.tls import ca_file, trusting
 from pullproof.front.local_api import GC_PATH
 from pullproof.registry.reclaim import Reclaimed
 from pullproof.settings import Settings
@@ -73,7 +73,7 @@ def _ask_server(settings: Settings, direct: str) -> Reclaimed | None:
     """The server's answer; None if it cannot be reached (starting, or stopping)."""
     operator = read_operator(settings.data_dir)
     try:
-        with httpx.Client(base_url=direct, verify=str(ca_file(settings.data_dir)), timeout=600) as http:
+        with httpx.Client(base_url=direct, verify=trusting(ca_file(settings.data_dir)), timeout=600) as http:
             token = http.post(f"/{operator.tenant_id}/oauth2/v2.0/token", data={
                 "grant_type": "client_credentials", "client_id": operator.client_id,
                 "client_secret": operator.client_secret, "scope": ARM_SCOPE})

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from pullproof.app import Emulator
+from pullproof.core.tls import trusting
 
 ARM = "https://management.azure.com"
 API = "api-version"
@@ -35,7 +36,7 @@ class DemoClient:
     def __init__(self, emulator: Emulator, proxy: str) -> None:
         self.emulator = emulator
         self.op = emulator.operator
-        self.http = httpx.Client(proxy=proxy, verify=str(emulator.ca.cert_path), timeout=60)
+        self.http = httpx.Client(proxy=proxy, verify=trusting(emulator.ca.cert_path), timeout=60)
         self.sub = f"/subscriptions/{self.op.subscription_id}"
         self._arm_token = self._token("https://management.core.windows.net//.default")
 
