@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the real-client tests drive: skopeo, containerd (ctr) and the CNCF reference
-# registry (docker-registry, for the benchmark). Installs only what is missing.
+# registry (docker-registry, for the benchmark). Installs only what is missing. kubectl comes from
+# scripts/install-kubectl.sh.
 set -euo pipefail
 missing=()
 for pair in skopeo:skopeo ctr:containerd containerd:containerd docker-registry:docker-registry; do

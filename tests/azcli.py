@@ -26,7 +26,7 @@ def az_path() -> str:
     if not Path(found).exists():
         found = shutil.which("az") or ""
     if not found:
-        pytest.fail("the real Azure CLI is not installed (.ci/run installs it into .venv-az)")
+        pytest.fail("the real Azure CLI is not installed: bash scripts/install.sh --test installs it into .venv-az")
     return found
 
 

@@ -7,10 +7,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -99,6 +101,7 @@ class Served:
     data_dir: Path
     process: subprocess.Popen[str]
     runtime: dict[str, object]
+    drain: threading.Thread | None = field(default=None, repr=False)
 
     def env(self, *args: str) -> dict[str, str]:
         out = subprocess.run([sys.executable, "-m", "pullproof", "env", "--data-dir", str(self.data_dir), *args],
@@ -123,11 +126,21 @@ def start_served(data_dir: Path, extra: list[str] | None = None) -> Served:
         line = process.stdout.readline()
         if "ready" in line:
             runtime = json.loads((data_dir / "runtime.json").read_text())
-            return Served(data_dir, process, runtime)
+            # keep reading its output, so a chatty server never blocks on a full pipe
+            drain = threading.Thread(target=_drain, args=(process.stdout,), daemon=True)
+            drain.start()
+            return Served(data_dir, process, runtime, drain)
         if not line and process.poll() is not None:
             break
     process.kill()
+    process.communicate()
     raise RuntimeError("pullproof up did not become ready")
+
+
+def _drain(stream: IO[str]) -> None:
+    with stream:
+        for _ in stream:
+            pass
 
 
 def stop_served(served: Served) -> None:
@@ -138,6 +151,8 @@ def stop_served(served: Served) -> None:
         except subprocess.TimeoutExpired:
             served.process.kill()
             served.process.wait()
+    if served.drain is not None:
+        served.drain.join(timeout=20)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from pullproof.core.sealing import Sealer
+from pullproof.core.tls import trusting
 from tests.conftest import Served, make_local, start_served, stop_served
 
 NOBODY = 65534
@@ -35,7 +36,7 @@ def _activity(served: Served) -> None:
     ca, direct = values["REQUESTS_CA_BUNDLE"], values["PULLPROOF_DIRECT_URL"]
     tenant, sub = values["PULLPROOF_TENANT_ID"], values["PULLPROOF_SUBSCRIPTION_ID"]
     client_id, secret = values["PULLPROOF_CLIENT_ID"], values["PULLPROOF_CLIENT_SECRET"]
-    with httpx.Client(base_url=direct, verify=ca, timeout=60) as http:
+    with httpx.Client(base_url=direct, verify=trusting(ca), timeout=60) as http:
         token = http.post(f"/{tenant}/oauth2/v2.0/token", data={
             "grant_type": "client_credentials", "client_id": client_id, "client_secret": secret,
             "scope": "https://management.core.windows.net//.default"}).json()["access_token"]
@@ -47,7 +48,7 @@ def _activity(served: Served) -> None:
         assert created.is_success, created.text
     blob = b"a layer kept in the data dir"
     digest = "sha256:" + hashlib.sha256(blob).hexdigest()
-    with httpx.Client(base_url="https://acrfiles.azurecr.io", proxy=values["HTTPS_PROXY"], verify=ca,
+    with httpx.Client(base_url="https://acrfiles.azurecr.io", proxy=values["HTTPS_PROXY"], verify=trusting(ca),
                       timeout=60) as acr:
         token = acr.get("/oauth2/token", params={"service": "acrfiles.azurecr.io", "scope": "repository:app:push,pull"},
                         auth=(client_id, secret)).json()["access_token"]

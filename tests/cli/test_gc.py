@@ -13,6 +13,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+import typer
+
+from pullproof.cli import gc
 from pullproof.core.lockfile import DataDirLock
 from tests.conftest import Local, start_served, stop_served
 from tests.registry.support import basic, create_registry, digest
@@ -82,6 +86,22 @@ def test_an_offline_gc_and_a_server_exclude_each_other(tmp_path: Path) -> None:
     finally:
         stop_served(served)
     assert DataDirLock(data_dir).acquire() is True
+
+
+def test_a_gc_that_waits_out_a_held_lock_names_the_holders_pid(local: Local, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """No server answers and the lock stays held: gc says once whom it waits for, then gives up naming them."""
+    data_dir = local.emulator.settings.data_dir
+    local.emulator.close()
+    monkeypatch.setattr(gc, "WAIT_SECONDS", 0.3)
+    with DataDirLock(data_dir), pytest.raises(typer.Exit) as exited:
+        gc.gc_command(data_dir)
+    assert exited.value.exit_code == 1
+    holder = f"another pullproof process (PID {os.getpid()}, a server or 'pullproof gc') is writing {data_dir}"
+    assert capsys.readouterr().err.splitlines() == [
+        f"waiting up to 0.3 s: {holder}",
+        f"ERROR: {holder}: it did not answer or let go within 0.3 s (a server that does not answer, or another gc "
+        "that has not finished)"]
 
 
 def test_gc_beside_a_running_server_keeps_every_acknowledged_blob(tmp_path: Path) -> None:

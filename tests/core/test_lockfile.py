@@ -36,27 +36,29 @@ def test_one_holder_at_a_time(tmp_path: Path) -> None:
 
 
 def test_a_killed_holder_leaves_no_lock(tmp_path: Path) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        assert DataDirLock(tmp_path).acquire() is False
-    finally:
-        holder.send_signal(signal.SIGKILL)
-        holder.wait(timeout=30)
-    assert DataDirLock(tmp_path).acquire() is True
+    with subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path)], stdout=subprocess.PIPE, text=True) as holder:
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+            assert DataDirLock(tmp_path).acquire() is False
+        finally:
+            holder.send_signal(signal.SIGKILL)
+            holder.wait(timeout=30)
+    lock = DataDirLock(tmp_path)
+    assert lock.acquire() is True
+    lock.release()
 
 
 def test_a_refusal_names_the_holders_pid_and_a_released_lock_names_none(tmp_path: Path) -> None:
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        lock = DataDirLock(tmp_path)
-        assert lock.acquire() is False and lock.holder() == holder.pid
-        with pytest.raises(DataDirBusy, match=rf"\(PID {holder.pid}, a server or 'pullproof gc'\)"), lock:
-            pass
-    finally:
-        holder.send_signal(signal.SIGKILL)
-        holder.wait(timeout=30)
+    with subprocess.Popen([sys.executable, "-c", HOLDER, str(tmp_path)], stdout=subprocess.PIPE, text=True) as holder:
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+            lock = DataDirLock(tmp_path)
+            assert lock.acquire() is False and lock.holder() == holder.pid
+            with pytest.raises(DataDirBusy, match=rf"\(PID {holder.pid}, a server or 'pullproof gc'\)"), lock:
+                pass
+        finally:
+            holder.send_signal(signal.SIGKILL)
+            holder.wait(timeout=30)
     with DataDirLock(tmp_path) as mine:
         assert mine.holder() == os.getpid()
     assert mine.holder() is None and (tmp_path / LOCK_NAME).read_bytes() == b""

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from pullproof.core.tls import trusting
 from tests.conftest import Served, start_served, stop_served
 
 MSI = "Microsoft.ManagedIdentity/userAssignedIdentities"
@@ -42,7 +43,7 @@ class Burst:
 
 def client(served: Served) -> httpx.Client:
     ca = str(served.data_dir / "tls" / "ca.pem")
-    return httpx.Client(base_url=str(served.runtime["direct"]), verify=ca, timeout=10, trust_env=False)
+    return httpx.Client(base_url=str(served.runtime["direct"]), verify=trusting(ca), timeout=10, trust_env=False)
 
 
 def operator_token(served: Served) -> tuple[str, str]:

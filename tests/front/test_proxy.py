@@ -8,6 +8,7 @@ import ssl
 
 import httpx2 as httpx
 
+from pullproof.core.tls import trusting
 from tests.conftest import Served
 
 
@@ -69,7 +70,7 @@ def test_plain_http_through_the_proxy_reaches_imds_only(served: Served) -> None:
 def test_harmless_hosts_are_answered_locally(served: Served) -> None:
     env = served.env()
     proxy = env["HTTPS_PROXY"]
-    with httpx.Client(proxy=proxy, verify=env["REQUESTS_CA_BUNDLE"], timeout=10) as client:
+    with httpx.Client(proxy=proxy, verify=trusting(env["REQUESTS_CA_BUNDLE"]), timeout=10) as client:
         telemetry = client.post("https://dc.services.visualstudio.com/v2/track", content=b'[{"a":1},{"b":2}]')
         assert telemetry.json() == {"itemsReceived": 2, "itemsAccepted": 2, "errors": []}
         version = client.get("https://azcliprod.blob.core.windows.net/cli/azure-cli/setup.py")
@@ -79,7 +80,7 @@ def test_harmless_hosts_are_answered_locally(served: Served) -> None:
 def test_direct_listener_serves_cloud_metadata_with_a_double_slash(served: Served) -> None:
     env = served.env()
     direct = env["PULLPROOF_DIRECT_URL"]
-    with httpx.Client(verify=env["REQUESTS_CA_BUNDLE"], timeout=10) as client:
+    with httpx.Client(verify=trusting(env["REQUESTS_CA_BUNDLE"]), timeout=10) as client:
         single = client.get(f"{direct}//metadata/endpoints?api-version=2022-09-01").json()
         listed = client.get(f"{direct}/metadata/endpoints?api-version=2019-05-01").json()
     assert single["resourceManager"] == f"{direct}/"

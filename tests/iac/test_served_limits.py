@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx2 as httpx
 
+from pullproof.core.tls import trusting
 from tests.conftest import start_served, stop_served
 from tests.iac.bombs import BOMBS
 
@@ -35,7 +36,7 @@ def _token(http: httpx.Client, values: dict[str, str]) -> str:
 
 
 def _attack(base: str, ca: str, headers: dict[str, str], url: str, answers: list[Any]) -> None:
-    with httpx.Client(base_url=base, verify=ca, timeout=120) as http:
+    with httpx.Client(base_url=base, verify=trusting(ca), timeout=120) as http:
         for case in ATTACKS:
             body, inner = BOMBS[case]
             response = http.put(url, content=json.dumps({"properties": {"mode": "Incremental", "template": body}}),
@@ -49,7 +50,7 @@ def test_bombs_never_hold_up_other_requests_nor_grow_the_process(tmp_path: Path)
     try:
         values = served.env()
         base, pid, ca = str(served.runtime["direct"]), int(str(served.runtime["pid"])), values["SSL_CERT_FILE"]
-        with httpx.Client(base_url=base, verify=ca, timeout=30) as http:
+        with httpx.Client(base_url=base, verify=trusting(ca), timeout=30) as http:
             headers = {"Authorization": f"Bearer {_token(http, values)}", "Content-Type": "application/json"}
             group = f"/subscriptions/{values['PULLPROOF_SUBSCRIPTION_ID']}/resourcegroups/rg"
             assert http.put(f"{group}?api-version=2024-11-01", json={"location": "eastus"},

@@ -4,14 +4,14 @@ proxy and TLS, exactly as a user runs it."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +21,8 @@ from pullproof.kube.storage.clusters import Cluster
 from pullproof.kube.storage.tracker import kube_time
 from tests.kube.inprocess import InProcessServer
 
-pytestmark = [pytest.mark.realclient,
-              pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")]
+pytestmark = pytest.mark.realclient
+MISSING = "kubectl is not installed: bash scripts/install-kubectl.sh installs it"
 
 HOST = "mycluster-abcd1234.hcp.eastus.azmk8s.io"
 DEPLOYMENT = """apiVersion: apps/v1
@@ -72,24 +72,49 @@ class Kubectl:
     home: Path
     kubeconfig: Path
 
-    def __call__(self, *args: str, config: Path | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    def _command(self, args: tuple[str, ...], config: Path | None = None) -> tuple[list[str], dict[str, str]]:
+        if shutil.which("kubectl") is None:
+            pytest.fail(MISSING)
         env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy") and not k.startswith("KUBE")}
         env.update({"HTTPS_PROXY": self.server.proxy, "HOME": str(self.home)})
-        command = ["kubectl", "--kubeconfig", str(config or self.kubeconfig), "--cache-dir", str(self.home / "cache"),
-                   *args]
+        return ["kubectl", "--kubeconfig", str(config or self.kubeconfig), "--cache-dir", str(self.home / "cache"),
+                *args], env
+
+    def __call__(self, *args: str, config: Path | None = None, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+        command, env = self._command(args, config)
         return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, cwd=self.home)
+
+    @contextlib.contextmanager
+    def start(self, *args: str) -> Iterator[subprocess.Popen[str]]:
+        """kubectl running in the background (a watch), its output piped; killed if the block fails."""
+        command, env = self._command(args)
+        with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              cwd=self.home) as process:
+            try:
+                yield process
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                    process.communicate()
 
 
 @pytest.fixture(scope="module")
-def kubectl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kubectl]:
-    home = tmp_path_factory.mktemp("kubectl")
-    server = InProcessServer(home / "data").start()
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessServer]:
+    server = InProcessServer(tmp_path_factory.mktemp("kubectl") / "data").start()
     try:
-        cluster = server.open_cluster("/subscriptions/s/resourcegroups/rg/providers/microsoft.containerservice/"
-                                      "managedclusters/mycluster", HOST, "tok")
-        yield Kubectl(server, cluster, home, server.kubeconfig(home / "config", HOST, "tok"))
+        yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def kubectl(server: InProcessServer, tmp_path: Path, request: pytest.FixtureRequest) -> Kubectl:
+    """A fresh cluster of each test's own (its own id and host) in the module's server."""
+    name = re.sub(r"[^a-z0-9]", "", request.node.name.lower())[-40:]
+    host = HOST.replace("mycluster", name)
+    cluster = server.open_cluster("/subscriptions/s/resourcegroups/rg/providers/microsoft.containerservice/"
+                                  f"managedclusters/{name}", host, "tok")
+    return Kubectl(server, cluster, tmp_path, server.kubeconfig(tmp_path / "config", host, "tok"))
 
 
 def test_version_and_namespaces(kubectl: Kubectl) -> None:
@@ -178,33 +203,41 @@ def test_pods_wide_describe_events_logs_and_delete(kubectl: Kubectl) -> None:
     tracker.update("pods", "default", pod)
     tracker.create("podlogs", "default", {"metadata": {"name": "web"}, "containers": {"web": "hello\nworld\n"}})
     assert kubectl("logs", "web").stdout == "hello\nworld\n"
-    threading.Timer(1.0, _kubelet_removes, (kubectl.cluster, "web")).start()
+    # the pod is bound: the API server only marks it, kubectl waits, and the node's kubelet removes it
     deleted = kubectl("delete", "pod", "web")
     assert deleted.stdout == 'pod "web" deleted\n', deleted.stderr
     assert kubectl("get", "pods", "web").stderr == 'Error from server (NotFound): pods "web" not found\n'
 
 
-def _kubelet_removes(cluster: Cluster, name: str) -> None:
-    if cluster.tracker.find("pods", "default", name) is not None:
-        try:
-            cluster.tracker.delete("pods", "default", name)
-        except Exception:  # the emulator's own kubelet may have finished first
-            return
+def until(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    """Poll observable state (never a fixed sleep) until ``condition`` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
 
 
 def test_get_watch_prints_new_rows_until_the_request_timeout(kubectl: Kubectl) -> None:
-    kubectl("run", "first", "--image=nginx", "--labels=w=1")
-    threading.Timer(0.8, lambda: kubectl("run", "second", "--image=nginx", "--labels=w=1")).start()
-    watched = kubectl("get", "pods", "-l", "w=1", "-w", "--request-timeout=3s")
-    lines = watched.stdout.splitlines()
+    kubectl("create", "namespace", "watched")
+    kubectl("run", "first", "-n", "watched", "--image=nginx", "--labels=w=1")
+    tracker = kubectl.cluster.tracker
+    with kubectl.start("get", "pods", "-n", "watched", "-l", "w=1", "-w", "--request-timeout=3s") as watching:
+        until(lambda: tracker.watching("pods", "watched") > 0 or watching.poll() is not None, "kubectl's watch")
+        tracker.create("pods", "watched", {"apiVersion": "v1", "kind": "Pod", "metadata": {
+            "name": "second", "labels": {"w": "1"}}, "spec": {"containers": [{"name": "second", "image": "nginx"}]},
+            "status": {"phase": "Pending"}})
+        out, err = watching.communicate(timeout=30)
+    assert watching.returncode == 0, err
+    lines = out.splitlines()
     assert lines[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
-    assert [line.split()[0] for line in lines[1:3]] == ["first", "second"]
+    assert [line.split()[0] for line in lines[1:]] == ["first", "second"]
 
 
 def test_not_found_and_a_bad_token(kubectl: Kubectl) -> None:
     missing = kubectl("get", "pods", "nosuch")
     assert (missing.returncode, missing.stderr) == (1, 'Error from server (NotFound): pods "nosuch" not found\n')
-    bad = kubectl.server.kubeconfig(kubectl.home / "bad-config", HOST, "not-the-token")
+    bad = kubectl.server.kubeconfig(kubectl.home / "bad-config", kubectl.cluster.host, "not-the-token")
     denied = kubectl("get", "pods", config=bad)
     assert denied.returncode == 1
     assert denied.stderr == "error: You must be logged in to the server (Unauthorized)\n"
@@ -237,8 +270,8 @@ def test_configmap_from_a_file_over_1_mib_is_refused(kubectl: Kubectl) -> None:
 
 def test_watch_from_a_version_before_the_window(kubectl: Kubectl) -> None:
     tracker = kubectl.cluster.tracker
-    first = tracker.resource_version
     tracker.create("configmaps", "default", {"metadata": {"name": "churn"}, "data": {"k": ""}})
+    first = tracker.resource_version  # not 0, which asks for no particular version
     for index in range(40):
         tracker.update("configmaps", "default", {"metadata": {"name": "churn"},
                                                  "data": {"k": str(index % 10) * (1024 * 1024 - 64)}})

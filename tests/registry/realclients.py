@@ -90,7 +90,7 @@ class Skopeo:
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         binary = shutil.which("skopeo")
         if binary is None:
-            pytest.fail("skopeo is not installed")
+            pytest.fail("skopeo is not installed: bash scripts/install-debian.sh (apt-get install skopeo) installs it")
         result = subprocess.run([binary, "--insecure-policy", *args], env=self.env, capture_output=True, text=True,
                                 timeout=120)
         if check and result.returncode != 0:
@@ -131,8 +131,9 @@ class Containerd:
 
 def start_containerd(root: Path) -> Containerd:
     if shutil.which("containerd") is None or shutil.which("ctr") is None:
-        pytest.fail("containerd and ctr are not installed")
-    if os.geteuid() != 0:
+        pytest.fail("containerd and ctr are not installed: bash scripts/install-debian.sh "
+                    "(apt-get install containerd) installs them")
+    if os.geteuid() != 0:  # not a missing client: a private containerd cannot run unprivileged
         pytest.skip("containerd needs root")
     root.mkdir(parents=True, exist_ok=True)
     config = root / "config.toml"

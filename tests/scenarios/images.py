@@ -82,14 +82,16 @@ def registry_with_image(az: Az, group: str, location: str, registry: str, root: 
 
 
 def deployment(name: str, image: str, replicas: int = 2, app: str | None = None, pull_secret: str | None = None,
-               api_version: str = "apps/v1") -> str:
+               api_version: str = "apps/v1", progress_deadline: int | None = None) -> str:
     """A Deployment manifest as a user writes it (YAML)."""
     label = app or name
     secrets = f"      imagePullSecrets:\n      - name: {pull_secret}\n" if pull_secret else ""
     selector = f"  selector:\n    matchLabels:\n      app: {label}\n" if api_version == "apps/v1" else ""
+    deadline = f"  progressDeadlineSeconds: {progress_deadline}\n" if progress_deadline is not None else ""
     return (f"apiVersion: {api_version}\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n"
-            f"  replicas: {replicas}\n{selector}  template:\n    metadata:\n      labels:\n        app: {label}\n"
-            f"    spec:\n      containers:\n      - name: {label}\n        image: {image}\n        ports:\n"
+            f"  replicas: {replicas}\n{deadline}{selector}  template:\n    metadata:\n      labels:\n"
+            f"        app: {label}\n    spec:\n      containers:\n      - name: {label}\n        image: {image}\n"
+            f"        ports:\n"
             f"        - containerPort: 80\n{secrets}")
 
 
@@ -109,7 +111,7 @@ class Kubectl:
 
     def __call__(self, *args: str, stdin: str | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
         if shutil.which("kubectl") is None:
-            pytest.fail("kubectl is not installed")
+            pytest.fail("kubectl is not installed: bash scripts/install-kubectl.sh installs it")
         command = ["kubectl", "--kubeconfig", str(self.kubeconfig), "--cache-dir", str(self.cache), *args]
         return subprocess.run(command, env=self.env(), input=stdin, capture_output=True, text=True, timeout=timeout,
                               cwd=self.cache.parent)
@@ -119,8 +121,8 @@ class Kubectl:
         assert result.returncode == 0, f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stderr}"
         return result.stdout
 
-    def apply(self, manifest: str) -> subprocess.CompletedProcess[str]:
-        return self("apply", "-f", "-", stdin=manifest)
+    def apply(self, manifest: str, namespace: str | None = None) -> subprocess.CompletedProcess[str]:
+        return self("apply", *(["-n", namespace] if namespace else []), "-f", "-", stdin=manifest)
 
     def pods(self, selector: str | None = None, namespace: str = "default") -> dict[str, dict[str, Any]]:
         args = ["get", "pods", "-n", namespace, "-o", "json", *(["-l", selector] if selector else [])]

@@ -22,6 +22,7 @@ from typing import Any
 import httpx2 as httpx
 import yaml
 
+from pullproof.core.tls import trusting
 from tests.conftest import Served, start_served
 
 NULL_GUID = "00000000-0000-0000-0000-000000000000"
@@ -143,7 +144,7 @@ class Client:
             if self.http is not None:
                 self.http.close()
             self.epoch = self.server.epoch
-            self.http = httpx.Client(base_url=self.server.direct, verify=self.server.ca(), timeout=30)
+            self.http = httpx.Client(base_url=self.server.direct, verify=trusting(self.server.ca()), timeout=30)
         return self.http
 
     def send(self, method: str, path: str, host: str | None = None, **kwargs: Any) -> httpx.Response | None:
@@ -289,7 +290,7 @@ def upload_while_another_process_opens(server: Server, world: World, token: str)
         yield half
 
     auth = {"Host": world.registry, "Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=server.direct, verify=server.ca(), timeout=120) as http:
+    with httpx.Client(base_url=server.direct, verify=trusting(server.ca()), timeout=120) as http:
         started = http.post("/v2/load/shared/blobs/uploads/", headers=auth)
         assert started.status_code == 202, started.text
         done = http.put(started.headers["Location"], params={"digest": sha(half + half)}, content=body(),

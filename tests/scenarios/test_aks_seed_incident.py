@@ -3,7 +3,10 @@ cluster whose kubelet identity has no AcrPull, 2 replicas in ImagePullBackOff wi
 ``rollout status`` timing out (and, with time sped up, exceeding its progress deadline), the
 explanation, the AcrPull role assignment to the kubelet identity, the pods recreated and Running.
 
-The module runs its own ``pullproof up --time-scale 30``; its tests run in order, as the story does."""
+The module runs its own ``pullproof up --time-scale 30`` and brings one world to the incident (both
+replicas in ImagePullBackOff), shared by the tests that only read it. The rollout-timeout test adds
+a rollout of its own in its own namespace; the fix builds an incident of its own (resource group,
+registry, cluster). So every test passes alone and in any order."""
 
 from __future__ import annotations
 
@@ -35,32 +38,51 @@ GROUP, CLUSTER, APP = "rg-wiz-exercise-a", "aks-wiz-dev", "guestbook-app"
 
 
 @dataclass(frozen=True)
+class Platform:
+    """The module's emulator and the operator's az; each world lives in its own resource group."""
+
+    served: Served
+    az: Az
+    home: Path
+
+
+@dataclass(frozen=True)
 class Story:
     served: Served
     az: Az
     acr: Registry
     image: str
     kubectl: Kubectl
+    group: str
+    cluster: str
 
 
 @pytest.fixture(scope="module")
-def served_fast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    yield from fast_served(tmp_path_factory, "seed-incident")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    for served in fast_served(tmp_path_factory, "seed-incident"):
+        home = tmp_path_factory.mktemp("seed-incident-clients")
+        yield Platform(served, operator_az(served, home / "az"), home)
 
 
-@pytest.fixture(scope="module")
-def story(served_fast: Served, tmp_path_factory: pytest.TempPathFactory) -> Story:
-    """Infrastructure without the role-assignment module, then the app deployment (as in the seed)."""
-    home = tmp_path_factory.mktemp("seed-incident-clients")
-    az = operator_az(served_fast, home / "az")
-    acr, image = registry_with_image(az, GROUP, "eastus", "acrwizdev", home / "oci")
-    created = az.json("aks", "create", "--resource-group", GROUP, "--name", CLUSTER, "--enable-managed-identity",
+def incident(platform: Platform, group: str, cluster: str, registry: str) -> Story:
+    """Infrastructure without the role-assignment module, then the app deployment (as in the seed), up to
+    both replicas in ImagePullBackOff."""
+    home, az = platform.home / group, platform.az
+    acr, image = registry_with_image(az, group, "eastus", registry, home / "oci")
+    created = az.json("aks", "create", "--resource-group", group, "--name", cluster, "--enable-managed-identity",
                       "--node-count", "2")
     assert created["provisioningState"] == "Succeeded"
-    kubectl = cluster_kubectl(az, GROUP, CLUSTER, home / "kube")
+    kubectl = cluster_kubectl(az, group, cluster, home / "kube")
     applied = kubectl.apply(deployment(APP, image, replicas=2, app="guestbook"))
     assert applied.stdout == f"deployment.apps/{APP} created\n", applied.stderr
-    return Story(served_fast, az, acr, image, kubectl)
+    pods_in(kubectl, "app=guestbook", "ImagePullBackOff", 2)
+    return Story(platform.served, az, acr, image, kubectl, group, cluster)
+
+
+@pytest.fixture(scope="module")
+def story(platform: Platform) -> Story:
+    """The seed's incident, shared by the tests that only read it."""
+    return incident(platform, GROUP, CLUSTER, "acrwizdev")
 
 
 def test_both_replicas_end_in_image_pull_back_off(story: Story) -> None:
@@ -73,8 +95,15 @@ def test_both_replicas_end_in_image_pull_back_off(story: Story) -> None:
 
 
 def test_rollout_status_times_out(story: Story) -> None:
-    """The CI step of the seed: ``kubectl rollout status`` gives up with exit code 1."""
-    result = story.kubectl("rollout", "status", f"deployment/{APP}", "--timeout=5s")
+    """The CI step of the seed: ``kubectl rollout status`` gives up with exit code 1. It watches a rollout
+    of its own, in its own namespace, with a progress deadline of a day (48 real minutes at 30x), so the
+    5 s timeout always comes first whatever else has run."""
+    story.kubectl.ok("create", "namespace", "ci")
+    manifest = deployment(APP, story.image, replicas=2, app="guestbook", progress_deadline=86400)
+    applied = story.kubectl.apply(manifest, namespace="ci")
+    assert applied.stdout == f"deployment.apps/{APP} created\n", applied.stderr
+    pods_in(story.kubectl, "app=guestbook", "ImagePullBackOff", 2, namespace="ci")
+    result = story.kubectl("rollout", "status", f"deployment/{APP}", "-n", "ci", "--timeout=5s")
     assert result.returncode == 1
     assert result.stderr == "error: timed out waiting for the condition\n"
     assert set(result.stdout.splitlines()) == {
@@ -124,8 +153,10 @@ def test_explain_names_the_kubelet_identity(story: Story) -> None:
     assert story.acr.id in finding["fix"]["az"]
 
 
-def test_acrpull_for_the_kubelet_identity_fixes_new_pods(story: Story, tmp_path: Path) -> None:
-    object_id = story.az.tsv("aks", "show", "--resource-group", GROUP, "--name", CLUSTER,
+def test_acrpull_for_the_kubelet_identity_fixes_new_pods(platform: Platform) -> None:
+    """The fix, on an incident of its own (the shared one keeps its missing AcrPull)."""
+    story = incident(platform, "rg-wiz-exercise-b", "aks-wiz-fix", "acrwizfix")
+    object_id = story.az.tsv("aks", "show", "--resource-group", story.group, "--name", story.cluster,
                              "--query", "identityProfile.kubeletidentity.objectId")
     assigned = story.az.json("role", "assignment", "create", "--assignee-object-id", object_id,
                              "--assignee-principal-type", "ServicePrincipal", "--role", "acrpull",
@@ -142,7 +173,7 @@ def test_acrpull_for_the_kubelet_identity_fixes_new_pods(story: Story, tmp_path:
     rolled = story.kubectl("rollout", "status", f"deployment/{APP}", "--timeout=30s", timeout=60)
     assert rolled.returncode == 0, rolled.stderr
     assert rolled.stdout.splitlines()[-1] == f'deployment "{APP}" successfully rolled out'
-    code, finding = last_pull(story.served, f"{GROUP}/{CLUSTER}", story.image)
+    code, finding = last_pull(story.served, f"{story.group}/{story.cluster}", story.image)
     assert (code, finding["code"]) == (0, "PULL_OK")
     events = story.kubectl.ok("get", "events", "-o", "jsonpath={range .items[*]}{.reason} {.message}{'\\n'}{end}")
     assert any(line.startswith(f'Pulled Successfully pulled image "{story.image}" in ') for line in events.splitlines())

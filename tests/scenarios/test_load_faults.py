@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx2 as httpx
 
+from pullproof.core.tls import trusting
 from tests.conftest import stop_served
 from tests.scenarios.loadgen import (
     OCI_MANIFEST,
@@ -39,7 +40,7 @@ CLUSTER_BODY = {"location": "eastus", "identity": {"type": "SystemAssigned"}, "p
 def _setup(server: Server) -> World:
     values = server.served.env()
     tenant, sub = values["PULLPROOF_TENANT_ID"], values["PULLPROOF_SUBSCRIPTION_ID"]
-    with httpx.Client(base_url=server.direct, verify=server.ca(), timeout=60) as http:
+    with httpx.Client(base_url=server.direct, verify=trusting(server.ca()), timeout=60) as http:
         token = http.post(f"/{tenant}/oauth2/v2.0/token", data={
             "grant_type": "client_credentials", "client_id": values["PULLPROOF_CLIENT_ID"],
             "client_secret": values["PULLPROOF_CLIENT_SECRET"],
@@ -92,7 +93,7 @@ def _check(server: Server, world: World, ledger: Ledger, items: list[tuple[str, 
     def acr(repo: str) -> dict[str, str]:
         return {"Host": headers["acr"]["Host"], "Authorization": headers["acr"][f"repo:{repo}"]}
 
-    with httpx.Client(base_url=server.direct, verify=server.ca(), timeout=60) as http:
+    with httpx.Client(base_url=server.direct, verify=trusting(server.ca()), timeout=60) as http:
         for kind, key in items:
             if kind == "blobs":
                 repo, digest = key
@@ -121,7 +122,7 @@ def _check(server: Server, world: World, ledger: Ledger, items: list[tuple[str, 
 
 def _headers(server: Server, world: World, repos: list[str]) -> dict[str, dict[str, str]]:
     """Authorization for reading back: the operator's ARM token, an ACR pull token, the cluster token."""
-    with httpx.Client(base_url=server.direct, verify=server.ca(), timeout=60) as http:
+    with httpx.Client(base_url=server.direct, verify=trusting(server.ca()), timeout=60) as http:
         token = http.post(f"/{world.tenant}/oauth2/v2.0/token", data={
             "grant_type": "client_credentials", "client_id": world.client_id, "client_secret": world.client_secret,
             "scope": "https://management.azure.com/.default"}).json()["access_token"]

@@ -19,7 +19,7 @@ import typer
 from pullproof.bootstrap import read_operator
 from pullproof.cli.context import EXIT_NOT_RUNNING, DataDir, open_emulator, runtime, settings_for
 from pullproof.core.lockfile import DataDirLock
-from pullproof.core.tls import ca_file
+from pullproof.core.tls import ca_file, trusting
 from pullproof.front.local_api import GC_PATH
 from pullproof.registry.reclaim import Reclaimed
 from pullproof.settings import Settings
@@ -37,7 +37,7 @@ def gc_command(data_dir: Path | None = DataDir) -> None:
         typer.echo(f"no pullproof state in {settings.data_dir}; run 'pullproof up' first", err=True)
         raise typer.Exit(EXIT_NOT_RUNNING)
     lock = DataDirLock(settings.data_dir)
-    deadline = time.monotonic() + WAIT_SECONDS
+    deadline, waiting = time.monotonic() + WAIT_SECONDS, False
     while True:
         if lock.acquire():
             try:
@@ -51,9 +51,12 @@ def gc_command(data_dir: Path | None = DataDir) -> None:
             reclaimed = found
             break
         if time.monotonic() > deadline:
-            typer.echo(f"ERROR: another pullproof process holds {settings.data_dir} (a server that does not "
-                       "answer, or another gc that has not finished)", err=True)
+            typer.echo(f"ERROR: {lock.busy()}: it did not answer or let go within {WAIT_SECONDS:g} s (a server "
+                       "that does not answer, or another gc that has not finished)", err=True)
             raise typer.Exit(EXIT_FAILED)
+        if not waiting:
+            typer.echo(f"waiting up to {WAIT_SECONDS:g} s: {lock.busy()}", err=True)
+            waiting = True
         time.sleep(0.2)
     _report(reclaimed)
 
@@ -70,7 +73,7 @@ def _ask_server(settings: Settings, direct: str) -> Reclaimed | None:
     """The server's answer; None if it cannot be reached (starting, or stopping)."""
     operator = read_operator(settings.data_dir)
     try:
-        with httpx.Client(base_url=direct, verify=str(ca_file(settings.data_dir)), timeout=600) as http:
+        with httpx.Client(base_url=direct, verify=trusting(ca_file(settings.data_dir)), timeout=600) as http:
             token = http.post(f"/{operator.tenant_id}/oauth2/v2.0/token", data={
                 "grant_type": "client_credentials", "client_id": operator.client_id,
                 "client_secret": operator.client_secret, "scope": ARM_SCOPE})

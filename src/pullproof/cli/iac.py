@@ -19,6 +19,7 @@ from pullproof.bicep import build as build_bicep
 from pullproof.bicep.errors import BicepError
 from pullproof.cli.context import DataDir, open_emulator, runtime, settings_for
 from pullproof.core.errors import ServiceError
+from pullproof.core.tls import trusting
 from pullproof.iac import deploy_template, operator_caller
 from pullproof.iac.requests import typed_parameters
 
@@ -96,7 +97,7 @@ def deploy_command(path: Path, resource_group: str | None = typer.Option(None, "
 
 def _over_http(op: Any, direct: str, ca: str, scope: str, name: str, template: dict[str, Any],
                parameters: dict[str, Any], location: str | None) -> dict[str, Any]:
-    with httpx.Client(base_url=direct, verify=ca, timeout=120) as http:
+    with httpx.Client(base_url=direct, verify=trusting(ca), timeout=120) as http:
         token = http.post(f"/{op.tenant_id}/oauth2/v2.0/token", data={
             "grant_type": "client_credentials", "client_id": op.client_id, "client_secret": op.client_secret,
             "scope": "https://management.core.windows.net//.default"}).json()["access_token"]

@@ -42,6 +42,11 @@ def ca_file(data_dir: Path) -> Path:
     return tls_dir(data_dir) / CA_CERT
 
 
+def trusting(cafile: Path | str) -> ssl.SSLContext:
+    """A client context that trusts ``cafile`` (what httpx's ``verify=`` takes; a path there is deprecated)."""
+    return ssl.create_default_context(cafile=str(cafile))
+
+
 class LocalCA:
     """A CA certificate and key under ``directory``; issues leaf certificates per host name."""
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import ssl
 import tarfile
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from pullproof.core.tls import trusting
 from pullproof.demo.server import Login
 from pullproof.registry.inproc_client import RegistryPusher, digest
 
@@ -36,7 +36,7 @@ class DemoClient:
         self.op = operator
         self.proxy = proxy
         self.ca_path = ca_path
-        self.http = httpx.Client(proxy=proxy, verify=ssl.create_default_context(cafile=ca_path), timeout=60)
+        self.http = httpx.Client(proxy=proxy, verify=trusting(ca_path), timeout=60)
         self.sub = f"/subscriptions/{self.op.subscription_id}"
         self._arm_token = self._token("https://management.core.windows.net//.default")
 
@@ -64,7 +64,7 @@ class DemoClient:
             digest(layer)]}, "config": {"Cmd": ["nginx", "-g", "daemon off;"]}}).encode()
 
         async def push() -> str:
-            http = httpx.AsyncClient(proxy=self.proxy, verify=ssl.create_default_context(cafile=self.ca_path),
+            http = httpx.AsyncClient(proxy=self.proxy, verify=trusting(self.ca_path),
                                      timeout=60)
             async with RegistryPusher(http, login, self.op.client_id, self.op.client_secret) as pusher:
                 return await pusher.push(repository, tag, config, [(LAYER, layer)])

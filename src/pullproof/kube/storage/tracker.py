@@ -247,6 +247,11 @@ class Tracker:
         with self._lock:
             return len(self._watchers)
 
+    def watching(self, resource: str, namespace: str | None) -> int:
+        """How many open watches follow ``resource`` in ``namespace`` (``None``: across namespaces)."""
+        with self._lock:
+            return sum(1 for w in self._watchers if (w.resource, w.namespace) == (resource, namespace) and not w.closed)
+
 
 def _group(resource: str) -> str | None:
     return resource.split(".", 1)[1] if "." in resource else None
