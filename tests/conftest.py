@@ -102,6 +102,7 @@ class Served:
     process: subprocess.Popen[str]
     runtime: dict[str, object]
     drain: threading.Thread | None = field(default=None, repr=False)
+    output: list[str] = field(default_factory=list, repr=False)  # what it printed after "ready"
 
     def env(self, *args: str) -> dict[str, str]:
         out = subprocess.run([sys.executable, "-m", "pullproof", "env", "--data-dir", str(self.data_dir), *args],
@@ -127,9 +128,10 @@ def start_served(data_dir: Path, extra: list[str] | None = None) -> Served:
         if "ready" in line:
             runtime = json.loads((data_dir / "runtime.json").read_text())
             # keep reading its output, so a chatty server never blocks on a full pipe
-            drain = threading.Thread(target=_drain, args=(process.stdout,), daemon=True)
-            drain.start()
-            return Served(data_dir, process, runtime, drain)
+            served = Served(data_dir, process, runtime)
+            served.drain = threading.Thread(target=_drain, args=(process.stdout, served.output), daemon=True)
+            served.drain.start()
+            return served
         if not line and process.poll() is not None:
             break
     process.kill()
@@ -137,10 +139,9 @@ def start_served(data_dir: Path, extra: list[str] | None = None) -> Served:
     raise RuntimeError("pullproof up did not become ready")
 
 
-def _drain(stream: IO[str]) -> None:
+def _drain(stream: IO[str], sink: list[str]) -> None:
     with stream:
-        for _ in stream:
-            pass
+        sink.extend(stream)
 
 
 def stop_served(served: Served) -> None:

@@ -18,6 +18,10 @@ from pullproof.front.limits import Limits
 from pullproof.front.proxy import Proxy
 from pullproof.settings import Settings
 
+# Known: over the asyncio relay, a tunnel's socket is at times left to the garbage collector when the test's
+# event loop ends mid-tunnel; only that unclosed-socket report is let through here.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning")
 LIMITS = replace(Limits.of(Settings()), header_timeout=0.3, body_timeout=0.3, tunnel_idle_timeout=0.3,
                  lingering_time=1.0)
 CONNECT = b"CONNECT login.microsoftonline.com:443 HTTP/1.1\r\nHost: login.microsoftonline.com:443\r\n\r\n"
@@ -63,6 +67,17 @@ async def serving(limits: Limits) -> AsyncIterator[tuple[Callable[[bytes], Await
         server.close()
         proxy.close()
         upstream.close()
+        await _settle()
+
+
+async def _settle() -> None:
+    """End the connections still being handled and let their transports close their sockets, before
+    ``asyncio.run`` closes the loop (a socket left to the garbage collector is a ResourceWarning)."""
+    others = asyncio.all_tasks() - {asyncio.current_task()}
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
+    await asyncio.sleep(0)  # one loop pass: the transports' connection_lost callbacks close the sockets
 
 
 async def until_closed(reader: asyncio.StreamReader) -> bytes:

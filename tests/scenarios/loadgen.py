@@ -74,15 +74,13 @@ class Server:
         self.restarts = 0
         self.peak_rss_kib = 0
         self.peak_fds = 0
-        self.output: list[str] = []
-        self.served = self._start()
+        self.earlier: list[Served] = []
+        self.served = start_served(self.data_dir)
 
-    def _start(self) -> Served:
-        served = start_served(self.data_dir)
-        assert served.process.stdout is not None
-        stream = served.process.stdout
-        threading.Thread(target=lambda: self.output.extend(stream), daemon=True).start()  # never let the pipe fill
-        return served
+    @property
+    def output(self) -> list[str]:
+        """What every process so far printed after it was ready (``start_served`` drains the pipe)."""
+        return [line for served in (*self.earlier, self.served) for line in served.output]
 
     @property
     def direct(self) -> str:
@@ -107,7 +105,8 @@ class Server:
             self.sample()
             self.served.process.kill()  # SIGKILL to the PID this test started
             self.served.process.wait(timeout=30)
-            self.served = self._start()
+            self.earlier.append(self.served)
+            self.served = start_served(self.data_dir)
             self.epoch += 1
             self.restarts += 1
 

@@ -30,6 +30,7 @@ from tests.scenarios.images import (
     operator_az,
     pods_in,
     registry_with_image,
+    wait_for,
 )
 
 pytestmark = pytest.mark.realclient
@@ -86,12 +87,15 @@ def story(platform: Platform) -> Story:
 
 
 def test_both_replicas_end_in_image_pull_back_off(story: Story) -> None:
-    pods = pods_in(story.kubectl, "app=guestbook", "ImagePullBackOff", 2)
-    table = story.kubectl.ok("get", "pods", "-n", "default").splitlines()
+    """Between two back-offs a pod shows ErrImagePull for a moment: wait for a table with both in back-off."""
+    def in_back_off() -> list[str] | None:
+        table = story.kubectl.ok("get", "pods", "-n", "default").splitlines()
+        rows = [line.split()[:4] for line in table[1:]]
+        return table if len(rows) == 2 and all(row[1:] == ["0/1", "ImagePullBackOff", "0"] for row in rows) else None
+
+    table = wait_for(in_back_off, "both replicas in ImagePullBackOff")
     assert table[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
-    rows = sorted(line.split()[:4] for line in table[1:])
-    assert rows == sorted([name, "0/1", "ImagePullBackOff", "0"] for name in pods)
-    assert all(name.startswith(f"{APP}-") for name in pods)
+    assert all(line.split()[0].startswith(f"{APP}-") for line in table[1:])
 
 
 def test_rollout_status_times_out(story: Story) -> None:
