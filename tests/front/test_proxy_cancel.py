@@ -4,6 +4,7 @@ tasks that copy its bytes cancelled too and its upstream connection closed, on e
 from __future__ import annotations
 
 import asyncio
+import socket
 from dataclasses import replace
 
 import pytest
@@ -16,6 +17,7 @@ from pullproof.settings import Settings
 
 LIMITS = replace(Limits.of(Settings()), send_timeout=30, tunnel_idle_timeout=30)
 CONNECT = b"CONNECT login.microsoftonline.com:443 HTTP/1.1\r\nHost: login.microsoftonline.com:443\r\n\r\n"
+UPSTREAM = 9  # the discard port: never reached, its connect is held
 IMDS = b"GET http://169.254.169.254/metadata/instance HTTP/1.1\r\nHost: 169.254.169.254\r\nMetadata: true\r\n\r\n"
 
 
@@ -86,5 +88,41 @@ def test_cancelling_a_handler_propagates_to_it_and_its_pipes(path: str, monkeypa
             server.close()
             proxy.close()
             upstream.close()
+
+    asyncio.run(run())
+
+
+def test_a_tunnel_cancelled_while_it_connects_upstream_closes_that_socket(monkeypatch: pytest.MonkeyPatch) -> None:
+    if not relay.AVAILABLE:
+        pytest.skip("splice(2) is Linux-only")
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        connecting: list[socket.socket] = []
+        started = asyncio.Event()
+
+        connect = loop.sock_connect
+
+        async def never(sock: socket.socket, address: tuple[str, int]) -> None:
+            if address[1] != UPSTREAM:
+                return await connect(sock, address)
+            connecting.append(sock)
+            started.set()
+            await asyncio.Event().wait()
+
+        monkeypatch.setattr(loop, "sock_connect", never)
+        proxy = Proxy(HostTable(), UPSTREAM, UPSTREAM, LIMITS)
+        server = await asyncio.start_server(proxy.handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(CONNECT)
+        await asyncio.wait_for(started.wait(), 5)
+        handlers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in handlers:
+            task.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
+        writer.close()
+        server.close()
+        assert [s.fileno() for s in connecting] == [-1]
 
     asyncio.run(run())

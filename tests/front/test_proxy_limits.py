@@ -18,10 +18,6 @@ from pullproof.front.limits import Limits
 from pullproof.front.proxy import Proxy
 from pullproof.settings import Settings
 
-# Known: over the asyncio relay, a tunnel's socket is at times left to the garbage collector when the test's
-# event loop ends mid-tunnel; only that unclosed-socket report is let through here.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning")
 LIMITS = replace(Limits.of(Settings()), header_timeout=0.3, body_timeout=0.3, tunnel_idle_timeout=0.3,
                  lingering_time=1.0)
 CONNECT = b"CONNECT login.microsoftonline.com:443 HTTP/1.1\r\nHost: login.microsoftonline.com:443\r\n\r\n"
@@ -56,14 +52,19 @@ async def serving(limits: Limits) -> AsyncIterator[tuple[Callable[[bytes], Await
     server = await asyncio.start_server(proxy.handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
 
+    clients: list[asyncio.StreamWriter] = []
+
     async def send(data: bytes) -> Streams:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        clients.append(writer)
         writer.write(data)
         return reader, writer
 
     try:
         yield send, echo
     finally:
+        for client in clients:
+            client.close()
         server.close()
         proxy.close()
         upstream.close()
@@ -71,9 +72,13 @@ async def serving(limits: Limits) -> AsyncIterator[tuple[Callable[[bytes], Await
 
 
 async def _settle() -> None:
-    """End the connections still being handled and let their transports close their sockets, before
-    ``asyncio.run`` closes the loop (a socket left to the garbage collector is a ResourceWarning)."""
+    """Let the connections still being handled end, as their clients have closed, and their transports
+    close their sockets before ``asyncio.run`` closes the loop (a socket left to the garbage collector is a
+    ResourceWarning). A handler cancelled before it starts would leave its transport open (Python 3.11's
+    ``start_server``), so handlers are given their time to end first and cancelled only after it."""
     others = asyncio.all_tasks() - {asyncio.current_task()}
+    if others:
+        _, others = await asyncio.wait(others, timeout=5)
     for task in others:
         task.cancel()
     await asyncio.gather(*others, return_exceptions=True)

@@ -165,7 +165,7 @@ class Proxy:
         upstream.setblocking(False)
         try:
             await loop.sock_connect(upstream, (self.upstream_host, self.https_port))
-        except OSError:
+        except BaseException:  # refused, or cancelled while connecting: the socket is not the tunnel's yet
             upstream.close()
             raise
         upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
