@@ -67,6 +67,10 @@ from pullproof.registry.blob_routes import BlobRoutes
 from pullproof.registry.content import Content
 from pullproof.registry.manifest_routes import ManifestRoutes
 from pullproof.registry.manifests import Manifests
+from pullproof.registry.public import PublicRegistries
+from pullproof.registry.public import Registries as AllRegistries
+from pullproof.registry.public_access import PublicAccess
+from pullproof.registry.public_routes import PublicRoutes
 from pullproof.registry.reclaim import Reclaimer
 from pullproof.registry.routes import RegistryRoutes
 from pullproof.registry.store import RegistryStore
@@ -181,6 +185,9 @@ class Emulator:
         self.registry_tokens = TokenService(TokenCodec(self.keys), self.issuer, self.grants, self.rbac, self.clock,
                                             self.ids, self.trace, self.lookup.admin_password_ok)
         self.hosts.add_resolver(".azurecr.io", lambda host: self.lookup.find(host) is not None)
+        self.public = PublicRegistries()
+        self.all_registries = AllRegistries(self.public, self.lookup)
+        self.hosts.add_names("public-registry", self.public.hosts())
 
     def _purge_registry(self, login_server: str) -> None:
         """Runs inside the ARM delete transaction: rows only. The files they named go later, in the
@@ -194,8 +201,9 @@ class Emulator:
         imds = ImdsRoutes(self.grants)
         graph = GraphRoutes(self.graph, self.issuer, self.graph_audiences, self.clock, self.ids, max_body)
         arm = ArmRoutes(self.arm, self.ids, max_body, [DeploymentRoutes(self.deployments, max_body)])
-        access = AccessController(self.registry_tokens)
-        registry = RegistryRoutes(self.lookup, self.registry_tokens, access, BlobRoutes(self.content, access),
+        public = PublicAccess(self.public, TokenCodec(self.keys), self.clock, self.registry_store)
+        access = AccessController(self.registry_tokens, public)
+        registry = RegistryRoutes(self.all_registries, self.registry_tokens, access, BlobRoutes(self.content, access),
                                   ManifestRoutes(self.manifests, access), self.ids, max_body)
         acr = AcrRoutes(self.lookup, self.registry_store, self.content, access)
         kube = KubeRoutes(self.clusters, self.clock, self.ids)
@@ -230,6 +238,8 @@ class Emulator:
             "version-check": app(harmless.version_routes()),
             ".azurecr.io": app([*registry.routes(), *acr.routes()], registry.fallback),
             ".azmk8s.io": app(kube.routes(), kube.not_found),
+            "public-registry": app([*PublicRoutes(self.public, public).routes(), *registry.routes()],
+                                   registry.fallback),
         }
         return HostRouter(self.hosts, apps, app(list(imds.routes())))
 

@@ -21,6 +21,7 @@ from pullproof.cli.env import exports
 from pullproof.cli.explain import check_acr_command, explain_app
 from pullproof.cli.gc import gc_command
 from pullproof.cli.iac import build_command, deploy_command
+from pullproof.cli.image import image_app
 from pullproof.cli.lint import lint_command
 from pullproof.core import datadir
 from pullproof.core.lockfile import DataDirBusy
@@ -91,6 +92,7 @@ def env(
 
 
 app.add_typer(explain_app, name="explain")
+app.add_typer(image_app, name="image")
 app.command("check-acr")(check_acr_command)
 app.command("gc")(gc_command)
 app.command("demo")(demo_command)

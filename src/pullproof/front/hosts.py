@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 LOGIN_HOSTS = frozenset({"login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net"})
@@ -22,6 +22,10 @@ class HostTable:
     while the registry does, as in DNS)."""
 
     resolvers: dict[str, Callable[[str], bool]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # further fixed host names, each with its service
+
+    def add_names(self, kind: str, names: Iterable[str]) -> None:
+        self.names.update({name.lower(): kind for name in names})
 
     def add_resolver(self, suffix: str, resolver: Callable[[str], bool]) -> None:
         self.resolvers[suffix] = resolver
@@ -33,6 +37,8 @@ class HostTable:
                             ("version-check", VERSION_HOSTS)):
             if name in names:
                 return kind
+        if name in self.names:
+            return self.names[name]
         for suffix, resolver in self.resolvers.items():
             if name.endswith(suffix) and resolver(name):
                 return suffix

@@ -12,6 +12,7 @@ from pullproof.core.jwt import TokenRejected
 from pullproof.core.reasons import Decision, Reason
 from pullproof.registry import errors
 from pullproof.registry.models import RegistryInfo
+from pullproof.registry.public_access import PublicAccess
 from pullproof.registry.scope import Scope
 from pullproof.registry.tokens import Principal, TokenService
 
@@ -39,8 +40,10 @@ def parse_basic(header: str | None) -> tuple[str, str] | None:
 
 
 class AccessController:
-    def __init__(self, tokens: TokenService) -> None:
+    def __init__(self, tokens: TokenService, public: PublicAccess | None = None) -> None:
+        """``public``: how the public registries (no ARM resource, no ACR tokens) authorize."""
         self.tokens = tokens
+        self.public = public
 
     @staticmethod
     def _detail(scope: Scope | None) -> list[dict[str, str]] | None:
@@ -53,6 +56,10 @@ class AccessController:
 
     def authorize(self, registry: RegistryInfo, authorization: str | None, needed: Scope | None) -> Principal:
         """Return the principal if the request may do ``needed`` (``None``: the ``/v2/`` ping)."""
+        if registry.public:
+            if self.public is None:
+                raise ServiceError(errors.NOT_FOUND, detail=f"registry '{registry.login_server}' not found")
+            return self.public.authorize(registry, authorization, needed)
         scheme = (authorization or "").partition(" ")[0].lower()
         if scheme == "bearer":
             return self._bearer(registry, (authorization or "").partition(" ")[2].strip(), needed)

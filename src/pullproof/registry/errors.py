@@ -54,6 +54,9 @@ UNSUPPORTED = OCI.register("unsupported", "UNSUPPORTED", 405, "The operation is 
 TOKEN_BAD_REQUEST = OCI.register("token_bad_request", "BAD_REQUEST", 400, "{detail}",
                                  "A token request without the fields its grant needs (a password grant without "
                                  "scope gets 400, which makes containerd fall back to GET).")
+PUBLIC_UNAUTHORIZED = OCI.register("public_unauthorized", "UNAUTHORIZED", 401, "authentication required",
+                                   "A public registry (Docker Hub, ghcr.io, quay.io) without a token that covers "
+                                   "the request.")
 NOT_FOUND = OCI.register("not_found", "NOT_FOUND", 404, "{detail}", "No such registry endpoint.")
 
 

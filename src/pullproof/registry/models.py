@@ -26,6 +26,7 @@ class RegistryInfo:
     anonymous_pull: bool
     abac: bool
     arm_audience: bool
+    public: bool = False  # a public registry (mcr.microsoft.com, docker.io …): no ARM resource, read-only
 
 
 class RegistryDirectory(Protocol):

@@ -45,8 +45,11 @@ class RegistryRoutes:
                 Route("/v2/_catalog", self.catalog, methods=["GET"]),
                 Route("/v2/{path:path}", self.dispatch, methods=methods)]
 
-    def registry(self, request: Request) -> RegistryInfo:
+    def registry(self, request: Request, acr_only: bool = False) -> RegistryInfo:
+        """``acr_only``: an ACR endpoint (``/oauth2/…``), which a public registry does not have."""
         found = self.registries.find(host_of(request.scope))
+        if found is not None and acr_only and found.public:
+            raise ServiceError(errors.NOT_FOUND, detail="404 page not found")
         if found is None:
             raise ServiceError(errors.NOT_FOUND, detail=f"registry '{host_of(request.scope)}' not found")
         return found
@@ -62,14 +65,14 @@ class RegistryRoutes:
         return JSONResponse({}, headers=BASE_HEADERS)
 
     async def exchange(self, request: Request) -> Response:
-        registry = self.registry(request)
+        registry = self.registry(request, acr_only=True)
         if request.method != "POST":
             raise ServiceError(errors.NOT_FOUND, detail="404 page not found")
         form = await self._form(request)
         return JSONResponse({"refresh_token": self.tokens.exchange(registry, form)})
 
     async def token(self, request: Request) -> Response:
-        registry = self.registry(request)
+        registry = self.registry(request, acr_only=True)
         if request.method == "POST":
             pairs = await self._pairs(request)
             values = [v for k, v in pairs if k == "scope"]

@@ -89,20 +89,35 @@ class RegistryStore:
     def put_manifest(self, registry: str, repository: str, record: ManifestRecord,
                      children: list[tuple[str, str]], tag: str | None) -> None:
         with self.db.tx() as conn:
-            now = record.created
-            conn.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?, ?)", (record.digest, record.size, now))
-            self._touch_repo(conn, registry, repository, now)
-            conn.execute("INSERT OR IGNORE INTO repository_blobs VALUES (?, ?, ?)",
-                         (registry, repository, record.digest))
-            conn.execute("INSERT OR IGNORE INTO manifests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         (registry, repository, record.digest, record.media_type, record.size, record.artifact_type,
-                          record.subject, now))
-            conn.executemany("INSERT OR IGNORE INTO manifest_references VALUES (?, ?, ?, ?, ?)",
-                             [(registry, repository, record.digest, child, kind) for child, kind in children])
-            if tag is not None:
-                conn.execute("INSERT INTO tags VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(registry, repository, name) "
-                             "DO UPDATE SET digest = excluded.digest, updated = excluded.updated",
-                             (registry, repository, tag, record.digest, now, now))
+            self._put_manifest(conn, registry, repository, record, children, tag)
+
+    def load(self, registry: str, repository: str, blobs: list[tuple[str, int]],
+             manifests: list[tuple[ManifestRecord, list[tuple[str, str]]]], tag: str, now: float) -> None:
+        """A whole image in one transaction: its blobs, its manifests (children first), the tag on the last."""
+        with self.db.tx() as conn:
+            for digest, size in blobs:
+                conn.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?, ?)", (digest, size, now))
+                self._touch_repo(conn, registry, repository, now)
+                conn.execute("INSERT OR IGNORE INTO repository_blobs VALUES (?, ?, ?)", (registry, repository, digest))
+            for index, (record, children) in enumerate(manifests):
+                last = index == len(manifests) - 1
+                self._put_manifest(conn, registry, repository, record, children, tag if last else None)
+
+    def _put_manifest(self, conn: sqlite3.Connection, registry: str, repository: str, record: ManifestRecord,
+                      children: list[tuple[str, str]], tag: str | None) -> None:
+        now = record.created
+        conn.execute("INSERT OR IGNORE INTO blobs VALUES (?, ?, ?)", (record.digest, record.size, now))
+        self._touch_repo(conn, registry, repository, now)
+        conn.execute("INSERT OR IGNORE INTO repository_blobs VALUES (?, ?, ?)", (registry, repository, record.digest))
+        conn.execute("INSERT OR IGNORE INTO manifests VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     (registry, repository, record.digest, record.media_type, record.size, record.artifact_type,
+                      record.subject, now))
+        conn.executemany("INSERT OR IGNORE INTO manifest_references VALUES (?, ?, ?, ?, ?)",
+                         [(registry, repository, record.digest, child, kind) for child, kind in children])
+        if tag is not None:
+            conn.execute("INSERT INTO tags VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(registry, repository, name) "
+                         "DO UPDATE SET digest = excluded.digest, updated = excluded.updated",
+                         (registry, repository, tag, record.digest, now, now))
 
     def delete_manifest(self, registry: str, repository: str, digest: str) -> list[str]:
         """Remove a manifest and the tags pointing at it; returns those tags."""

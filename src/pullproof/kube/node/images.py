@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 DOCKER_HUB = "docker.io"
+DOCKER_HUB_ENDPOINT = "registry-1.docker.io"  # where containerd sends requests for docker.io
 DIGEST_RE = re.compile(r"^[a-z0-9]+:[a-f0-9]{32,}$")
 
 
@@ -22,6 +23,11 @@ class ImageRef:
     @property
     def reference(self) -> str:
         return self.digest or self.tag or "latest"
+
+    @property
+    def endpoint(self) -> str:
+        """The host requests go to: containerd's default endpoint for ``docker.io`` is ``registry-1.docker.io``."""
+        return DOCKER_HUB_ENDPOINT if self.host == DOCKER_HUB else self.host
 
     @property
     def normalized(self) -> str:

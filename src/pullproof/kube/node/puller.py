@@ -94,7 +94,7 @@ class Puller:
                             kind) from None
 
     def _url(self, image: ImageRef, kind: str, ref: str) -> str:
-        return f"https://{image.host}/v2/{image.repository}/{kind}/{ref}"
+        return f"https://{image.endpoint}/v2/{image.repository}/{kind}/{ref}"
 
     async def _resolve(self, image: ImageRef, username: str, secret: str, steps: list[HttpStep]) -> str | None:
         url = self._url(image, "manifests", image.reference)
@@ -120,8 +120,8 @@ class Puller:
         status, code, method = response.status_code, oci_code(response), response.request.method
         kind = kind_of_status(status, code, FailureKind.UNAUTHORIZED_SCOPE)
         if status == MISDIRECTED:
-            return PullError(f'{DO_REQUEST}{method.title()} "{response.request.url}": dial tcp: lookup {image.host}: '
-                             "no such host", kind, status, code)
+            return PullError(f'{DO_REQUEST}{method.title()} "{response.request.url}": dial tcp: '
+                             f"lookup {image.endpoint}: no such host", kind, status, code)
         if status == 404:
             return PullError(f"{image.normalized}: not found", kind, status, code, not_found=True)
         return PullError(f"unexpected status from {method} request to {response.request.url}: {_status(response)}",
