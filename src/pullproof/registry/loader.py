@@ -51,7 +51,8 @@ def _files(path: Path) -> dict[str, bytes]:
                     found[member.name.removeprefix("./")] = extracted.read()
             return found
     except (OSError, tarfile.TarError, EOFError) as exc:
-        raise ImageLoadError(f"not a readable tar archive ({exc})") from None
+        reason = str(exc).splitlines()[0].rstrip(":") if str(exc) else type(exc).__name__
+        raise ImageLoadError(f"not a readable tar archive ({reason})") from None
 
 
 def _json(data: bytes, what: str) -> Any:
