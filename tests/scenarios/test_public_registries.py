@@ -1,12 +1,14 @@
-"""The public registries with a real client through the proxy: an image loaded with ``pullproof image
-load`` beside the running server is what ``skopeo inspect`` sees at its real name; one nobody loaded
-gets the registry's own refusal."""
+"""The public registries with real clients through the proxy: an image loaded with ``pullproof image
+load`` beside the running server is what ``skopeo inspect`` sees at its real name, and what a pod of an
+emulated cluster pulls (``kubectl create deployment … --image=nginx:1.27``); one nobody loaded gets the
+registry's own refusal, and the pod its containerd wording."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ import pytest
 from tests.conftest import Served
 from tests.registry.layouts import docker_save
 from tests.registry.realclients import Skopeo, client_env, write_oci_layout
+from tests.scenarios.images import cluster_kubectl, fast_served, operator_az, pods_in, wait_for
 
 pytestmark = pytest.mark.realclient
 
@@ -38,3 +41,26 @@ def test_skopeo_inspects_loaded_public_images(served: Served, tmp_path: Path) ->
     assert missing.returncode != 0 and "name unknown: repository name not known to registry" in missing.stderr
     hub = skopeo.inspect("docker.io/library/nothing:v1", None, check=False)
     assert hub.returncode != 0 and "requested access to the resource is denied" in hub.stderr
+
+
+@pytest.fixture(scope="module")
+def fast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    yield from fast_served(tmp_path_factory, "public-pods")
+
+
+def test_a_pod_pulls_a_loaded_public_image_and_not_one_nobody_loaded(fast: Served, tmp_path: Path) -> None:
+    az = operator_az(fast, tmp_path / "az")
+    az.run("group", "create", "--name", "rg-public", "--location", "eastus")
+    az.run("aks", "create", "-g", "rg-public", "-n", "aks-public", "--node-count", "1")
+    kubectl = cluster_kubectl(az, "rg-public", "aks-public", tmp_path / "kube")
+    image_load(fast, "nginx:1.27", docker_save(tmp_path / "nginx.tar", "nginx:1.27"))
+    kubectl.ok("create", "deployment", "web", "--image=nginx:1.27")
+    pods_in(kubectl, "app=web", "Running", 1)
+    kubectl.ok("create", "deployment", "hello", "--image=mcr.microsoft.com/azuredocs/aks-helloworld:v1")
+    wanted = ('rpc error: code = NotFound desc = failed to pull and unpack image '
+              '"mcr.microsoft.com/azuredocs/aks-helloworld:v1": failed to resolve reference '
+              '"mcr.microsoft.com/azuredocs/aks-helloworld:v1": mcr.microsoft.com/azuredocs/aks-helloworld:v1: '
+              "not found")
+    wait_for(lambda: any(wanted in str(e.get("message")) for e in
+                         json.loads(kubectl.ok("get", "events", "-o", "json"))["items"]), "the not-found event")
+    assert set(kubectl.statuses("app=hello").values()) <= {"ErrImagePull", "ImagePullBackOff"}
