@@ -25,6 +25,7 @@ from typer.main import get_command
 from pullproof.bootstrap import read_operator
 from pullproof.cli.main import app
 from tests.conftest import ROOT, start_served, stop_served
+from tests.registry.layouts import oci_layout
 
 GROUP, ACR, CLUSTER = "rg-wiz-exercise-a", "acrwizdev", "aks-wiz-dev"
 IMAGE = f"{ACR}.azurecr.io/guestbook:8edd399546e2808cc356e1fd28af9f4fbdaf2d3d"
@@ -126,6 +127,14 @@ def run_deploy(ws: Workspace) -> subprocess.CompletedProcess[str]:
     return pullproof("deploy", str(template), "-g", GROUP, "--data-dir", str(ws.data_dir))
 
 
+def run_image_load(ws: Workspace) -> subprocess.CompletedProcess[str]:
+    layout = ws.tmp / "layout"
+    if not layout.exists():
+        oci_layout(layout)
+    return pullproof("image", "load", "mcr.microsoft.com/azuredocs/aks-helloworld:v1", str(layout),
+                     "--data-dir", str(ws.data_dir))
+
+
 # one real invocation per command, with its documented exit code (0 everywhere: a healthy, fixed world)
 INVOCATIONS: dict[tuple[str, ...], Callable[[Workspace], subprocess.CompletedProcess[str]]] = {
     ("demo",): run_demo,
@@ -145,6 +154,7 @@ INVOCATIONS: dict[tuple[str, ...], Callable[[Workspace], subprocess.CompletedPro
     ("build",): lambda ws: pullproof("build", str(INFRA / "main.bicep")),
     ("deploy",): run_deploy,
     ("lint",): lambda ws: pullproof("lint", str(INFRA)),
+    ("image", "load"): run_image_load,
 }
 
 
