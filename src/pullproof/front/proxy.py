@@ -163,17 +163,17 @@ class Proxy:
         loop = asyncio.get_running_loop()
         upstream = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         upstream.setblocking(False)
-        try:
-            await loop.sock_connect(upstream, (self.upstream_host, self.https_port))
-        except BaseException:  # refused, or cancelled while connecting: the socket is not the tunnel's yet
-            upstream.close()
-            raise
-        upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         transport = writer.transport
         assert isinstance(transport, asyncio.Transport)  # a socket transport: it reads as well
-        transport.pause_reading()
-        reader.feed_eof()  # nothing more reaches the reader: reading to the end takes what it holds, at once
-        pending = leftover + await reader.read()  # what arrived before the hand-over
+        try:
+            await loop.sock_connect(upstream, (self.upstream_host, self.https_port))
+            upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            transport.pause_reading()
+            reader.feed_eof()  # nothing more reaches the reader: reading to the end takes what it holds, at once
+            pending = leftover + await reader.read()  # what arrived before the hand-over
+        except BaseException:  # refused, or cancelled before the hand-over: the socket is not the tunnel's yet
+            upstream.close()
+            raise
         transport.pause_reading()  # again, in case that read resumed a transport the reader had paused
         client = socket.socket(fileno=os.dup(transport.get_extra_info("socket").fileno()))
         transport.abort()  # closes the event loop's descriptor only; the connection lives on in ``client``

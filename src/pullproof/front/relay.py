@@ -63,7 +63,7 @@ class Tunnels:
         activity = Activity()
         done = loop.create_future()
         left = [2]
-        started = 0
+        threads: list[threading.Thread] = []
 
         def finished() -> None:
             left[0] -= 1
@@ -78,21 +78,24 @@ class Tunnels:
             client.sendall(answer)
             upstream.sendall(pending)
             for src, dst in ((client, upstream), (upstream, client)):
-                threading.Thread(target=_copy, args=(src, dst, activity, lambda: loop.call_soon_threadsafe(finished)),
-                                 name="pullproof-tunnel", daemon=True).start()
-                started += 1
+                thread = threading.Thread(target=_copy, name="pullproof-tunnel", daemon=True,
+                                          args=(src, dst, activity, lambda: loop.call_soon_threadsafe(finished)))
+                thread.start()
+                threads.append(thread)
             await watch(done, activity, idle, lambda: _shut((client, upstream)))
         finally:
             with self._lock:
                 self._open.difference_update((client, upstream))
-            for _ in range(2 - started):  # directions whose thread never ran
+            for _ in range(2 - len(threads)):  # directions whose thread never ran
                 finished()
             if done.done():
                 client.close()
                 upstream.close()
-            else:  # cancelled: wake the relay threads (or both connections stay open); close once they end
+            else:  # cancelled: wake the relay threads (or both connections stay open); close once they end,
+                # from a thread of its own, as the event loop may be gone by then
                 _shut((client, upstream))
-                done.add_done_callback(lambda _: _close((client, upstream)))
+                threading.Thread(target=_close_after, args=(threads, (client, upstream)),
+                                 name="pullproof-tunnel-close", daemon=True).start()
 
     def close(self) -> None:
         """Shut every open tunnel down (their threads then end)."""
@@ -107,7 +110,10 @@ def _shut(sockets: Iterable[socket.socket]) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
-def _close(sockets: Iterable[socket.socket]) -> None:
+def _close_after(threads: Iterable[threading.Thread], sockets: Iterable[socket.socket]) -> None:
+    """Close ``sockets`` once the relay threads that use them have ended."""
+    for thread in threads:
+        thread.join()
     for sock in sockets:
         sock.close()
 
