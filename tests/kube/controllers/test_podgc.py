@@ -23,7 +23,9 @@ def test_scaling_a_pool_down_moves_its_pods_to_the_nodes_left(local: Local) -> N
     assert len(set(before.values())) == 2  # spread over both nodes
     create_cluster(local, "aks-gc", properties={"dnsPrefix": "aks-gc", "kubernetesVersion": "",
                                                 "agentPoolProfiles": [POOL]})
-    step(local)
+    step(local, 39)
+    assert {p["metadata"]["name"]: p["spec"]["nodeName"] for p in pods(cluster, "web")} == before  # quarantined
+    step(local, 1)
     (node,) = [n["metadata"]["name"] for n in cluster.tracker.list("nodes")[0]]
     after = {p["metadata"]["name"]: p["spec"].get("nodeName") for p in pods(cluster, "web")}
     assert len(after) == 2 and set(after.values()) == {node}
@@ -45,7 +47,13 @@ def test_an_orphan_is_marked_failed_then_deleted_and_others_are_left(local: Loca
         return update(resource, namespace, obj, check_version)
 
     monkeypatch.setattr(cluster.tracker, "update", spy)
-    PodGarbageCollector(cluster.tracker, local.clock).reconcile()
+    collector = PodGarbageCollector(cluster.tracker, local.clock)
+    collector.reconcile()
+    local.clock.advance(39)
+    collector.reconcile()
+    assert (written, len(cluster.tracker.list("pods", "default")[0])) == ([], 3)  # quarantined, not yet deleted
+    local.clock.advance(1)
+    collector.reconcile()
     assert sorted(p["metadata"]["name"] for p in cluster.tracker.list("pods", "default")[0]) == ["kept", "pending"]
     (failed,) = written
     assert failed["metadata"]["name"] == "orphan" and failed["status"]["phase"] == "Failed"
