@@ -106,3 +106,19 @@ def test_the_official_python_client_lists_the_nodes(server: InProcessServer) -> 
     assert first.status.node_info.machine_id and first.status.node_info.system_uuid
     assert first.status.allocatable["cpu"] == "1900m"
     assert [c.type for c in first.status.conditions][-1] == "Ready"
+
+
+def test_a_cordon_survives_a_sync_and_slots_stay_when_a_pool_scales(local: Local) -> None:
+    resource = _create(local, "aks-cordon")
+    cluster = cluster_of(local, resource)
+    node = cluster.tracker.list("nodes")[0][0]
+    node["spec"]["unschedulable"] = True
+    cluster.tracker.update("nodes", "", node, check_version=False)
+    before = {n["metadata"]["name"]: n["status"]["addresses"][0]["address"] for n in cluster.tracker.list("nodes")[0]}
+    pools = [{**TWO_POOLS["agentPoolProfiles"][0], "count": 1}, TWO_POOLS["agentPoolProfiles"][1]]
+    local.emulator.managed_clusters.fleet.sync(cluster, resource, None)
+    assert cluster.tracker.get("nodes", "", node["metadata"]["name"])["spec"]["unschedulable"] is True
+    create_cluster(local, "aks-cordon", properties={"dnsPrefix": "aks-cordon", "kubernetesVersion": "",
+                                                     "agentPoolProfiles": pools})
+    after = {n["metadata"]["name"]: n["status"]["addresses"][0]["address"] for n in cluster.tracker.list("nodes")[0]}
+    assert len(after) == 4 and all(before[name] == address for name, address in after.items())
