@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from pullproof.aks.nodebody import node_body
 from pullproof.kube.storage.clusters import Cluster
 from pullproof.kube.storage.tracker import kube_time
 from tests.kube.inprocess import InProcessServer
@@ -280,3 +281,25 @@ def test_watch_from_a_version_before_the_window(kubectl: Kubectl) -> None:
     assert json.loads(watched.stdout) == {"type": "ERROR", "object": {
         "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
         "message": f"too old resource version: {first} ({tracker.oldest})", "reason": "Expired", "code": 410}}
+
+
+def test_cordon_leaves_a_new_pod_pending_with_the_schedulers_event(kubectl: Kubectl) -> None:
+    node = "aks-nodepool1-12345678-vmss000000"
+    resource = {"id": kubectl.cluster.id, "location": "eastus", "properties": {"nodeResourceGroup": "MC_rg_c_eastus"}}
+    kubectl.cluster.tracker.create("nodes", "", node_body(node, 0, 0, {"name": "nodepool1"}, resource,
+                                                          kube_time(time.time())))
+    cordoned = kubectl("cordon", node)
+    assert cordoned.stdout == f"node/{node} cordoned\n", cordoned.stderr
+    assert kubectl("get", "node", node).stdout.splitlines()[1].split()[1] == "Ready,SchedulingDisabled"
+    assert kubectl("run", "web", "--image=nginx:1.27").stdout == "pod/web created\n"
+    tracker = kubectl.cluster.tracker
+    until(lambda: any(e["reason"] == "FailedScheduling" for e in tracker.list("events", "default")[0]),
+          "the FailedScheduling event")
+    described = kubectl("describe", "pod", "web").stdout
+    assert re.search(r"^Status:\s+Pending$", described, re.M), described
+    assert re.search(r"^  PodScheduled\s+False\s*$", described, re.M), described
+    assert re.fullmatch(r"  Warning  FailedScheduling  \d+s\s+default-scheduler  0/1 nodes are available: 1 node\(s\) "
+                        r"were unschedulable\. preemption: 0/1 nodes are available: 1 Preemption is not helpful for "
+                        r"scheduling\.", described.splitlines()[-1]), described
+    assert kubectl("uncordon", node).stdout == f"node/{node} uncordoned\n"
+    until(lambda: tracker.get("pods", "default", "web")["spec"].get("nodeName") == node, "the pod to be bound")

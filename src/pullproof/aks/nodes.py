@@ -4,9 +4,9 @@ the directory (so IMDS answers the node with its kubelet identity)."""
 from __future__ import annotations
 
 import hashlib
-import uuid
 from typing import Any
 
+from pullproof.aks.nodebody import NODE_IMAGE, node_body, node_slot
 from pullproof.core.clock import Clock
 from pullproof.core.hashing import digest_secret, matches
 from pullproof.core.nodekeys import NodeKey
@@ -15,7 +15,7 @@ from pullproof.identity.service import DirectoryService
 from pullproof.kube.storage.clusters import Cluster
 from pullproof.kube.storage.tracker import kube_time
 
-NODE_IMAGE = "AKSUbuntu-2204gen2containerd-202511.03.0"
+__all__ = ["NODE_IMAGE", "NodeFleet", "node_names", "pool_number"]
 BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
@@ -49,11 +49,13 @@ class NodeFleet:
         """Make the cluster's Node objects and machine identities match its agent pools, writing only what
         differs (the server runs this for every cluster when it opens the data dir)."""
         props = resource["properties"]
-        wanted: dict[str, dict[str, Any]] = {}
-        for pool in props.get("agentPoolProfiles", []):
-            for index, name in enumerate(node_names(cluster.id, pool["name"], int(pool.get("count") or 0))):
-                wanted[name] = self._node(name, index, pool, resource)
+        members = {name: (index, pool) for pool in props.get("agentPoolProfiles", [])
+                   for index, name in enumerate(node_names(cluster.id, pool["name"], int(pool.get("count") or 0)))}
         existing, _ = cluster.tracker.list("nodes")
+        slots = _slots(existing, list(members))
+        now = kube_time(self.clock.now())
+        wanted = {name: node_body(name, slots[name], index, pool, resource, now)
+                  for name, (index, pool) in members.items()}
         for node in existing:
             if node["metadata"]["name"] not in wanted:
                 cluster.tracker.delete("nodes", "", node["metadata"]["name"])
@@ -67,10 +69,7 @@ class NodeFleet:
                 booted = current["status"].get("nodeInfo", {}).get("bootID")
                 if booted and booted != body["status"]["nodeInfo"]["bootID"]:
                     self._drain(cluster, name)
-                if (current["metadata"].get("labels"), current["status"].get("nodeInfo")) != (
-                        body["metadata"]["labels"], body["status"]["nodeInfo"]):
-                    current["metadata"]["labels"] = body["metadata"]["labels"]
-                    current["status"]["nodeInfo"] = body["status"]["nodeInfo"]
+                if _refresh(current, body):
                     cluster.tracker.update("nodes", "", current, check_version=False)
             self._register(name, NodeIdentities(None, identities))
 
@@ -97,32 +96,39 @@ class NodeFleet:
         for node in nodes:
             self.directory.delete_node(node["metadata"]["name"])
 
-    def _node(self, name: str, index: int, pool: dict[str, Any], resource: dict[str, Any]) -> dict[str, Any]:
-        props = resource["properties"]
-        image = pool.get("nodeImageVersion", NODE_IMAGE)
-        boots = int((resource.get("_private") or {}).get("reimaged", {}).get(pool["name"], 0))
-        seed = f"{resource['id'].lower()}/{name}/{boots}".encode()
-        boot_id = str(uuid.UUID(bytes=hashlib.sha256(seed).digest()[:16]))
-        version = props.get("currentKubernetesVersion", "1.32.4")
-        labels = {"agentpool": pool["name"], "kubernetes.azure.com/agentpool": pool["name"],
-                  "kubernetes.azure.com/cluster": props["nodeResourceGroup"],
-                  "kubernetes.azure.com/mode": str(pool.get("mode", "System")).lower(),
-                  "kubernetes.azure.com/node-image-version": image,
-                  "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
-                  "node.kubernetes.io/instance-type": pool.get("vmSize", "Standard_DS2_v2"),
-                  "topology.kubernetes.io/region": resource["location"]}
-        now = kube_time(self.clock.now())
-        ready = {"type": "Ready", "status": "True", "reason": "KubeletReady",
-                 "message": "kubelet is posting ready status", "lastHeartbeatTime": now, "lastTransitionTime": now}
-        resources = {"cpu": "2", "memory": "7097684Ki", "pods": str(pool.get("maxPods", 110)),
-                     "ephemeral-storage": "129886128Ki"}
-        return {"apiVersion": "v1", "kind": "Node",
-                "metadata": {"name": name, "labels": labels},
-                "spec": {"podCIDR": f"10.244.{index}.0/24", "providerID": f"azure://{name}"},
-                "status": {"conditions": [ready], "addresses": [
-                    {"type": "InternalIP", "address": f"10.224.0.{4 + index}"}, {"type": "Hostname", "address": name}],
-                    "capacity": resources, "allocatable": resources, "images": [],
-                    "nodeInfo": {"bootID": boot_id, "kubeletVersion": f"v{version}", "kubeProxyVersion": "",
-                                 "containerRuntimeVersion": "containerd://1.7.27-1", "osImage": "Ubuntu 22.04.5 LTS",
-                                 "kernelVersion": "5.15.0-1089-azure", "operatingSystem": "linux",
-                                 "architecture": "amd64"}}}
+
+def _slots(existing: list[dict[str, Any]], names: list[str]) -> dict[str, int]:
+    """Each node's slot in the node subnet (its InternalIP and pod CIDR): a node keeps the one it has, a new
+    node takes the lowest free one, so two pools never share an address and scaling one pool moves no other."""
+    taken: dict[str, int] = {}
+    for node in existing:
+        name = node["metadata"]["name"]
+        address = next((a["address"] for a in node["status"].get("addresses", []) if a["type"] == "InternalIP"), None)
+        slot = node_slot(address) if address else None
+        if name in names and slot is not None and slot not in taken.values():
+            taken[name] = slot
+    free = (n for n in range(len(names) + len(taken)) if n not in taken.values())
+    return {name: taken[name] if name in taken else next(free) for name in names}
+
+
+MANAGED_STATUS = ("addresses", "allocatable", "capacity", "nodeInfo")
+
+
+def _managed(node: dict[str, Any]) -> str:
+    spec = {k: v for k, v in node["spec"].items() if k != "unschedulable"}
+    kinds = [c["type"] for c in node["status"].get("conditions", [])]
+    return repr((node["metadata"].get("labels"), spec, kinds, [node["status"].get(k) for k in MANAGED_STATUS]))
+
+
+def _refresh(current: dict[str, Any], body: dict[str, Any]) -> bool:
+    """Bring what AKS manages on an existing Node (labels, spec but a cordon's ``unschedulable``, addresses,
+    resources, nodeInfo, the set of conditions) to ``body``; True if anything changed."""
+    before = _managed(current)
+    current["metadata"]["labels"] = body["metadata"]["labels"]
+    current["spec"] = {**body["spec"], **({"unschedulable": True} if current["spec"].get("unschedulable") else {})}
+    for key in MANAGED_STATUS:
+        current["status"][key] = body["status"][key]
+    kinds = [c["type"] for c in current["status"].get("conditions", [])]
+    if kinds != [c["type"] for c in body["status"]["conditions"]]:
+        current["status"]["conditions"] = body["status"]["conditions"]
+    return before != _managed(current)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pullproof.core.clock import Clock
 from pullproof.core.ids import IdFactory
 from pullproof.kube.controllers.deployments import DeploymentController
+from pullproof.kube.controllers.podgc import PodGarbageCollector
 from pullproof.kube.controllers.replicasets import ReplicaSetController
 from pullproof.kube.controllers.scheduler import Scheduler
 from pullproof.kube.node.kubelet import Kubelets
@@ -26,9 +27,11 @@ class ClusterRuntime:
         self.deployments = DeploymentController(cluster.tracker, clock)
         self.replicasets = ReplicaSetController(cluster.tracker, clock, ids)
         self.scheduler = Scheduler(cluster.tracker, clock)
+        self.podgc = PodGarbageCollector(cluster.tracker, clock)
         self.kubelets = kubelets
 
     def reconcile(self) -> None:
+        self.podgc.reconcile()
         self.deployments.reconcile()
         self.replicasets.reconcile()
         self.scheduler.reconcile()
