@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pullproof.core.clock import Clock
+from pullproof.core.clock import Clock, parse_time
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
 from pullproof.kube.apiserver import admission, defaults
@@ -43,9 +43,35 @@ def owner_ref(owner: dict[str, Any], kind: str, api_version: str) -> dict[str, A
             "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
 
 
-def pod_available(pod: dict[str, Any]) -> bool:
-    conditions = pod.get("status", {}).get("conditions", [])
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+def ready_since(pod: dict[str, Any]) -> float | None:
+    """When the pod became Ready (``None``: it is not Ready)."""
+    for c in (pod.get("status") or {}).get("conditions") or []:
+        if c.get("type") == "Ready" and c.get("status") == "True":
+            return parse_time(c["lastTransitionTime"]) if c.get("lastTransitionTime") else 0.0
+    return None
+
+
+def pod_ready(pod: dict[str, Any]) -> bool:
+    return ready_since(pod) is not None
+
+
+def pod_available(pod: dict[str, Any], min_ready_seconds: int = 0, now: float = 0.0) -> bool:
+    """IsPodAvailable: Ready, and for longer than ``minReadySeconds`` (strictly) when that is set."""
+    since = ready_since(pod)
+    return since is not None and (min_ready_seconds == 0 or since + min_ready_seconds < now)
+
+
+PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
+
+
+def deletion_rank(pod: dict[str, Any]) -> tuple[Any, ...]:
+    """ActivePods ordering: which surplus pod goes first (unbound, pending, unready, recently ready,
+    most restarts, newest)."""
+    status = pod.get("status") or {}
+    since = ready_since(pod)
+    restarts = sum(int(c.get("restartCount", 0)) for c in status.get("containerStatuses") or [])
+    return (bool((pod.get("spec") or {}).get("nodeName")), PHASE_RANK.get(status.get("phase", "Pending"), 0),
+            since is not None, -(since or 0.0), -restarts, -parse_time(pod["metadata"]["creationTimestamp"]))
 
 
 class ReplicaSetController:
@@ -69,13 +95,13 @@ class ReplicaSetController:
         for _ in range(wanted - len(pods)):
             if not self._create_pod(rs):
                 break
-        surplus = sorted(pods, key=lambda p: (pod_available(p), p["metadata"]["creationTimestamp"]))
-        for pod in surplus[: max(0, len(pods) - wanted)]:
+        for pod in sorted(pods, key=deletion_rank)[: max(0, len(pods) - wanted)]:
             self._delete_pod(rs, clone(pod))
         pods = [p for p in self._pods(rs) if not p["metadata"].get("deletionTimestamp")]
+        min_ready, now = int(rs["spec"].get("minReadySeconds") or 0), self.clock.now()
         status = {"replicas": len(pods), "fullyLabeledReplicas": len(pods),
-                  "readyReplicas": sum(pod_available(p) for p in pods),
-                  "availableReplicas": sum(pod_available(p) for p in pods),
+                  "readyReplicas": sum(pod_ready(p) for p in pods),
+                  "availableReplicas": sum(pod_available(p, min_ready, now) for p in pods),
                   "observedGeneration": rs["metadata"].get("generation", 1)}
         status = {k: v for k, v in status.items() if v or k in {"replicas", "observedGeneration"}}
         if rs.get("status") != status:
