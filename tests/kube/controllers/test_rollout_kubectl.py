@@ -94,8 +94,8 @@ def test_rollout_history_and_undo_to_a_revision(kubectl: base.Kubectl) -> None:
     base.until(lambda: _rolled_out(kubectl, "nginx:1"), "the rollback")
     sets = _sets(kubectl)
     assert len(sets) == 3 and sets["nginx:1"]["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "4"
-    history = kubectl("rollout", "history", "deployment/web").stdout.splitlines()
-    assert [line.split()[0] for line in history[2:-1]] == ["2", "3", "4"]
+    rows = kubectl("rollout", "history", "deployment/web").stdout.splitlines()
+    assert [line.split()[0] for line in rows[2:-1]] == ["2", "3", "4"]
     undone = kubectl("rollout", "undo", "deployment/web")  # back to the previous revision, 3
     assert undone.stdout == "deployment.apps/web rolled back\n", undone.stderr
     base.until(lambda: _rolled_out(kubectl, "nginx:3"), "the undo")
