@@ -221,3 +221,20 @@ def test_a_set_the_selector_no_longer_matches_is_released(tmp_path: Path) -> Non
     h.tracker.update(REPLICASETS, "default", rs)
     h.deployments.reconcile()
     assert "ownerReferences" not in h.tracker.get(REPLICASETS, "default", rs["metadata"]["name"])["metadata"]
+
+
+def test_the_deprecated_rollback_annotation_rolls_back_to_the_previous_revision(tmp_path: Path) -> None:
+    h = _rolled(tmp_path)
+    h.edit(image="nginx:2")
+    h.settle()
+    d = h.deployment()
+    d["metadata"]["annotations"]["deprecated.deployment.rollback.to"] = "0"
+    h.tracker.update("deployments.apps", "default", d)
+    h.settle()
+    d = h.deployment()
+    assert d["spec"]["template"]["spec"]["containers"][0]["image"] == "nginx:1"
+    assert "deprecated.deployment.rollback.to" not in d["metadata"]["annotations"]
+    assert d["metadata"]["annotations"][REVISION] == "3"
+    assert h.sizes() == {"nginx:1": 4, "nginx:2": 0}
+    reasons = [e["reason"] for e in h.tracker.list("events", "default")[0]]
+    assert "DeploymentRollback" in reasons

@@ -24,6 +24,29 @@ def controller_uid(obj: Obj) -> str | None:
     return next((r.get("uid") for r in obj["metadata"].get("ownerReferences") or [] if r.get("controller")), None)
 
 
+def _rollback_to(d: Obj) -> int | None:
+    """getRollbackTo: the revision the deprecated rollback annotation asks for (an invalid one is ignored)."""
+    value = (d["metadata"].get("annotations") or {}).get(du.ROLLBACK_TO)
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+def _last_revision(sets: list[Obj]) -> int:
+    """LastRevision: the second highest revision."""
+    top, second = 0, 0
+    for rs in sets:
+        value = du.revision(rs)
+        if value >= top:
+            top, second = value, top
+        elif value > second:
+            second = value
+    return second
+
+
 class DeploymentController:
     def __init__(self, tracker: Tracker, clock: Clock) -> None:
         self.tracker = tracker
@@ -47,12 +70,39 @@ class DeploymentController:
             self._sync_status(d, [*olds, *([new] if new else [])], new)
             return
         d = self._paused_conditions(d)
-        if d["spec"].get("paused") or self._scaling_event(d, sets):
+        if not d["spec"].get("paused") and _rollback_to(d) is not None:
+            self._rollback(d, sets)
+        elif d["spec"].get("paused") or self._scaling_event(d, sets):
             self._sync_scale(d, sets)
         elif du.rolling(d):
             self._rolling(d, sets)
         else:
             self._recreate(d, sets)
+
+    def _rollback(self, d: Obj, sets: list[Obj]) -> None:
+        """rollback.go: the deprecated ``deprecated.deployment.rollback.to`` annotation (0: the previous revision)."""
+        new, olds = self.sets_and_revision(d, sets, True)
+        everything = [*olds, *([new] if new else [])]
+        wanted = _rollback_to(d) or _last_revision(everything)
+        target = next((rs for rs in everything if du.revision(rs) == wanted), None) if wanted else None
+        if target is None:
+            message = "Unable to find the revision to rollback to." if wanted else "Unable to find last revision."
+            self.events.record(d, "Deployment", "Warning", "DeploymentRollbackRevisionNotFound", message)
+        elif du.find_new(d, [target]) is None:
+            template = du.without_hash(target["spec"]["template"])
+            d["spec"]["template"] = template
+            kept = {k: v for k, v in du.notes_of(d).items() if k in du.SKIPPED_ANNOTATIONS}
+            d["metadata"]["annotations"] = {**kept, **{k: v for k, v in du.notes_of(target).items()
+                                                       if k not in du.SKIPPED_ANNOTATIONS}}
+            d["metadata"]["generation"] = int(d["metadata"].get("generation", 1)) + 1
+            self.events.record(d, "Deployment", "Normal", "DeploymentRollback",
+                               f'Rolled back deployment "{d["metadata"]["name"]}" to revision {wanted}')
+        else:
+            self.events.record(d, "Deployment", "Warning", "DeploymentRollbackTemplateUnchanged",
+                               "The rollback revision contains the same template as current deployment "
+                               f'"{d["metadata"]["name"]}"')
+        du.notes_of(d).pop(du.ROLLBACK_TO, None)
+        self.tracker.update(DEPLOYMENTS, d["metadata"]["namespace"], d, check_version=False)
 
     def _claim(self, d: Obj) -> list[Obj]:
         """getReplicaSetsForDeployment: the ReplicaSet controller-ref manager's claim."""
@@ -113,7 +163,7 @@ class DeploymentController:
         """``sync``: scaling and pause; no new ReplicaSet is created."""
         new, olds = self.sets_and_revision(d, sets, False)
         rolling.scale(self, d, new, olds)
-        if d["spec"].get("paused"):
+        if d["spec"].get("paused") and _rollback_to(d) is None:
             self._cleanup(olds, d)
         self._sync_status(self._fresh(d), self._fresh_sets([*olds, *([new] if new else [])]), new)
 
