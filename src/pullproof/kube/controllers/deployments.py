@@ -59,8 +59,8 @@ class DeploymentController:
 
     # syncDeployment -----------------------------------------------------------------------------------
     def sync(self, d: Obj) -> None:
-        if not (d["spec"].get("selector") or {}).get("matchLabels") and not d["spec"]["selector"].get(
-                "matchExpressions"):
+        selector = d["spec"].get("selector") or {}
+        if not selector.get("matchLabels") and not selector.get("matchExpressions"):
             self.events.record(d, "Deployment", "Warning", "SelectingAll",
                                "This deployment is selecting all pods. A non-empty selector is required.")
             return
