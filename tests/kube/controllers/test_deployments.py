@@ -238,3 +238,22 @@ def test_the_deprecated_rollback_annotation_rolls_back_to_the_previous_revision(
     assert h.sizes() == {"nginx:1": 4, "nginx:2": 0}
     reasons = [e["reason"] for e in h.tracker.list("events", "default")[0]]
     assert "DeploymentRollback" in reasons
+
+
+def test_pods_that_cannot_be_created_give_a_replica_failure_condition(tmp_path: Path) -> None:
+    h = harness(tmp_path)
+    d = h.create(replicas=1)
+    d["spec"]["template"]["spec"]["serviceAccountName"] = "builder"
+    h.tracker.update("deployments.apps", "default", d)
+    h.sync()
+    h.sync()
+    failure = _condition(h, "ReplicaFailure")
+    assert (failure["status"], failure["reason"]) == ("True", "FailedCreate")
+    assert 'error looking up service account default/builder' in failure["message"]
+    rs = next(iter(h.sets().values()))
+    assert [c["reason"] for c in rs["status"]["conditions"]] == ["FailedCreate"]
+    h.tracker.create("serviceaccounts", "default", {"apiVersion": "v1", "kind": "ServiceAccount",
+                                                    "metadata": {"name": "builder"}})
+    h.settle()
+    assert [c["type"] for c in h.deployment()["status"]["conditions"]] == ["Available", "Progressing"]
+    assert "conditions" not in next(iter(h.sets().values()))["status"]

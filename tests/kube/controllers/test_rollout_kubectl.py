@@ -4,6 +4,7 @@ Deployment with ``--cascade=orphan``. Pods are made Ready here, the kubelet's pa
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pullproof.core.errors import ServiceError
@@ -111,7 +112,10 @@ def test_rollout_restart_pause_and_status(kubectl: base.Kubectl) -> None:
         out, err = watching.communicate(timeout=30)
     assert watching.returncode == 0, err
     assert out.splitlines()[-1] == 'deployment "web" successfully rolled out', out
-    assert out.startswith('Waiting for deployment "web" rollout to finish: '), out
+    waiting = re.compile(r'Waiting for deployment (spec update to be observed|"web" rollout to finish: '
+                         r'(\d+ out of 2 new replicas have been updated|\d+ old replicas are pending termination'
+                         r'|\d+ of 2 updated replicas are available))\.\.\.')
+    assert all(waiting.fullmatch(line) for line in out.splitlines()[:-1]), out
     sets = {rs["metadata"]["annotations"]["deployment.kubernetes.io/revision"]: rs
             for rs in kubectl.cluster.tracker.list(REPLICASETS, "default")[0]}
     assert sorted(sets) == ["1", "2"]

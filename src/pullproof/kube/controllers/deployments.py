@@ -47,6 +47,17 @@ def _last_revision(sets: list[Obj]) -> int:
     return second
 
 
+def _replica_failures(sets: list[Obj], new: Obj | None) -> list[Obj]:
+    """getReplicaFailures: the new set's ReplicaFailure conditions, else the other sets'."""
+    def of(rs: Obj) -> list[Obj]:
+        return [{"type": c["type"], "status": c["status"], "lastUpdateTime": c.get("lastTransitionTime"),
+                 "lastTransitionTime": c.get("lastTransitionTime"), "reason": c.get("reason"),
+                 "message": c.get("message")}
+                for c in (rs.get("status") or {}).get("conditions") or [] if c.get("type") == "ReplicaFailure"]
+    found = of(new) if new is not None else []
+    return found or [c for rs in sets for c in of(rs)]
+
+
 class DeploymentController:
     def __init__(self, tracker: Tracker, clock: Clock) -> None:
         self.tracker = tracker
@@ -341,6 +352,11 @@ class DeploymentController:
                 message = f'ReplicaSet "{name}" has timed out progressing.' if name else \
                     f'Deployment "{d["metadata"]["name"]}" has timed out progressing.'
                 du.set_condition(status, du.condition("Progressing", "False", "ProgressDeadlineExceeded", message, now))
+        failures = _replica_failures(sets, new)
+        if failures:
+            du.set_condition(status, failures[0])
+        else:
+            du.remove_condition(status, "ReplicaFailure")
         status = du.wire_status(status)
         if status != (d.get("status") or {}):
             d["status"] = status

@@ -92,8 +92,10 @@ class ReplicaSetController:
     def _one(self, rs: dict[str, Any]) -> None:
         pods = [p for p in self._pods(rs) if not p["metadata"].get("deletionTimestamp")]
         wanted = int(rs["spec"].get("replicas", 1))
+        failure = None
         for _ in range(wanted - len(pods)):
-            if not self._create_pod(rs):
+            failure = self._create_pod(rs)
+            if failure is not None:
                 break
         for pod in sorted(pods, key=deletion_rank)[: max(0, len(pods) - wanted)]:
             self._delete_pod(rs, clone(pod))
@@ -104,12 +106,28 @@ class ReplicaSetController:
                   "availableReplicas": sum(pod_available(p, min_ready, now) for p in pods),
                   "observedGeneration": rs["metadata"].get("generation", 1)}
         status = {k: v for k, v in status.items() if v or k in {"replicas", "observedGeneration"}}
+        conditions = self._conditions(rs, failure, now)
+        if conditions:
+            status["conditions"] = conditions
         if rs.get("status") != status:
             fresh = self.tracker.get(REPLICASETS, rs["metadata"]["namespace"], rs["metadata"]["name"])
             fresh["status"] = status
             self.tracker.update(REPLICASETS, rs["metadata"]["namespace"], fresh, check_version=False)
 
-    def _create_pod(self, rs: dict[str, Any]) -> bool:
+    @staticmethod
+    def _conditions(rs: dict[str, Any], failure: str | None, now: float) -> list[dict[str, Any]]:
+        """``ReplicaFailure`` (``FailedCreate``) while pods cannot be created; gone once a pass succeeds."""
+        conditions = clone((rs.get("status") or {}).get("conditions") or [])
+        known = any(c.get("type") == "ReplicaFailure" for c in conditions)
+        if failure is not None and not known:
+            conditions.append({"type": "ReplicaFailure", "status": "True", "lastTransitionTime": kube_time(now),
+                               "reason": "FailedCreate", "message": failure})
+        elif failure is None and known:
+            conditions = [c for c in conditions if c.get("type") != "ReplicaFailure"]
+        return conditions
+
+    def _create_pod(self, rs: dict[str, Any]) -> str | None:
+        """Create one pod; the error's message if the API refuses it."""
         namespace, name = rs["metadata"]["namespace"], rs["metadata"]["name"]
         template = clone(rs["spec"]["template"])
         pod_name = f"{name[:58]}-" + "".join(ALPHABET[int(c, 16) % len(ALPHABET)] for c in self.ids.hex(3)[:5])
@@ -123,10 +141,10 @@ class ReplicaSetController:
             created = self.tracker.create("pods", namespace, pod)
         except ServiceError as exc:
             self.events.record(rs, "ReplicaSet", "Warning", "FailedCreate", f"Error creating: {exc.message}")
-            return False
+            return exc.message
         self.events.record(rs, "ReplicaSet", "Normal", "SuccessfulCreate",
                            f"Created pod: {created['metadata']['name']}")
-        return True
+        return None
 
     def _delete_pod(self, rs: dict[str, Any], pod: dict[str, Any]) -> None:
         name = pod["metadata"]["name"]
