@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pullproof.core.clock import Clock
+from pullproof.core.clock import Clock, parse_time
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
 from pullproof.kube.apiserver import admission, defaults
@@ -43,9 +43,35 @@ def owner_ref(owner: dict[str, Any], kind: str, api_version: str) -> dict[str, A
             "uid": owner["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
 
 
-def pod_available(pod: dict[str, Any]) -> bool:
-    conditions = pod.get("status", {}).get("conditions", [])
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+def ready_since(pod: dict[str, Any]) -> float | None:
+    """When the pod became Ready (``None``: it is not Ready)."""
+    for c in (pod.get("status") or {}).get("conditions") or []:
+        if c.get("type") == "Ready" and c.get("status") == "True":
+            return parse_time(c["lastTransitionTime"]) if c.get("lastTransitionTime") else 0.0
+    return None
+
+
+def pod_ready(pod: dict[str, Any]) -> bool:
+    return ready_since(pod) is not None
+
+
+def pod_available(pod: dict[str, Any], min_ready_seconds: int = 0, now: float = 0.0) -> bool:
+    """IsPodAvailable: Ready, and for longer than ``minReadySeconds`` (strictly) when that is set."""
+    since = ready_since(pod)
+    return since is not None and (min_ready_seconds == 0 or since + min_ready_seconds < now)
+
+
+PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
+
+
+def deletion_rank(pod: dict[str, Any]) -> tuple[Any, ...]:
+    """ActivePods ordering: which surplus pod goes first (unbound, pending, unready, recently ready,
+    most restarts, newest)."""
+    status = pod.get("status") or {}
+    since = ready_since(pod)
+    restarts = sum(int(c.get("restartCount", 0)) for c in status.get("containerStatuses") or [])
+    return (bool((pod.get("spec") or {}).get("nodeName")), PHASE_RANK.get(status.get("phase", "Pending"), 0),
+            since is not None, -(since or 0.0), -restarts, -parse_time(pod["metadata"]["creationTimestamp"]))
 
 
 class ReplicaSetController:
@@ -66,24 +92,42 @@ class ReplicaSetController:
     def _one(self, rs: dict[str, Any]) -> None:
         pods = [p for p in self._pods(rs) if not p["metadata"].get("deletionTimestamp")]
         wanted = int(rs["spec"].get("replicas", 1))
+        failure = None
         for _ in range(wanted - len(pods)):
-            if not self._create_pod(rs):
+            failure = self._create_pod(rs)
+            if failure is not None:
                 break
-        surplus = sorted(pods, key=lambda p: (pod_available(p), p["metadata"]["creationTimestamp"]))
-        for pod in surplus[: max(0, len(pods) - wanted)]:
+        for pod in sorted(pods, key=deletion_rank)[: max(0, len(pods) - wanted)]:
             self._delete_pod(rs, clone(pod))
         pods = [p for p in self._pods(rs) if not p["metadata"].get("deletionTimestamp")]
+        min_ready, now = int(rs["spec"].get("minReadySeconds") or 0), self.clock.now()
         status = {"replicas": len(pods), "fullyLabeledReplicas": len(pods),
-                  "readyReplicas": sum(pod_available(p) for p in pods),
-                  "availableReplicas": sum(pod_available(p) for p in pods),
+                  "readyReplicas": sum(pod_ready(p) for p in pods),
+                  "availableReplicas": sum(pod_available(p, min_ready, now) for p in pods),
                   "observedGeneration": rs["metadata"].get("generation", 1)}
         status = {k: v for k, v in status.items() if v or k in {"replicas", "observedGeneration"}}
+        conditions = self._conditions(rs, failure, now)
+        if conditions:
+            status["conditions"] = conditions
         if rs.get("status") != status:
             fresh = self.tracker.get(REPLICASETS, rs["metadata"]["namespace"], rs["metadata"]["name"])
             fresh["status"] = status
             self.tracker.update(REPLICASETS, rs["metadata"]["namespace"], fresh, check_version=False)
 
-    def _create_pod(self, rs: dict[str, Any]) -> bool:
+    @staticmethod
+    def _conditions(rs: dict[str, Any], failure: str | None, now: float) -> list[dict[str, Any]]:
+        """``ReplicaFailure`` (``FailedCreate``) while pods cannot be created; gone once a pass succeeds."""
+        conditions = clone((rs.get("status") or {}).get("conditions") or [])
+        known = any(c.get("type") == "ReplicaFailure" for c in conditions)
+        if failure is not None and not known:
+            conditions.append({"type": "ReplicaFailure", "status": "True", "lastTransitionTime": kube_time(now),
+                               "reason": "FailedCreate", "message": failure})
+        elif failure is None and known:
+            conditions = [c for c in conditions if c.get("type") != "ReplicaFailure"]
+        return conditions
+
+    def _create_pod(self, rs: dict[str, Any]) -> str | None:
+        """Create one pod; the error's message if the API refuses it."""
         namespace, name = rs["metadata"]["namespace"], rs["metadata"]["name"]
         template = clone(rs["spec"]["template"])
         pod_name = f"{name[:58]}-" + "".join(ALPHABET[int(c, 16) % len(ALPHABET)] for c in self.ids.hex(3)[:5])
@@ -97,10 +141,10 @@ class ReplicaSetController:
             created = self.tracker.create("pods", namespace, pod)
         except ServiceError as exc:
             self.events.record(rs, "ReplicaSet", "Warning", "FailedCreate", f"Error creating: {exc.message}")
-            return False
+            return exc.message
         self.events.record(rs, "ReplicaSet", "Normal", "SuccessfulCreate",
                            f"Created pod: {created['metadata']['name']}")
-        return True
+        return None
 
     def _delete_pod(self, rs: dict[str, Any], pod: dict[str, Any]) -> None:
         name = pod["metadata"]["name"]
