@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,8 @@ def test_copies_taken_during_commits_hold_whole_transactions(tmp_path: Path) -> 
             with db.tx() as conn:
                 conn.execute("INSERT INTO pairs VALUES (?)", (index,))
                 conn.execute("INSERT INTO pairs VALUES (?)", (index,))
+            if index % 10 == 0:
+                time.sleep(0.001)  # a busy server, not one that never stops committing
         done.set()
 
     thread = threading.Thread(target=write)

@@ -15,11 +15,13 @@ SQLite replays over the copy.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from pullproof.core.datadir import write_private
 
 ATTEMPTS = 50
+BACKOFF = 0.001, 0.05  # seconds: the first pause after a copy that changed under it, and the longest
 
 
 class SnapshotError(Exception):
@@ -39,7 +41,11 @@ def wal_of(path: Path) -> Path:
 
 def copy_database(source: Path, target: Path, attempts: int = ATTEMPTS) -> None:
     """Copy ``source`` (and its ``-wal``) to ``target`` (and ``target-wal``), mode 0600; reads only."""
-    for _ in range(attempts):
+    pause = BACKOFF[0]
+    for attempt in range(attempts):
+        if attempt:  # a commit landed during the copy: let the writer's burst pass before the next try
+            time.sleep(pause)
+            pause = min(pause * 2, BACKOFF[1])
         before = _read(wal_of(source))
         main = _read(source)
         if main is None:
