@@ -15,11 +15,10 @@ from pullproof.kube import errors
 from pullproof.kube.apiserver.admission import forbidden
 from pullproof.kube.apiserver.options import DeleteOptions, ListOptions
 from pullproof.kube.apiserver.service import ObjectService, typed
-from pullproof.kube.storage.resources import RESOURCES, ResourceType
+from pullproof.kube.storage.resources import POD_LOGS, RESOURCES, ResourceType
 from pullproof.kube.storage.tracker import kube_time
 
 Obj = dict[str, Any]
-POD_LOGS = "podlogs"
 IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public")
 
 

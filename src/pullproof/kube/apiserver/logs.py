@@ -10,10 +10,10 @@ from typing import Any
 
 from pullproof.core.errors import ServiceError
 from pullproof.kube import errors
+from pullproof.kube.storage.resources import POD_LOGS
 from pullproof.kube.storage.tracker import Tracker
 
 Obj = dict[str, Any]
-POD_LOGS = "podlogs"
 WAITING = {"ErrImagePull": "image can't be pulled", "ImagePullBackOff": "trying and failing to pull image"}
 
 

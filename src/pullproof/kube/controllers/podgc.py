@@ -5,10 +5,10 @@ kube-controller-manager, only once the node has been missing for the quarantine 
 from __future__ import annotations
 
 from pullproof.core.clock import Clock
+from pullproof.kube.storage.resources import POD_LOGS
 from pullproof.kube.storage.tracker import Tracker, clone, kube_time
 
 MESSAGE = "PodGC: node no longer exists"
-POD_LOGS = "podlogs"
 QUARANTINE_SECONDS = 40.0  # podgc's quarantineTime: a node must stay missing this long
 
 

@@ -22,10 +22,10 @@ from pullproof.kube.node.programs import CanIPull, is_builtin
 from pullproof.kube.node.puller import Puller, PullError
 from pullproof.kube.node.pulllog import PullLog
 from pullproof.kube.storage.events import EventRecorder
+from pullproof.kube.storage.resources import POD_LOGS
 from pullproof.kube.storage.tracker import Tracker
 
 BACKOFF_START, BACKOFF_MAX = 10.0, 300.0
-POD_LOGS = "podlogs"
 
 
 @dataclass

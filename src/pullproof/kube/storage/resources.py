@@ -12,6 +12,8 @@ ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "up
 STATUS_VERBS = ("get", "patch", "update")
 COMMON_FIELDS = ("metadata.name", "metadata.namespace")
 
+POD_LOGS = "podlogs"  # the container logs a kubelet keeps per pod, an object in the tracker (not served)
+
 
 @dataclass(frozen=True)
 class Subresource:
