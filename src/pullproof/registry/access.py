@@ -13,19 +13,14 @@ from pullproof.core.reasons import Decision, Reason
 from pullproof.registry import errors
 from pullproof.registry.models import RegistryInfo
 from pullproof.registry.public_access import PublicAccess
-from pullproof.registry.scope import Scope
+from pullproof.registry.scope import Scope, bearer_challenge
 from pullproof.registry.tokens import Principal, TokenService
 
 BASIC_CHALLENGE = 'Basic realm="Azure Container Registry"'
 
 
 def challenge(registry: RegistryInfo, scope: Scope | None, error: str | None = None) -> str:
-    parts = [f'realm="https://{registry.login_server}/oauth2/token"', f'service="{registry.login_server}"']
-    if scope is not None:
-        parts.append(f'scope="{scope.render()}"')
-    if error:
-        parts.append(f'error="{error}"')
-    return "Bearer " + ",".join(parts)
+    return bearer_challenge(f"https://{registry.login_server}/oauth2/token", registry.login_server, scope, error)
 
 
 def parse_basic(header: str | None) -> tuple[str, str] | None:

@@ -13,7 +13,7 @@ from pullproof.core.jwt import TokenCodec, TokenRejected
 from pullproof.registry import errors
 from pullproof.registry.models import RegistryInfo
 from pullproof.registry.public import Missing, PublicProfile, PublicRegistries
-from pullproof.registry.scope import Scope
+from pullproof.registry.scope import Scope, bearer_challenge
 from pullproof.registry.store import RegistryStore
 from pullproof.registry.tokens import Principal
 
@@ -22,12 +22,9 @@ ANONYMOUS = Principal("anonymous", None, "")
 
 
 def challenge(profile: PublicProfile, scope: Scope | None, error: str | None = None) -> str:
-    parts = [f'realm="{profile.realm}"', f'service="{profile.service}"']
-    if scope is not None:
-        parts.append(f'scope="{scope.render()}"')
-    if error:
-        parts.append(f'error="{error}"')
-    return "Bearer " + ",".join(parts)
+    """Only registries with a token endpoint challenge (the others answer without a token)."""
+    assert profile.realm is not None
+    return bearer_challenge(profile.realm, profile.service, scope, error)
 
 
 def _detail(scope: Scope | None) -> list[dict[str, str]] | None:

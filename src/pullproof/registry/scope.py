@@ -67,3 +67,13 @@ def parse_scopes(values: list[str]) -> list[Scope]:
             wanted = merged.setdefault((kind, name), [])
             wanted += [a for a in actions.split(",") if a and a not in wanted]
     return [Scope(kind, name, tuple(actions)) for (kind, name), actions in merged.items()]
+
+
+def bearer_challenge(realm: str, service: str, scope: Scope | None, error: str | None = None) -> str:
+    """A registry's ``WWW-Authenticate: Bearer`` challenge (distribution's token auth)."""
+    parts = [f'realm="{realm}"', f'service="{service}"']
+    if scope is not None:
+        parts.append(f'scope="{scope.render()}"')
+    if error:
+        parts.append(f'error="{error}"')
+    return "Bearer " + ",".join(parts)
