@@ -38,10 +38,17 @@ def test_legacy_discovery(local: Local) -> None:
         assert k.get("/api").json()["versions"] == ["v1"]
         groups = k.get("/apis").json()
         assert groups["kind"] == "APIGroupList"
-        assert [g["name"] for g in groups["groups"]] == ["apps"]
+        assert [g["name"] for g in groups["groups"]] == [
+            "apps", "events.k8s.io", "autoscaling", "batch", "networking.k8s.io", "policy",
+            "rbac.authorization.k8s.io", "storage.k8s.io", "apiextensions.k8s.io", "scheduling.k8s.io",
+            "coordination.k8s.io", "discovery.k8s.io"]
         core = {r["name"]: r for r in k.get("/api/v1").json()["resources"]}
         assert core["pods"]["shortNames"] == ["po"] and core["pods"]["categories"] == ["all"]
         assert core["pods/log"]["verbs"] == ["get"] and "pods/status" in core
+        assert core["pods/eviction"] == {"name": "pods/eviction", "singularName": "", "namespaced": True,
+                                         "group": "policy", "version": "v1", "kind": "Eviction",
+                                         "verbs": ["create"]}
+        assert core["services"]["shortNames"] == ["svc"] and core["persistentvolumes"]["namespaced"] is False
         assert core["namespaces"]["namespaced"] is False and "deletecollection" not in core["namespaces"]["verbs"]
         apps = {r["name"]: r for r in k.get("/apis/apps/v1").json()["resources"]}
         assert apps["deployments/scale"]["group"] == "autoscaling" and apps["deployments/scale"]["kind"] == "Scale"
@@ -76,7 +83,7 @@ def test_removed_group_versions_are_404(local: Local) -> None:
 def test_openapi_v3_lets_kubectl_delegate_validation(local: Local) -> None:
     with api(local) as k:
         index = k.get("/openapi/v3").json()["paths"]
-        assert set(index) == {"api/v1", "apis/apps/v1"}
+        assert {"api/v1", "apis/apps/v1", "apis/batch/v1", "apis/networking.k8s.io/v1"} <= set(index)
         doc = k.get(index["apis/apps/v1"]["serverRelativeURL"]).json()
         patch = doc["paths"]["/apis/apps/v1/namespaces/{namespace}/deployments/{name}"]["patch"]
         assert patch["x-kubernetes-group-version-kind"] == {"group": "apps", "version": "v1", "kind": "Deployment"}

@@ -12,7 +12,9 @@ from pullproof.kube import errors
 from pullproof.kube.storage.resources import ResourceType
 
 Schema = dict[str, dict[str, list[str]]]
-OPAQUE = frozenset({"runtime.RawExtension", "meta.v1.FieldsV1"})
+OPAQUE = frozenset({"runtime.RawExtension", "meta.v1.FieldsV1", "apiextensions.v1.JSON",
+                    "apiextensions.v1.JSONSchemaProps", "apiextensions.v1.JSONSchemaPropsOrArray",
+                    "apiextensions.v1.JSONSchemaPropsOrBool", "apiextensions.v1.JSONSchemaPropsOrStringArray"})
 SCALAR_TYPES = {"s": ("string", (str,)), "b": ("[]uint8", (str,)), "t": ("bool", (bool,)),
                 "i": ("int32", (int,)), "l": ("int64", (int,)), "d": ("float64", (int, float))}
 JSON_NAMES = {str: "string", bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
@@ -102,7 +104,7 @@ class SchemaChecker:
             if not isinstance(value, (str, int)) or isinstance(value, bool):
                 self._mismatch(owner, path, value, "intstr.IntOrString", findings)
             return
-        if message in ("meta.v1.Time", "meta.v1.MicroTime", "resource.Quantity"):
+        if message in ("meta.v1.Time", "meta.v1.MicroTime", "meta.v1.Duration", "resource.Quantity"):
             if not isinstance(value, (str, int, float)) or isinstance(value, bool):
                 self._mismatch(owner, path, value, message.split(".")[-1], findings)
             return

@@ -15,8 +15,9 @@ from pullproof.core.clock import Clock
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
 from pullproof.kube import errors
-from pullproof.kube.apiserver import admission, defaults, managed, validation
+from pullproof.kube.apiserver import admission, defaults, kinds, managed, validation
 from pullproof.kube.apiserver.bootstrap import namespace_created
+from pullproof.kube.apiserver.kinds.base import AdmissionContext
 from pullproof.kube.apiserver.options import ListOptions, WriteOptions, parse_resource_version
 from pullproof.kube.apiserver.patch import json_patch, merge_patch, strategic_merge
 from pullproof.kube.apiserver.schema import SchemaChecker
@@ -101,21 +102,56 @@ class ObjectService:
             raise ServiceError(errors.BAD_REQUEST, detail="resourceVersion should not be set on objects to be created")
         for key in SERVER_FIELDS:
             meta.pop(key, None)
-        if rtype.key in STATUS_RESET:
-            obj.pop("status", None)
-            if STATUS_RESET[rtype.key] is not None:
-                obj["status"] = dict(STATUS_RESET[rtype.key] or {})
-        defaults.apply(rtype.key, obj)
+        self._reset_status(rtype, obj)
+        self._default(rtype, obj)
         shown = str(meta.get("name") or meta.get("generateName") or "")
         admission.namespace_lifecycle(self.tracker, rtype, namespace, shown)
         if rtype.key == "pods":
             admission.pod(self.tracker, self.ids, rtype, obj)
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = admission.generated_name(self.ids, str(meta["generateName"]))
-        validation.validate(rtype, obj)
+        self._admit(rtype, obj, None, opts, mutating=True)
+        self._validate(rtype, obj)
+        self._admit(rtype, obj, None, opts, mutating=False)
         if rtype.has_generation:
             meta["generation"] = 1
         return Written(self._store_new(rtype, namespace, obj, opts), True, warnings)
+
+    @staticmethod
+    def _reset_status(rtype: ResourceType, obj: Obj) -> None:
+        """A create ignores ``status`` where the kind has a status subresource."""
+        strategy = kinds.strategy(rtype.key)
+        if rtype.key in STATUS_RESET:
+            obj.pop("status", None)
+            if STATUS_RESET[rtype.key] is not None:
+                obj["status"] = dict(STATUS_RESET[rtype.key] or {})
+        elif strategy is not None and rtype.subresource("status") is not None:
+            obj.pop("status", None)
+            if strategy.initial_status is not None:
+                obj["status"] = json.loads(json.dumps(strategy.initial_status))
+
+    @staticmethod
+    def _default(rtype: ResourceType, obj: Obj) -> None:
+        defaults.apply(rtype.key, obj)
+        strategy = kinds.strategy(rtype.key)
+        if strategy is not None:
+            strategy.default(obj)
+
+    @staticmethod
+    def _validate(rtype: ResourceType, obj: Obj, current: Obj | None = None) -> None:
+        strategy = kinds.strategy(rtype.key)
+        more = strategy.validate(obj) if strategy is not None else []
+        validation.validate(rtype, obj, more)
+        if current is not None:
+            validation.immutable(rtype, current, obj)
+            if strategy is not None:
+                validation.raise_invalid(rtype, str(obj["metadata"]["name"]), strategy.validate_update(current, obj))
+
+    def _admit(self, rtype: ResourceType, obj: Obj, current: Obj | None, opts: WriteOptions, *,
+               mutating: bool) -> None:
+        context = AdmissionContext(self.tracker, self.ids, opts.dry_run)
+        for step in kinds.admission(rtype.key, mutating):
+            step(context, obj, current)
 
     def _store_new(self, rtype: ResourceType, namespace: str, obj: Obj, opts: WriteOptions) -> Obj:
         if opts.dry_run:
@@ -171,13 +207,15 @@ class ObjectService:
                 meta[key] = current["metadata"][key]
         if "managedFields" not in meta and current["metadata"].get("managedFields"):
             meta["managedFields"] = current["metadata"]["managedFields"]
-        if rtype.key in STATUS_RESET or rtype.key in ("namespaces", "nodes"):
+        if rtype.key in STATUS_RESET or rtype.key in ("namespaces", "nodes") or \
+                (kinds.strategy(rtype.key) is not None and rtype.subresource("status") is not None):
             obj.pop("status", None)
             if "status" in current:
                 obj["status"] = current["status"]
-        defaults.apply(rtype.key, obj)
-        validation.validate(rtype, obj)
-        validation.immutable(rtype, current, obj)
+        self._default(rtype, obj)
+        self._admit(rtype, obj, current, opts, mutating=True)
+        self._validate(rtype, obj, current)
+        self._admit(rtype, obj, current, opts, mutating=False)
         if rtype.has_generation:
             meta["generation"] = defaults.next_generation(current, obj)
         return self.commit(rtype, namespace, obj, opts)

@@ -89,7 +89,8 @@ def raise_invalid(rtype: ResourceType, name: str, causes: list[Cause]) -> None:
                        causes_list=[c.wire() for c in causes])
 
 
-def validate(rtype: ResourceType, obj: dict[str, Any]) -> None:
+def validate(rtype: ResourceType, obj: dict[str, Any], more: list[Cause] | None = None) -> None:
+    """The generic checks, the kind's own, and ``more`` (a strategy's causes), in one Invalid."""
     meta = obj.get("metadata") or {}
     name = str(meta.get("name") or "")
     causes = name_causes(rtype, name) if name else [required("metadata.name", "name or generateName is required")]
@@ -101,7 +102,7 @@ def validate(rtype: ResourceType, obj: dict[str, Any]) -> None:
     checker = KIND_CHECKS.get(rtype.key)
     if checker is not None:
         causes += checker(obj)
-    raise_invalid(rtype, name, causes)
+    raise_invalid(rtype, name, causes + (more or []))
 
 
 def _containers(spec: dict[str, Any], path: str) -> list[Cause]:

@@ -80,30 +80,90 @@ EVENT_FIELDS = ("involvedObject.kind", "involvedObject.namespace", "involvedObje
                 "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
                 "reportingComponent", "source", "type")
 
+JOB_FIELDS = ("status.successful",)
+STORAGE = "storage.k8s.io"
+NETWORKING = "networking.k8s.io"
+RBAC = "rbac.authorization.k8s.io"
+
+
+def _kind(group: str, kind: str, plural: str, namespaced: bool = True, *, short: tuple[str, ...] = (),
+          all_category: bool = False, subresources: tuple[Subresource, ...] = (), fields: tuple[str, ...] = (),
+          generation: bool = False, version: str = "v1", verbs: tuple[str, ...] = ALL_VERBS) -> ResourceType:
+    """A kind whose protobuf message is ``<group prefix>.<version>.<Kind>`` (``batch.v1.Job``)."""
+    prefix = (group.split(".")[0] if group else "core") if group != RBAC else "rbac"
+    if group == "apiextensions.k8s.io":
+        prefix = "apiextensions"
+    return ResourceType(group, version, kind, plural, kind.lower(), namespaced, f"{prefix}.{version}.{kind}",
+                        verbs=verbs, short_names=short, categories=("all",) if all_category else (),
+                        subresources=subresources, fields=fields, has_generation=generation)
+
+
 RESOURCES: tuple[ResourceType, ...] = (
     ResourceType("", "v1", "ConfigMap", "configmaps", "configmap", True, "core.v1.ConfigMap", short_names=("cm",)),
+    _kind("", "Endpoints", "endpoints", short=("ep",)),
     ResourceType("", "v1", "Event", "events", "event", True, "core.v1.Event", short_names=("ev",),
                  fields=EVENT_FIELDS),
+    _kind("", "LimitRange", "limitranges", short=("limits",)),
     ResourceType("", "v1", "Namespace", "namespaces", "namespace", False, "core.v1.Namespace",
                  verbs=("create", "delete", "get", "list", "patch", "update", "watch"), short_names=("ns",),
                  subresources=(_status("Namespace"),), fields=("status.phase",), returns_deleted=True),
     ResourceType("", "v1", "Node", "nodes", "node", False, "core.v1.Node", short_names=("no",),
                  subresources=(_status("Node"),), fields=("spec.unschedulable",)),
+    _kind("", "PersistentVolumeClaim", "persistentvolumeclaims", short=("pvc",),
+          subresources=(_status("PersistentVolumeClaim"),)),
+    _kind("", "PersistentVolume", "persistentvolumes", False, short=("pv",),
+          subresources=(_status("PersistentVolume"),)),
     ResourceType("", "v1", "Pod", "pods", "pod", True, "core.v1.Pod", short_names=("po",), categories=("all",),
-                 subresources=(Subresource("log", "Pod", ("get",)), _status("Pod")), fields=POD_FIELDS,
-                 returns_deleted=True),
+                 subresources=(Subresource("eviction", "Eviction", ("create",), "policy", "v1"),
+                               Subresource("log", "Pod", ("get",)), _status("Pod")),
+                 fields=POD_FIELDS, returns_deleted=True),
+    _kind("", "PodTemplate", "podtemplates"),
+    _kind("", "ResourceQuota", "resourcequotas", short=("quota",), subresources=(_status("ResourceQuota"),)),
     ResourceType("", "v1", "Secret", "secrets", "secret", True, "core.v1.Secret", fields=("type",)),
     ResourceType("", "v1", "ServiceAccount", "serviceaccounts", "serviceaccount", True, "core.v1.ServiceAccount",
                  short_names=("sa",)),
+    _kind("", "Service", "services", short=("svc",), all_category=True, subresources=(_status("Service"),)),
+    _kind("apiextensions.k8s.io", "CustomResourceDefinition", "customresourcedefinitions", False,
+          short=("crd", "crds"), subresources=(_status("CustomResourceDefinition"),), generation=True),
+    _kind("apps", "ControllerRevision", "controllerrevisions"),
+    _kind("apps", "DaemonSet", "daemonsets", short=("ds",), all_category=True,
+          subresources=(_status("DaemonSet"),), generation=True),
     ResourceType("apps", "v1", "Deployment", "deployments", "deployment", True, "apps.v1.Deployment",
                  short_names=("deploy",), categories=("all",), subresources=(_scale(), _status("Deployment")),
                  has_generation=True),
     ResourceType("apps", "v1", "ReplicaSet", "replicasets", "replicaset", True, "apps.v1.ReplicaSet",
                  short_names=("rs",), categories=("all",), subresources=(_scale(), _status("ReplicaSet")),
                  fields=("status.replicas",), has_generation=True),
+    _kind("apps", "StatefulSet", "statefulsets", short=("sts",), all_category=True,
+          subresources=(_scale(), _status("StatefulSet")), generation=True),
+    _kind("autoscaling", "HorizontalPodAutoscaler", "horizontalpodautoscalers", short=("hpa",), all_category=True,
+          subresources=(_status("HorizontalPodAutoscaler"),), version="v2"),
+    _kind("batch", "CronJob", "cronjobs", short=("cj",), all_category=True, subresources=(_status("CronJob"),),
+          generation=True),
+    _kind("batch", "Job", "jobs", all_category=True, subresources=(_status("Job"),), fields=JOB_FIELDS,
+          generation=True),
+    _kind("coordination.k8s.io", "Lease", "leases"),
+    _kind("discovery.k8s.io", "EndpointSlice", "endpointslices"),
+    _kind("events.k8s.io", "Event", "events", short=("ev",)),
+    _kind(NETWORKING, "IngressClass", "ingressclasses", False),
+    _kind(NETWORKING, "Ingress", "ingresses", short=("ing",), subresources=(_status("Ingress"),), generation=True),
+    _kind(NETWORKING, "NetworkPolicy", "networkpolicies", short=("netpol",), generation=True),
+    _kind("policy", "PodDisruptionBudget", "poddisruptionbudgets", short=("pdb",),
+          subresources=(_status("PodDisruptionBudget"),), generation=True),
+    _kind(RBAC, "ClusterRoleBinding", "clusterrolebindings", False),
+    _kind(RBAC, "ClusterRole", "clusterroles", False),
+    _kind(RBAC, "RoleBinding", "rolebindings"),
+    _kind(RBAC, "Role", "roles"),
+    _kind("scheduling.k8s.io", "PriorityClass", "priorityclasses", False, short=("pc",)),
+    _kind(STORAGE, "CSIDriver", "csidrivers", False),
+    _kind(STORAGE, "StorageClass", "storageclasses", False, short=("sc",)),
 )
 
-GROUP_VERSIONS: tuple[tuple[str, str], ...] = (("", "v1"), ("apps", "v1"))
+# in the order a real API server lists its groups (legacy first, then by group priority)
+GROUP_VERSIONS: tuple[tuple[str, str], ...] = (
+    ("", "v1"), ("apps", "v1"), ("events.k8s.io", "v1"), ("autoscaling", "v2"), ("batch", "v1"),
+    (NETWORKING, "v1"), ("policy", "v1"), (RBAC, "v1"), (STORAGE, "v1"), ("apiextensions.k8s.io", "v1"),
+    ("scheduling.k8s.io", "v1"), ("coordination.k8s.io", "v1"), ("discovery.k8s.io", "v1"))
 
 
 def in_group_version(group: str, version: str) -> list[ResourceType]:

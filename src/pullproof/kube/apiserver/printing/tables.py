@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pullproof.kube.apiserver import kinds
 from pullproof.kube.apiserver.printing import printers
 from pullproof.kube.apiserver.printing.durations import Ages
 from pullproof.kube.storage.resources import ResourceType
@@ -18,7 +19,9 @@ def table(rtype: ResourceType, objects: list[dict[str, Any]], now: float, versio
           list_meta: dict[str, Any], include: str = "Metadata", headers: bool = True) -> dict[str, Any]:
     """A Table of ``objects``; ``include`` is the ``includeObject`` query (None, Metadata, Object)."""
     api = f"meta.k8s.io/{version}"
-    printer = printers.printer_for(rtype)
+    strategy = kinds.strategy(rtype.key)
+    printer = strategy.printer if strategy is not None and strategy.printer is not None else \
+        printers.printer_for(rtype)
     ages = Ages(now)
     rows = []
     for obj in objects:
