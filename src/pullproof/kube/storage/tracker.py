@@ -74,7 +74,10 @@ class Tracker:
         self.ids = ids
         self.limits = limits or Limits()
         self._lock = threading.RLock()
-        self._rv, self._objects = store.load(cluster)
+        self._rv, loaded = store.load(cluster)
+        self._objects: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+        for (resource, namespace, name), obj in loaded.items():
+            self._objects.setdefault(resource, {})[(namespace, name)] = obj
         self._sizes: dict[Key, int] = {}
         self._history: deque[Event] = deque()
         self._history_bytes = 0
@@ -104,7 +107,7 @@ class Tracker:
     # reads ------------------------------------------------------------------------------------------
     def get(self, resource: str, namespace: str, name: str) -> dict[str, Any]:
         with self._lock:
-            found = self._objects.get((resource, namespace, name))
+            found = self._objects.get(resource, {}).get((namespace, name))
             if found is None:
                 raise ServiceError(errors.NOT_FOUND, resource=resource, name=name, detail_name=name,
                                    detail_kind=resource.split(".")[0], detail_group=_group(resource))
@@ -112,25 +115,27 @@ class Tracker:
 
     def find(self, resource: str, namespace: str, name: str) -> dict[str, Any] | None:
         with self._lock:
-            found = self._objects.get((resource, namespace, name))
+            found = self._objects.get(resource, {}).get((namespace, name))
             return clone(found) if found is not None else None
 
     def list(self, resource: str, namespace: str | None = None,
              predicate: Callable[[dict[str, Any]], bool] | None = None) -> tuple[list[dict[str, Any]], int]:
         with self._lock:
-            items = [clone(obj) for (res, ns, _), obj in sorted(self._objects.items())
-                     if res == resource and (namespace is None or ns == namespace)
-                     and (predicate is None or predicate(obj))]
-            return items, self._rv
+            return [clone(obj) for obj in self._select(resource, namespace, predicate)], self._rv
 
     def scan(self, resource: str, namespace: str | None = None,
              predicate: Callable[[dict[str, Any]], bool] | None = None) -> Objects:
         """Like ``list`` but without copies, for in-process readers on hot paths: the objects returned
         are the stored ones and must not be changed (``clone`` one before editing it)."""
         with self._lock:
-            return [obj for (res, ns, _), obj in sorted(self._objects.items())
-                    if res == resource and (namespace is None or ns == namespace)
-                    and (predicate is None or predicate(obj))]
+            return self._select(resource, namespace, predicate)
+
+    def _select(self, resource: str, namespace: str | None,
+                predicate: Callable[[dict[str, Any]], bool] | None) -> Objects:
+        """The stored objects of ``resource``, by namespace then name."""
+        objects = self._objects.get(resource, {})
+        keys = sorted(objects) if namespace is None else sorted(k for k in objects if k[0] == namespace)
+        return [obj for obj in (objects[k] for k in keys) if predicate is None or predicate(obj)]
 
     # writes -------------------------------------------------------------------------------------------
     def _next(self) -> int:
@@ -142,7 +147,7 @@ class Tracker:
         meta = body.setdefault("metadata", {})
         name = meta.get("name")
         with self._lock:
-            if (resource, namespace, name) in self._objects:
+            if (namespace, name) in self._objects.get(resource, {}):
                 raise ServiceError(errors.ALREADY_EXISTS, resource=resource, name=name, detail_name=name,
                                    detail_kind=resource.split(".")[0], detail_group=_group(resource))
             rv = self._next()
@@ -157,7 +162,7 @@ class Tracker:
         meta = body.setdefault("metadata", {})
         name = meta.get("name")
         with self._lock:
-            current = self._objects.get((resource, namespace, name))
+            current = self._objects.get(resource, {}).get((namespace, name))
             if current is None:
                 raise ServiceError(errors.NOT_FOUND, resource=resource, name=name, detail_name=name,
                                    detail_kind=resource.split(".")[0], detail_group=_group(resource))
@@ -176,7 +181,7 @@ class Tracker:
     def delete(self, resource: str, namespace: str, name: str) -> dict[str, Any]:
         key: Key = (resource, namespace, name)
         with self._lock:
-            current = self._objects.pop(key, None)
+            current = self._objects.get(resource, {}).pop((namespace, name), None)
             if current is None:
                 raise ServiceError(errors.NOT_FOUND, resource=resource, name=name, detail_name=name,
                                    detail_kind=resource.split(".")[0], detail_group=_group(resource))
@@ -194,7 +199,7 @@ class Tracker:
             self._rv -= 1  # nothing was written: the version is not used
             raise ServiceError(errors.STORAGE_TOO_LARGE)
         self.store.put(self.cluster, key, rv, body)
-        self._objects[key] = body
+        self._objects.setdefault(resource, {})[(namespace, key[2])] = body
         self._sizes[key] = len(text)
         self._publish(Event(rv, kind, resource, namespace, body, len(text)))
         return clone(body)
