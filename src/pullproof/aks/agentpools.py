@@ -6,7 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from pullproof.aks import errors
-from pullproof.aks.provider import CLUSTER_TYPE, POOL_TYPE, ManagedClusters, default_pool, pool_body
+from pullproof.aks.provider import (
+    CLUSTER_TYPE,
+    POOL_TYPE,
+    ManagedClusters,
+    check_windows,
+    default_pool,
+    pool_body,
+    stopped,
+)
 from pullproof.arm import errors as arm_errors
 from pullproof.arm.models import Resource
 from pullproof.arm.providers.base import PutRequest
@@ -40,7 +48,13 @@ class AgentPools:
         given = dict(request.body.get("properties") or {})
         pools = cluster.body["properties"]["agentPoolProfiles"]
         current = next((p for p in pools if p["name"] == request.ref.name), None)
+        if stopped(cluster):
+            scaling = current is not None and given.get("count") not in (None, current.get("count"))
+            raise ServiceError(errors.CLUSTER_STOPPED, power="Stopped", operation="scaling" if scaling else "updating")
         merged = default_pool({**(current or {}), **given, "name": request.ref.name})
+        if merged["powerState"]["code"] == "Stopped" and merged.get("mode") == "System":
+            raise ServiceError(errors.SYSTEM_POOL_STOP, name=merged["name"])
+        check_windows({**cluster.body["properties"], "agentPoolProfiles": [merged]})
         cluster.body["properties"]["agentPoolProfiles"] = [p for p in pools if p["name"] != merged["name"]] + [merged]
         self.clusters.save_cluster(cluster)
         return pool_body(cluster, merged)

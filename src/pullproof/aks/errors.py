@@ -55,3 +55,28 @@ LAST_SYSTEM_POOL = AKS.register(
     "Cannot delete the last system agent pool '{name}'.",
     "Deleting the only System-mode pool.",
 )
+WINDOWS_POOL_NAME = AKS.register(
+    "windows_pool_name", "WindowsAgentPoolNameTooLong", 400,
+    "Windows agent pool name can not be longer than 6 characters.",
+    "A Windows pool's name is over 6 characters (its nodes' computer names are aks<pool> and 6 more).",
+)
+WINDOWS_NEEDS_AZURE_CNI = AKS.register(
+    "windows_needs_azure_cni", "AzureCNIOnlyForWindows", 400,
+    "Windows agent pools can only be added to AKS clusters using Azure-CNI.",
+    "A Windows pool on a cluster whose networkProfile.networkPlugin is not azure.",
+)
+WINDOWS_PROFILE_MISSING = AKS.register(
+    "windows_profile_missing", "WindowsProfileMissing", 400,
+    "Windows profile definition is missing for the cluster.",
+    "A Windows pool on a cluster without windowsProfile (AKS gives one to Azure CNI clusters at creation).",
+)
+CLUSTER_STOPPED = AKS.register(
+    "cluster_stopped", "OperationNotAllowed", 400,
+    "managed cluster is in Provisioning State(Succeeded) and Power State({power}), {operation} cannot be performed",
+    "Stopping a stopped cluster, starting a running one, or changing a cluster or its pools while it is stopped.",
+)
+SYSTEM_POOL_STOP = AKS.register(
+    "system_pool_stop", "OperationNotAllowed", 400,
+    "Agent pool '{name}' is in System mode and cannot be stopped; stop the cluster instead.",
+    "Stopping a System-mode pool (only User pools can be stopped on their own).",
+)

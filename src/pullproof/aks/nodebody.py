@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 NODE_IMAGE = "AKSUbuntu-2204gen2containerd-202511.03.0"
+NODE_IMAGES = {("linux", "amd64"): NODE_IMAGE, ("linux", "arm64"): "AKSUbuntu-2204gen2arm64containerd-202511.03.0",
+               ("windows", "amd64"): "AKSWindows-2022-containerd-20348.4294.251111"}
+WINDOWS_BUILD = "10.0.20348"
 NODE_SUBNET = ipaddress.ip_network("10.224.0.0/16")
 DEFAULT_SIZE = "Standard_DS2_v2"
 # kube-reserved CPU (millicores) by the host's cores, from AKS's node resource reservations table.
@@ -26,7 +29,7 @@ CONDITIONS = (("NetworkUnavailable", "False", "RouteCreated", "RouteController c
 
 
 @cache
-def vm_sizes() -> dict[str, dict[str, int]]:
+def vm_sizes() -> dict[str, dict[str, Any]]:
     data: dict[str, Any] = json.loads((Path(__file__).with_name("vmsizes.json")).read_text())
     return {k: v for k, v in data.items() if not k.startswith("_")}
 
@@ -35,7 +38,19 @@ def vm_size(name: str) -> tuple[int, int]:
     """(vCPUs, memory in KiB as the kernel reports it) of a VM size; an unknown size counts as DS2_v2."""
     size = vm_sizes().get(name) or vm_sizes()[DEFAULT_SIZE]
     memory = size.get("memoryKi") or int(size["memoryGiB"] * 1048576 * 0.967)
-    return size["vcpus"], memory
+    return int(size["vcpus"]), int(memory)
+
+
+def platform(pool: dict[str, Any]) -> tuple[str, str]:
+    """(os, architecture) of a pool's nodes: Windows by ``osType``, arm64 by the VM size (the p sizes)."""
+    os_name = "windows" if str(pool.get("osType", "Linux")).lower() == "windows" else "linux"
+    size = vm_sizes().get(str(pool.get("vmSize", DEFAULT_SIZE))) or {}
+    return os_name, str(size.get("arch", "amd64"))
+
+
+def node_image(pool: dict[str, Any]) -> str:
+    """The node image AKS gives a pool of this os and architecture."""
+    return NODE_IMAGES.get(platform(pool), NODE_IMAGE)
 
 
 def resources(vm: str, max_pods: int, os_disk_gb: int) -> tuple[dict[str, str], dict[str, str]]:
@@ -78,11 +93,15 @@ def _id(seed: str) -> uuid.UUID:
     return uuid.UUID(bytes=hashlib.sha256(seed.encode()).digest()[:16])
 
 
-def node_info(seed: str, boots: int, version: str) -> dict[str, str]:
-    return {"architecture": "amd64", "bootID": str(_id(f"{seed}/{boots}")),
-            "containerRuntimeVersion": "containerd://1.7.27-1", "kernelVersion": "5.15.0-1089-azure",
+def node_info(seed: str, boots: int, version: str, os_arch: tuple[str, str] = ("linux", "amd64")) -> dict[str, str]:
+    """nodeInfo as the kubelet reports it: Ubuntu 22.04 (amd64 or arm64), or Windows Server 2022."""
+    windows = os_arch[0] == "windows"
+    return {"architecture": os_arch[1], "bootID": str(_id(f"{seed}/{boots}")),
+            "containerRuntimeVersion": "containerd://1.7.20+azure" if windows else "containerd://1.7.27-1",
+            "kernelVersion": f"{WINDOWS_BUILD}.4294" if windows else "5.15.0-1089-azure",
             "kubeProxyVersion": f"v{version}", "kubeletVersion": f"v{version}", "machineID": _id(f"{seed}/machine").hex,
-            "operatingSystem": "linux", "osImage": "Ubuntu 22.04.5 LTS", "systemUUID": str(_id(f"{seed}/system"))}
+            "operatingSystem": os_arch[0], "osImage": "Windows Server 2022 Datacenter" if windows
+            else "Ubuntu 22.04.5 LTS", "systemUUID": str(_id(f"{seed}/system"))}
 
 
 def conditions(now: str) -> list[dict[str, Any]]:
@@ -94,12 +113,14 @@ def labels(name: str, index: int, pool: dict[str, Any], resource: dict[str, Any]
     zones = pool.get("availabilityZones") or []
     location = resource["location"]
     zone = f"{location}-{zones[index % len(zones)]}" if zones else "0"
-    return {"agentpool": pool["name"], "kubernetes.azure.com/agentpool": pool["name"],
+    os_name, arch = platform(pool)
+    windows = {"node.kubernetes.io/windows-build": WINDOWS_BUILD} if os_name == "windows" else {}
+    return {**windows, "agentpool": pool["name"], "kubernetes.azure.com/agentpool": pool["name"],
             "kubernetes.azure.com/cluster": resource["properties"]["nodeResourceGroup"],
             "kubernetes.azure.com/mode": str(pool.get("mode", "System")).lower(),
-            "kubernetes.azure.com/node-image-version": pool.get("nodeImageVersion", NODE_IMAGE),
-            "kubernetes.azure.com/role": "agent", "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": name,
-            "kubernetes.io/os": "linux", "node.kubernetes.io/instance-type": pool.get("vmSize", DEFAULT_SIZE),
+            "kubernetes.azure.com/node-image-version": pool.get("nodeImageVersion", node_image(pool)),
+            "kubernetes.azure.com/role": "agent", "kubernetes.io/arch": arch, "kubernetes.io/hostname": name,
+            "kubernetes.io/os": os_name, "node.kubernetes.io/instance-type": pool.get("vmSize", DEFAULT_SIZE),
             "topology.kubernetes.io/region": location, "topology.kubernetes.io/zone": zone}
 
 
@@ -123,4 +144,4 @@ def node_body(name: str, index: int, pool_index: int, pool: dict[str, Any], reso
                        "capacity": capacity, "allocatable": allocatable, "images": [],
                        "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
                        "nodeInfo": node_info(f"{resource['id'].lower()}/{name}", boots,
-                                             props.get("currentKubernetesVersion", "1.32.4"))}}
+                                             props.get("currentKubernetesVersion", "1.32.4"), platform(pool))}}

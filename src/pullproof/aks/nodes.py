@@ -24,7 +24,10 @@ def pool_number(cluster_id: str, pool: str) -> str:
     return str(int.from_bytes(digest[:4], "big") % 90_000_000 + 10_000_000)
 
 
-def node_names(cluster_id: str, pool: str, count: int) -> list[str]:
+def node_names(cluster_id: str, pool: str, count: int, windows: bool = False) -> list[str]:
+    """VMSS computer names: ``aks-<pool>-<number>-vmss`` and six base-36 digits of the instance for Linux;
+    ``aks<pool>`` and the same six digits for Windows (a Windows computer name has at most 15 characters,
+    hence the 6-character limit on Windows pool names)."""
     number = pool_number(cluster_id, pool)
     names = []
     for index in range(count):
@@ -32,7 +35,7 @@ def node_names(cluster_id: str, pool: str, count: int) -> list[str]:
         for _ in range(6):
             suffix = BASE36[value % 36] + suffix
             value //= 36
-        names.append(f"aks-{pool}-{number}-vmss{suffix}")
+        names.append(f"aks{pool}{suffix}" if windows else f"aks-{pool}-{number}-vmss{suffix}")
     return names
 
 
@@ -49,8 +52,9 @@ class NodeFleet:
         """Make the cluster's Node objects and machine identities match its agent pools, writing only what
         differs (the server runs this for every cluster when it opens the data dir)."""
         props = resource["properties"]
-        members = {name: (index, pool) for pool in props.get("agentPoolProfiles", [])
-                   for index, name in enumerate(node_names(cluster.id, pool["name"], int(pool.get("count") or 0)))}
+        members = {name: (index, pool) for pool in props.get("agentPoolProfiles", []) if running(resource, pool)
+                   for index, name in enumerate(node_names(cluster.id, pool["name"], int(pool.get("count") or 0),
+                                                           str(pool.get("osType")).lower() == "windows"))}
         existing, _ = cluster.tracker.list("nodes")
         slots = _slots(existing, list(members))
         now = kube_time(self.clock.now())
@@ -58,6 +62,7 @@ class NodeFleet:
                   for name, (index, pool) in members.items()}
         for node in existing:
             if node["metadata"]["name"] not in wanted:
+                self._drain(cluster, node["metadata"]["name"])  # AKS cordons and drains a node it removes
                 cluster.tracker.delete("nodes", "", node["metadata"]["name"])
                 self.directory.delete_node(node["metadata"]["name"])
         identities = (kubelet_identity,) if kubelet_identity else ()
@@ -97,6 +102,13 @@ class NodeFleet:
             self.directory.delete_node(node["metadata"]["name"])
 
 
+def running(resource: dict[str, Any], pool: dict[str, Any]) -> bool:
+    """A pool has VMs running unless it, or its whole cluster, is stopped (VMSS deallocated)."""
+    stopped = ((resource["properties"].get("powerState") or {}).get("code") == "Stopped"
+               or (pool.get("powerState") or {}).get("code") == "Stopped")
+    return not stopped
+
+
 def _slots(existing: list[dict[str, Any]], names: list[str]) -> dict[str, int]:
     """Each node's slot in the node subnet (its InternalIP and pod CIDR): a node keeps the one it has, a new
     node takes the lowest free one, so two pools never share an address and scaling one pool moves no other."""
@@ -112,10 +124,18 @@ def _slots(existing: list[dict[str, Any]], names: list[str]) -> dict[str, int]:
 
 
 MANAGED_STATUS = ("addresses", "allocatable", "capacity", "nodeInfo")
+CORDON_TAINT = "node.kubernetes.io/unschedulable"  # put and taken away by the node lifecycle controller
+
+
+def _own(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec as AKS sets it: without a cordon (``unschedulable`` and the taint that goes with it)."""
+    taints = [t for t in spec.get("taints") or [] if t.get("key") != CORDON_TAINT]
+    return {**{k: v for k, v in spec.items() if k not in ("unschedulable", "taints")},
+            **({"taints": taints} if taints else {})}
 
 
 def _managed(node: dict[str, Any]) -> str:
-    spec = {k: v for k, v in node["spec"].items() if k != "unschedulable"}
+    spec = _own(node["spec"])
     kinds = [c["type"] for c in node["status"].get("conditions", [])]
     return repr((node["metadata"].get("labels"), spec, kinds, [node["status"].get(k) for k in MANAGED_STATUS]))
 
@@ -125,7 +145,10 @@ def _refresh(current: dict[str, Any], body: dict[str, Any]) -> bool:
     resources, nodeInfo, the set of conditions) to ``body``; True if anything changed."""
     before = _managed(current)
     current["metadata"]["labels"] = body["metadata"]["labels"]
-    current["spec"] = {**body["spec"], **({"unschedulable": True} if current["spec"].get("unschedulable") else {})}
+    cordon = [t for t in current["spec"].get("taints") or [] if t.get("key") == CORDON_TAINT]
+    taints = (body["spec"].get("taints") or []) + cordon
+    current["spec"] = {**body["spec"], **({"taints": taints} if taints else {}),
+                       **({"unschedulable": True} if current["spec"].get("unschedulable") else {})}
     for key in MANAGED_STATUS:
         current["status"][key] = body["status"][key]
     kinds = [c["type"] for c in current["status"].get("conditions", [])]

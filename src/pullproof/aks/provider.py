@@ -11,7 +11,8 @@ from typing import Any
 from pullproof.aks import errors
 from pullproof.aks.identities import ClusterIdentities
 from pullproof.aks.kubeconfig import kubeconfig
-from pullproof.aks.nodes import NODE_IMAGE, NodeFleet
+from pullproof.aks.nodebody import node_image, platform
+from pullproof.aks.nodes import NodeFleet
 from pullproof.arm import errors as arm_errors
 from pullproof.arm.models import Resource
 from pullproof.arm.providers.base import PutRequest
@@ -38,18 +39,48 @@ def default_pool(given: dict[str, Any]) -> dict[str, Any]:
     name = str(pool.get("name") or "nodepool1")
     if not POOL_RE.match(name):
         raise ServiceError(errors.INVALID_POOL, name=name)
+    windows = str(pool.get("osType", "Linux")).lower() == "windows"
+    if windows and len(name) > 6:
+        raise ServiceError(errors.WINDOWS_POOL_NAME)
     count = int(pool.get("count", 3))
     if count < 0 or count > 1000:
         raise ServiceError(errors.INVALID_COUNT)
     pool.update({"name": name, "count": count, "vmSize": pool.get("vmSize", "Standard_DS2_v2"),
-                 "osType": pool.get("osType", "Linux"), "osSKU": pool.get("osSKU", "Ubuntu"),
+                 "osType": "Windows" if windows else pool.get("osType", "Linux"),
+                 "osSKU": pool.get("osSKU", "Windows2022" if windows else "Ubuntu"),
                  "mode": pool.get("mode", "System"), "type": pool.get("type", "VirtualMachineScaleSets"),
                  "maxPods": int(pool.get("maxPods", 110)), "osDiskSizeGB": int(pool.get("osDiskSizeGB", 128)),
                  "orchestratorVersion": pool.get("orchestratorVersion", VERSION),
-                 "currentOrchestratorVersion": CURRENT_VERSION, "nodeImageVersion": pool.get("nodeImageVersion",
-                                                                                             NODE_IMAGE),
-                 "provisioningState": "Succeeded", "powerState": {"code": "Running"}})
+                 "currentOrchestratorVersion": CURRENT_VERSION,
+                 "nodeImageVersion": pool.get("nodeImageVersion", node_image(pool)), "provisioningState": "Succeeded",
+                 "powerState": {"code": "Stopped" if (pool.get("powerState") or {}).get("code") == "Stopped"
+                                else "Running"}})
     return pool
+
+
+def check_windows(props: dict[str, Any]) -> None:
+    """AKS's checks on a Windows pool: Azure CNI, and a Windows profile on the cluster."""
+    if not any(platform(p)[0] == "windows" for p in props["agentPoolProfiles"]):
+        return
+    if props["networkProfile"].get("networkPlugin") != "azure":
+        raise ServiceError(errors.WINDOWS_NEEDS_AZURE_CNI)
+    if not props.get("windowsProfile"):
+        raise ServiceError(errors.WINDOWS_PROFILE_MISSING)
+
+
+def windows_profile(given: dict[str, Any], old: dict[str, Any] | None, network: dict[str, Any]) -> dict[str, Any]:
+    """The cluster's Windows profile: the one given (its password never echoed), the one it has, or, for a new
+    Azure CNI cluster, the one AKS generates (``azureuser``)."""
+    wanted = given.get("windowsProfile")
+    if isinstance(wanted, dict) and wanted.get("adminUsername"):
+        return {"adminUsername": wanted["adminUsername"], "enableCSIProxy": wanted.get("enableCSIProxy", True)}
+    if old is not None:
+        return dict(old.get("windowsProfile") or {})
+    return {"adminUsername": "azureuser", "enableCSIProxy": True} if network.get("networkPlugin") == "azure" else {}
+
+
+def stopped(cluster: Resource) -> bool:
+    return (cluster.body["properties"].get("powerState") or {}).get("code") == "Stopped"
 
 
 def pool_body(cluster: Resource, pool: dict[str, Any]) -> dict[str, Any]:
@@ -61,7 +92,7 @@ class ManagedClusters:
     resource_type = CLUSTER_TYPE
     long_running_delete = True
     actions = frozenset({"listclusterusercredential", "listclusteradmincredential",
-                         "listclustermonitoringusercredential"})
+                         "listclustermonitoringusercredential", "stop", "start"})
 
     def __init__(self, identities: ClusterIdentities, fleet: NodeFleet, clusters: Clusters, sealer: Sealer,
                  ids: IdFactory, ca_pem: bytes, store: ArmStore, clock: Clock) -> None:
@@ -97,13 +128,17 @@ class ManagedClusters:
     def _properties(self, sub: str, group: str, name: str, location: str, given: dict[str, Any],
                     old: dict[str, Any] | None) -> dict[str, Any]:
         props: dict[str, Any] = dict(old or {})
+        if (props.get("powerState") or {}).get("code") == "Stopped":
+            counts = {p.get("name"): p.get("count") for p in props.get("agentPoolProfiles") or []}
+            scaling = any(counts.get(p.get("name")) != p.get("count") for p in given.get("agentPoolProfiles") or [])
+            raise ServiceError(errors.CLUSTER_STOPPED, power="Stopped", operation="scaling" if scaling else "updating")
         prefix = given.get("dnsPrefix") or props.get("dnsPrefix") or f"{name[:10]}-{group[:16]}-{sub[:6]}"
         suffix = props.get("fqdn", "").split(".")[0].rsplit("-", 1)[-1] if props.get("fqdn") else self.ids.hex(4)
         pools = given.get("agentPoolProfiles") or props.get("agentPoolProfiles") or []
         if not pools:
             raise ServiceError(errors.NO_POOLS)
         props.update({
-            "provisioningState": "Succeeded", "powerState": {"code": "Running"},
+            "provisioningState": "Succeeded", "powerState": props.get("powerState") or {"code": "Running"},
             "kubernetesVersion": given.get("kubernetesVersion") or props.get("kubernetesVersion") or VERSION,
             "currentKubernetesVersion": CURRENT_VERSION, "dnsPrefix": prefix,
             "fqdn": f"{prefix}-{suffix}.hcp.{location}.azmk8s.io",
@@ -120,6 +155,11 @@ class ManagedClusters:
             "oidcIssuerProfile": {"enabled": False}, "securityProfile": {},
             "autoUpgradeProfile": {"nodeOSUpgradeChannel": "NodeImage"},
         })
+        profile = windows_profile(given, old, props["networkProfile"])
+        props.pop("windowsProfile", None)
+        if profile:
+            props["windowsProfile"] = profile
+        check_windows(props)
         return props
 
     def _identities(self, result: dict[str, Any], body: dict[str, Any], old: dict[str, Any],
@@ -178,6 +218,7 @@ class ManagedClusters:
                    for user in ("clusterUser", "clusterAdmin")}
         props = resource.body["properties"]
         cluster = self.clusters.open(resource.id, props["fqdn"], digests, props["currentKubernetesVersion"])
+        cluster.stopped = (props.get("powerState") or {}).get("code") == "Stopped"
         ensure_cluster(cluster.tracker)
         kubelet = props.get("identityProfile", {}).get("kubeletidentity", {}).get("resourceId")
         self.fleet.sync(cluster, resource.body, kubelet if private.get("nodes") == "msi" else None)
@@ -191,7 +232,7 @@ class ManagedClusters:
             self._kubelet(body, None, body["identity"])
         reimaged = body["_private"].setdefault("reimaged", {})
         for pool in body["properties"]["agentPoolProfiles"]:
-            pool["nodeImageVersion"] = NODE_IMAGE
+            pool["nodeImageVersion"] = node_image(pool)
             if pool_name is None or pool["name"] == pool_name:
                 reimaged[pool["name"]] = int(reimaged.get(pool["name"], 0)) + 1
 
@@ -232,7 +273,26 @@ class ManagedClusters:
         sub = resource.id.split("/")[2]
         self.identities.remove_node_group(sub, resource.body["properties"]["nodeResourceGroup"])
 
+    def power(self, resource: Resource, action: str) -> tuple[int, Any]:
+        """``stop``/``start``: the cluster's and every pool's powerState; stopped, the nodes are deallocated
+        (drained and gone) and the API server does not answer; started, the nodes boot again."""
+        code = "Stopped" if action == "stop" else "Running"
+        if (resource.body["properties"].get("powerState") or {}).get("code", "Running") == code:
+            raise ServiceError(errors.CLUSTER_STOPPED, power=code,
+                               operation="stopping" if action == "stop" else "starting")
+        resource.body["properties"]["powerState"] = {"code": code}
+        for pool in resource.body["properties"]["agentPoolProfiles"]:
+            pool["powerState"] = {"code": code}
+        if code == "Running":
+            reimaged = resource.body["_private"].setdefault("reimaged", {})
+            for pool in resource.body["properties"]["agentPoolProfiles"]:
+                reimaged[pool["name"]] = int(reimaged.get(pool["name"], 0)) + 1  # a new boot of every node
+        self.save_cluster(resource)
+        return 204, None
+
     def action(self, resource: Resource, action: str, payload: dict[str, Any], caller: Caller) -> tuple[int, Any]:
+        if action.lower() in ("stop", "start"):
+            return self.power(resource, action.lower())
         user = "clusterAdmin" if action.lower() == "listclusteradmincredential" else "clusterUser"
         token = self.sealer.open(resource.body["_private"][f"token_{user}"])
         group = resource.id.split("/")[4]

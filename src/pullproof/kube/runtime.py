@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pullproof.core.clock import Clock
 from pullproof.core.ids import IdFactory
 from pullproof.kube.controllers.deployments import DeploymentController
+from pullproof.kube.controllers.nodelifecycle import NodeLifecycleController
 from pullproof.kube.controllers.podgc import PodGarbageCollector
 from pullproof.kube.controllers.replicasets import ReplicaSetController
 from pullproof.kube.controllers.scheduler import Scheduler
@@ -28,9 +29,11 @@ class ClusterRuntime:
         self.replicasets = ReplicaSetController(cluster.tracker, clock, ids)
         self.scheduler = Scheduler(cluster.tracker, clock)
         self.podgc = PodGarbageCollector(cluster.tracker, clock)
+        self.nodelifecycle = NodeLifecycleController(cluster.tracker)
         self.kubelets = kubelets
 
     def reconcile(self) -> None:
+        self.nodelifecycle.reconcile()
         self.podgc.reconcile()
         self.deployments.reconcile()
         self.replicasets.reconcile()
@@ -65,6 +68,8 @@ class Runtimes:
         live = {c.id for c in self.clusters.all()}
         self._runtimes = {k: v for k, v in self._runtimes.items() if k in live}
         for cluster in self.clusters.all():
+            if cluster.stopped:
+                continue
             try:
                 await self.get(cluster).step()
             except Exception:

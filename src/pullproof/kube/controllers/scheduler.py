@@ -18,6 +18,7 @@ DEFAULT_MEMORY = 200 * 2**20  # bytes (schedutil.DefaultMemoryRequest)
 RETRY_SECONDS = 300  # podMaxInUnschedulablePodsDuration: an unchanged unschedulable pod is retried this often
 NOT_HELPFUL = "Preemption is not helpful for scheduling"
 NO_VICTIMS = "No preemption victims found for incoming pod"
+NO_NODES = "no nodes available to schedule pods"  # ErrNoNodesAvailable: UnschedulableAndUnresolvable
 
 
 def _histogram(reasons: Counter[str]) -> str:
@@ -57,8 +58,6 @@ class Scheduler:
 
     def reconcile(self) -> None:
         nodes = sorted(self.tracker.scan("nodes"), key=lambda n: str(n["metadata"]["name"]))
-        if not nodes:
-            return
         pods = self.tracker.scan("pods")
         usage = {n["metadata"]["name"]: Usage() for n in nodes}
         for pod in pods:
@@ -82,6 +81,9 @@ class Scheduler:
         usage.scored_cpu, usage.scored_memory = usage.scored_cpu + scored_cpu, usage.scored_memory + scored_memory
 
     def _schedule(self, pod: dict[str, Any], nodes: list[dict[str, Any]], usage: dict[str, Usage]) -> None:
+        if not nodes:
+            self._unschedulable(pod, NO_NODES)
+            return
         statuses: list[Status] = []
         feasible = []
         for node in nodes:

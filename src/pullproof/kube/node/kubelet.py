@@ -17,6 +17,8 @@ from pullproof.kube.node.credentials import ANONYMOUS, AcrCredentialProvider, Cr
 from pullproof.kube.node.images import ImageRef, parse_image
 from pullproof.kube.node.models import CredentialAttempt, ProviderRun, PullRecord
 from pullproof.kube.node.nodeauth import NodeAuthSource
+from pullproof.kube.node.nodeimages import record_pull
+from pullproof.kube.node.platforms import node_platform
 from pullproof.kube.node.podstate import PodState
 from pullproof.kube.node.programs import CanIPull, is_builtin
 from pullproof.kube.node.puller import Puller, PullError
@@ -42,6 +44,9 @@ class Attempt:
     size: int
     provider: ProviderRun | None
     tried: tuple[CredentialAttempt, ...]
+    digest: str = ""
+    foreign: str | None = None  # the image's os/arch when the node cannot execute it
+    entrypoint: str = ""
 
     def record(self, seq: int, cluster: str, node: str, pod: dict[str, Any], container: str, image: str,
                at: float) -> PullRecord:
@@ -53,6 +58,7 @@ class Attempt:
 @dataclass
 class NodeState:
     images: dict[str, int] = field(default_factory=dict)
+    foreign: dict[str, str] = field(default_factory=dict)  # image -> its entrypoint, for images of another arch
     boot_id: str | None = None
     _lock: asyncio.Lock | None = None
     _loop: asyncio.AbstractEventLoop | None = None
@@ -98,6 +104,7 @@ class Kubelets:
             state = self.nodes.setdefault(name, NodeState())
             if state.boot_id is not None and boot != state.boot_id:
                 state.images.clear()
+                state.foreign.clear()
                 self.provider.invalidate(name)
             state.boot_id = boot
 
@@ -198,8 +205,7 @@ class Kubelets:
         if policy != "Always" and image.normalized in cache:
             events.record(pod, "Pod", "Normal", "Pulled", f'Container image "{spec_image}" already present on machine',
                           path)
-            self._start(pod, state, events, container, path, index)
-            return True
+            return self._start_pulled(pod, state, node, events, container, image, path, index)
         if policy == "Never":
             message = f'Container image "{spec_image}" is not present with pull policy of Never'
             state.waiting(name, spec_image, "ErrImageNeverPull", message)
@@ -220,15 +226,19 @@ class Kubelets:
             return False
         events.record(pod, "Pod", "Normal", "Pulling", f'Pulling image "{spec_image}"', path)
         started = self.clock.now()
-        ok, message, size = await self._attempt(pod, node, container["name"], image, secrets)
+        result = await self._attempt(pod, node, container["name"], image, secrets)
+        ok, message, size = result.ok, result.message, result.size
         if ok:
             self.backoff.pop(key, None)
-            self.nodes.setdefault(node, NodeState()).images[image.normalized] = size
+            node_state = self.nodes.setdefault(node, NodeState())
+            node_state.images[image.normalized] = size
+            if result.foreign is not None:
+                node_state.foreign[image.normalized] = result.entrypoint or "/bin/sh"
+            record_pull(self.tracker, node, image, result.digest, size)
             took = max(self.clock.now() - started, 0.001)
             events.record(pod, "Pod", "Normal", "Pulled", f'Successfully pulled image "{spec_image}" in {took:.3f}s '
                           f"({took:.3f}s including waiting). Image size: {size} bytes.", path)
-            self._start(pod, state, events, container, path, index)
-            return True
+            return self._start_pulled(pod, state, node, events, container, image, path, index)
         expired = known is None or now - known.last_failure > 2 * BACKOFF_MAX
         period = BACKOFF_START if expired else min(known.period * 2, BACKOFF_MAX) if known else BACKOFF_START
         self.backoff[key] = Backoff(period, self.clock.now(), message)
@@ -242,6 +252,7 @@ class Kubelets:
         """One pull in the kubelet's credential order; every credential tried and step taken is returned."""
         credentials: list[Credential] = [c for name, s in secrets for c in secret_credentials(name, s, image)]
         auth = self.auth.node_auth(self.cluster_id, node)
+        platform = node_platform(self.tracker.find("nodes", "", node))
         provider: ProviderRun | None = None
         if auth is not None:
             found, provider = await self.provider.credentials(node, auth, image, correlation + "/provider")
@@ -253,23 +264,24 @@ class Kubelets:
                                        credential.secret_name, credential.identity)
             try:
                 pulled = await self.puller.with_correlation(record.correlation).pull(
-                    image, credential.username, credential.secret)
+                    image, credential.username, credential.secret, platform)
             except PullError as exc:
                 tried.append(replace(record, steps=tuple(exc.steps), failure=exc.failure))
                 if exc.message not in errors:
                     errors.append(exc.message)
                 continue
             tried.append(replace(record, ok=True, steps=tuple(pulled.steps), digest=pulled.digest))
-            return Attempt(True, "", pulled.size, provider, tuple(tried))
+            return Attempt(True, "", pulled.size, provider, tuple(tried), pulled.digest, pulled.foreign,
+                           pulled.entrypoint)
         message = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
         return Attempt(False, message, 0, provider, tuple(tried))
 
     async def _attempt(self, pod: dict[str, Any], node: str, container: str, image: ImageRef,
-                       secrets: list[tuple[str, dict[str, Any]]]) -> tuple[bool, str, int]:
+                       secrets: list[tuple[str, dict[str, Any]]]) -> Attempt:
         correlation = f"{pod['metadata']['uid']}/{container}/{self.clock.now():.3f}"
         result = await self.attempt(node, image, secrets, correlation)
         self.log.add(result.record(0, self.cluster_id, node, pod, container, image.spec, self.clock.now()))
-        return result.ok, result.message, result.size
+        return result
 
     async def _program(self, pod: dict[str, Any], state: PodState, node: str, container: dict[str, Any],
                        events: EventRecorder, path: str, index: int) -> None:
@@ -295,6 +307,23 @@ class Kubelets:
             self.tracker.create(POD_LOGS, namespace, body)
         else:
             self.tracker.update(POD_LOGS, namespace, body, check_version=False)
+
+    def _start_pulled(self, pod: dict[str, Any], state: PodState, node: str, events: EventRecorder,
+                      container: dict[str, Any], image: ImageRef, path: str, index: int) -> bool:
+        """Start a container whose image is on the node; an image of another architecture starts and exits at
+        once (runc: ``exec <entrypoint>: exec format error``), so the container crash-loops. False: not running."""
+        entrypoint = self.nodes[node].foreign.get(image.normalized)
+        if entrypoint is None:
+            self._start(pod, state, events, container, path, index)
+            return True
+        name, meta = container["name"], pod["metadata"]
+        events.record(pod, "Pod", "Normal", "Created", f"Created container {name}", path)
+        events.record(pod, "Pod", "Normal", "Started", f"Started container {name}", path)
+        self._keep_log(pod, name, f"exec {entrypoint}: exec format error\n")
+        state.crashed(name, str(container.get("image", "")), index)
+        events.record(pod, "Pod", "Warning", "BackOff", f"Back-off restarting failed container {name} in pod "
+                      f"{meta['name']}_{meta['namespace']}({meta['uid']})", path)
+        return False
 
     def _start(self, pod: dict[str, Any], state: PodState, events: EventRecorder, container: dict[str, Any],
                path: str, index: int) -> None:

@@ -63,6 +63,26 @@ class PodState:
             self.status["phase"] = "Running"
         self._conditions(ready)
 
+    def crashed(self, name: str, image: str, index: int) -> int:
+        """A container that exited at once (exit 255): CrashLoopBackOff, the back-off
+        10 s doubling to 300 s by restarts; returns the back-off in seconds."""
+        now = kube_time(self.clock.now())
+        container = self._container(name)
+        restarts = int(container.get("restartCount") or 0) + 1
+        backoff: int = min(10 * 2 ** (restarts - 1), 300)
+        meta = self.pod["metadata"]
+        shown = f"{backoff // 60}m{backoff % 60}s" if backoff >= 60 else f"{backoff}s"
+        container.update({
+            "state": {"waiting": {"reason": "CrashLoopBackOff", "message": f"back-off {shown} restarting failed "
+                                  f"container={name} pod={meta['name']}_{meta['namespace']}({meta['uid']})"}},
+            "lastState": {"terminated": {"exitCode": 255, "reason": "Error", "startedAt": now,
+                                         "finishedAt": now, "containerID": "containerd://" + hashlib.sha256(
+                                             f"{name}{index}{restarts}".encode()).hexdigest()}},
+            "ready": False, "started": False, "image": image, "restartCount": restarts})
+        self.status["phase"] = "Running"
+        self._conditions(False)
+        return backoff
+
     def finish(self, name: str, image: str, exit_code: int, index: int) -> None:
         """A container that ran to completion; the pod ends Succeeded or Failed."""
         now = kube_time(self.clock.now())

@@ -16,6 +16,7 @@ import httpx
 from pullproof.kube.node.failures import MISDIRECTED, kind_of_exception, kind_of_status, oci_code, transport_text
 from pullproof.kube.node.images import ImageRef
 from pullproof.kube.node.models import Failure, FailureKind, HttpStep, StepKind
+from pullproof.kube.node.platforms import Platform
 
 ACCEPT = ("application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, "
           "application/vnd.docker.distribution.manifest.v2+json, "
@@ -24,6 +25,7 @@ PARAM_RE = re.compile(r'(\w+)="([^"]*)"')
 INDEXES = ("application/vnd.oci.image.index.v1+json", "application/vnd.docker.distribution.manifest.list.v2+json")
 MANIFESTS = ("application/vnd.oci.image.manifest.v1+json", "application/vnd.docker.distribution.manifest.v2+json")
 DO_REQUEST = "failed to do request: "
+NO_MATCH = "no match for platform in manifest: not found"
 ANONYMOUS_TOKEN = "failed to authorize: failed to fetch anonymous token: "
 OAUTH_TOKEN = "failed to authorize: failed to fetch oauth token: "
 OPEN_BLOB = "failed to copy: httpReadSeeker: failed open: "
@@ -53,6 +55,8 @@ class Pulled:
     digest: str
     size: int
     steps: list[HttpStep] = field(default_factory=list)
+    foreign: str | None = None  # a single-platform image of another architecture: its os/arch (it will not exec)
+    entrypoint: str = ""  # the first word of the image's Entrypoint (or Cmd)
 
 
 def _status(response: httpx.Response) -> str:
@@ -72,7 +76,7 @@ class Puller:
     def _h(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         return {**self.base, **(extra or {})}
 
-    async def pull(self, image: ImageRef, username: str, secret: str) -> Pulled:
+    async def pull(self, image: ImageRef, username: str, secret: str, platform: Platform | None = None) -> Pulled:
         steps: list[HttpStep] = []
         ref = image.normalized
         try:
@@ -80,7 +84,7 @@ class Puller:
         except PullError as exc:
             raise _wrapped(exc, ref, f'failed to resolve reference "{ref}": ', steps) from None
         try:
-            return await self._fetch(image, bearer, steps)
+            return await self._fetch(image, bearer, steps, platform or Platform())
         except PullError as exc:
             raise _wrapped(exc, ref, "", steps) from None
 
@@ -164,23 +168,23 @@ class Puller:
                                 f"{_status(response)}", FailureKind.UNAUTHORIZED_CREDENTIALS)
         return str(response.json().get("token") or response.json().get("access_token"))
 
-    async def _fetch(self, image: ImageRef, bearer: str | None, steps: list[HttpStep]) -> Pulled:
+    async def _fetch(self, image: ImageRef, bearer: str | None, steps: list[HttpStep], platform: Platform) -> Pulled:
         headers = self._h({"Accept": ACCEPT, **({"Authorization": f"Bearer {bearer}"} if bearer else {})})
         response = await self._manifest(image, image.reference, headers)
         manifest, digest = response.content, response.headers.get("docker-content-digest", "")
         document = _document(response, digest or image.reference)
         if document.get("mediaType") in INDEXES or "manifests" in document:
-            chosen = next((m for m in document.get("manifests", [])
-                           if (m.get("platform") or {}).get("architecture", "amd64") == "amd64"), None)
-            if chosen is None:
-                raise PullError("no match for platform in manifest: not found", FailureKind.PLATFORM_MISMATCH,
-                                not_found=True)
-            document = _document(await self._manifest(image, chosen["digest"], headers), chosen["digest"])
-        size = len(manifest)
-        for blob in [document.get("config") or {}, *document.get("layers", [])]:
-            size += await self._blob(image, blob, headers)
+            document = _document(await self._manifest(image, _choose(document, platform), headers), digest)
+        config = await self._blob(image, document.get("config") or {}, headers)
+        size = len(manifest) + len(config)
+        for blob in document.get("layers", []):
+            size += len(await self._blob(image, blob, headers))
+        os_name, arch, entrypoint = _config_platform(config)
+        if os_name and os_name != platform.os:
+            raise PullError(NO_MATCH, FailureKind.PLATFORM_MISMATCH, not_found=True)
         steps.append(HttpStep(StepKind.FETCH, 200, digest=digest, size=size))
-        return Pulled(digest, size, steps)
+        foreign = None if not arch or platform.runs(os_name or platform.os, arch) else f"{os_name}/{arch}"
+        return Pulled(digest, size, steps, foreign, entrypoint)
 
     async def _manifest(self, image: ImageRef, reference: str, headers: dict[str, str]) -> httpx.Response:
         response = await self._send("GET", self._url(image, "manifests", reference), DO_REQUEST, headers=headers)
@@ -188,7 +192,7 @@ class Puller:
             raise self._unexpected(response, image)
         return response
 
-    async def _blob(self, image: ImageRef, descriptor: dict[str, Any], headers: dict[str, str]) -> int:
+    async def _blob(self, image: ImageRef, descriptor: dict[str, Any], headers: dict[str, str]) -> bytes:
         digest = str(descriptor.get("digest", ""))
         url = self._url(image, "blobs", digest)
         response = await self._send("GET", url, OPEN_BLOB + DO_REQUEST, headers=headers)
@@ -197,7 +201,30 @@ class Puller:
                                 FailureKind.UNAUTHORIZED_SCOPE)
         if "sha256:" + hashlib.sha256(response.content).hexdigest() != digest:
             raise PullError(f"failed to copy: digest mismatch for {digest}", FailureKind.OTHER)
-        return len(response.content)
+        return response.content
+
+
+def _choose(index: dict[str, Any], platform: Platform) -> str:
+    """The digest of the index entry the node's platform prefers most (an entry without a platform is
+    linux/amd64); none it can run is containerd's NotFound."""
+    ranked = [(rank, n, str(m.get("digest", ""))) for n, m in enumerate(index.get("manifests", []))
+              if (rank := platform.rank(m.get("platform") or {"os": "linux", "architecture": "amd64"})) is not None]
+    if not ranked:
+        raise PullError(NO_MATCH, FailureKind.PLATFORM_MISMATCH, not_found=True)
+    return min(ranked)[2]
+
+
+def _config_platform(config: bytes) -> tuple[str, str, str]:
+    """(os, architecture, first word of Entrypoint or Cmd) of an image config; blanks where it says nothing."""
+    try:
+        data = json.loads(config)
+    except ValueError:
+        return "", "", ""
+    if not isinstance(data, dict):
+        return "", "", ""
+    run = data.get("config") or {}
+    words = (run.get("Entrypoint") or run.get("Cmd") or [""]) if isinstance(run, dict) else [""]
+    return str(data.get("os") or ""), str(data.get("architecture") or ""), str(words[0] if words else "")
 
 
 def _wrapped(exc: PullError, ref: str, phase: str, steps: list[HttpStep]) -> PullError:

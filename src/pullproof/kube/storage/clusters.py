@@ -30,6 +30,7 @@ class Cluster:
     tracker: Tracker
     token_digests: dict[str, str] = field(default_factory=dict)
     version: str = KUBERNETES_VERSION
+    stopped: bool = False  # a stopped cluster's API server does not answer and its controllers do not run
 
     def user_for(self, token: str) -> str | None:
         """The kubeconfig user (``clusterUser``/``clusterAdmin``) a bearer token belongs to."""
@@ -74,7 +75,7 @@ class Clusters:
     def by_host(self, host: str) -> Cluster | None:
         name = host.lower().rsplit(":", 1)[0]
         with self._lock:
-            return next((c for c in self._by_id.values() if c.host == name), None)
+            return next((c for c in self._by_id.values() if c.host == name and not c.stopped), None)
 
     def remove(self, cluster_id: str) -> None:
         with self._lock:
