@@ -41,9 +41,11 @@ class ClusterRuntime:
         self.deployments.reconcile()
 
     async def step(self) -> None:
-        self.reconcile()
-        await self.kubelets.sync()
-        self.reconcile()
+        """One pass, written to the database in one transaction at its end."""
+        with self.cluster.tracker.batch():
+            self.reconcile()
+            await self.kubelets.sync()
+            self.reconcile()
 
 
 class Runtimes:

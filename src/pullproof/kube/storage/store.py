@@ -1,4 +1,6 @@
-"""Kubernetes objects of every cluster, persisted write-through in the shared database.
+"""Kubernetes objects of every cluster, persisted in the shared database: write-through for what the
+API server acknowledges, and in one transaction per pass for what the controllers and kubelets write
+(their writes are deferred; the next write that is not, or the end of the pass, commits them in order).
 
 Secrets are encrypted at rest, as kube-apiserver does with an ``EncryptionConfiguration`` for ``secrets``:
 the whole stored object is sealed (``data``, and the ``last-applied-configuration`` annotation that
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from typing import Any
 
 from pullproof.core.sealing import Sealer, is_sealed
@@ -16,12 +19,16 @@ from pullproof.db.engine import Database
 
 Key = tuple[str, str, str]
 SEALED_RESOURCES = ("secrets",)
+MAX_PENDING = 5000  # deferred writes kept before they are written anyway
+Write = tuple[str, Key, int, "dict[str, Any] | None"]  # (cluster, key, rv, body); no body: a deletion
 
 
 class KubeStore:
     def __init__(self, db: Database, sealer: Sealer) -> None:
         self.db = db
         self.sealer = sealer
+        self._lock = threading.Lock()
+        self._pending: list[Write] = []
 
     def load(self, cluster: str) -> tuple[int, dict[Key, dict[str, Any]]]:
         row = self.db.one("SELECT rv FROM kube_clusters WHERE cluster = ?", (cluster,))
@@ -46,18 +53,43 @@ class KubeStore:
                                           row["namespace"], row["name"]))
         return len(clear)
 
-    def put(self, cluster: str, key: Key, rv: int, body: dict[str, Any]) -> None:
-        with self.db.tx() as conn:
-            conn.execute("INSERT INTO kube_objects VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(cluster, resource, namespace, "
-                         "name) DO UPDATE SET rv = excluded.rv, body = excluded.body",
-                         (cluster, *key, rv, self._stored(key[0], body)))
-            self._rv(conn, cluster, rv)
+    def put(self, cluster: str, key: Key, rv: int, body: dict[str, Any], deferred: bool = False) -> None:
+        """Writes an object; ``deferred`` keeps the write for the next ``flush`` (or the next write that
+        is not deferred, which writes everything before it first, in order, in one transaction)."""
+        self._write((cluster, key, rv, body), deferred)
 
-    def delete(self, cluster: str, key: Key, rv: int) -> None:
+    def delete(self, cluster: str, key: Key, rv: int, deferred: bool = False) -> None:
+        self._write((cluster, key, rv, None), deferred)
+
+    def _write(self, write: Write, deferred: bool) -> None:
+        with self._lock:
+            self._pending.append(write)
+            if deferred and len(self._pending) < MAX_PENDING:
+                return
+            self._flush()
+
+    def flush(self) -> None:
+        """Writes every deferred write, in one transaction."""
+        with self._lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        latest: dict[str, int] = {}
         with self.db.tx() as conn:
-            conn.execute("DELETE FROM kube_objects WHERE cluster = ? AND resource = ? AND namespace = ? AND name = ?",
-                         (cluster, *key))
-            self._rv(conn, cluster, rv)
+            for cluster, key, rv, body in self._pending:
+                if body is None:
+                    conn.execute("DELETE FROM kube_objects WHERE cluster = ? AND resource = ? AND namespace = ? "
+                                 "AND name = ?", (cluster, *key))
+                else:
+                    conn.execute("INSERT INTO kube_objects VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(cluster, resource, "
+                                 "namespace, name) DO UPDATE SET rv = excluded.rv, body = excluded.body",
+                                 (cluster, *key, rv, self._stored(key[0], body)))
+                latest[cluster] = max(rv, latest.get(cluster, 0))
+            for cluster, rv in latest.items():
+                self._rv(conn, cluster, rv)
+        self._pending.clear()
 
     @staticmethod
     def _rv(conn: Any, cluster: str, rv: int) -> None:
@@ -65,6 +97,8 @@ class KubeStore:
                      (cluster, rv))
 
     def drop(self, cluster: str) -> None:
+        with self._lock:
+            self._pending = [w for w in self._pending if w[0] != cluster]
         with self.db.tx() as conn:
             conn.execute("DELETE FROM kube_objects WHERE cluster = ?", (cluster,))
             conn.execute("DELETE FROM kube_clusters WHERE cluster = ?", (cluster,))

@@ -1,7 +1,8 @@
 """The object tracker of one cluster: objects by (resource, namespace, name), one monotonically
 increasing resourceVersion, watches, and copies in and out (callers never share state with it).
 
-Writes are synchronous and durable (write-through to the database); an object larger than etcd's
+Writes are synchronous and durable (write-through to the database; see ``batch`` for the controllers'
+passes); an object larger than etcd's
 request limit is refused, as etcd refuses it. The history that watches resume from is a window
 bounded by events and by bytes; its events share the stored objects (which are replaced, never
 changed, on write). Watchers are fed through bounded per-watcher buffers, safe from any thread.
@@ -10,10 +11,12 @@ changed, on write). Watchers are fed through bounded per-watcher buffers, safe f
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import json
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
@@ -86,6 +89,20 @@ class Tracker:
         self.hooks: list[Hook] = []
         self.event_index: dict[tuple[Any, ...], str] = {}
         self.last_event_nanos = 0
+        self._deferred = contextvars.ContextVar(f"deferred-{cluster}", default=False)
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Writes made in this context (this task or thread, and the tasks it starts) reach the database
+        together when it ends: a controller's or kubelet's pass is one transaction, not one per write.
+        Nothing a client was answered is deferred: writes from other contexts stay write-through, and
+        each one also commits the deferred writes before it."""
+        token = self._deferred.set(True)
+        try:
+            yield
+        finally:
+            self._deferred.reset(token)
+            self.store.flush()
 
     @property
     def resource_version(self) -> int:
@@ -188,7 +205,7 @@ class Tracker:
             rv = self._next()
             gone = {**current, "metadata": {**current["metadata"], "resourceVersion": str(rv)}}
             size = self._sizes.pop(key, 0) or len(serialized(gone))
-            self.store.delete(self.cluster, key, rv)
+            self.store.delete(self.cluster, key, rv, self._deferred.get())
             self._publish(Event(rv, "DELETED", resource, namespace, gone, size))
             return clone(gone)
 
@@ -198,7 +215,7 @@ class Tracker:
         if len(text.encode("utf-8")) > self.limits.object_bytes:
             self._rv -= 1  # nothing was written: the version is not used
             raise ServiceError(errors.STORAGE_TOO_LARGE)
-        self.store.put(self.cluster, key, rv, body)
+        self.store.put(self.cluster, key, rv, body, self._deferred.get())
         self._objects.setdefault(resource, {})[(namespace, key[2])] = body
         self._sizes[key] = len(text)
         self._publish(Event(rv, kind, resource, namespace, body, len(text)))
