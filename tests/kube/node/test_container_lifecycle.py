@@ -6,6 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from pullproof.core.errors import ServiceError
 from pullproof.kube.apiserver.logs import read_log
 from pullproof.kube.apiserver.printing.durations import Ages
 from pullproof.kube.apiserver.printing.podstatus import cells
@@ -181,12 +184,9 @@ def test_previous_log_of_a_container_that_never_restarted_is_refused(local: Loca
     cluster = _cluster(local, tmp_path)
     _pod(cluster, "once", "Never", ["echo", "hello"])
     step(local)
-    try:
+    with pytest.raises(ServiceError) as refused:
         read_log(cluster.tracker, "default", "once", {"previous": "true"})
-    except Exception as exc:  # noqa: BLE001 - the route's error
-        assert 'previous terminated container "once" in pod "once" not found' in str(getattr(exc, "detail", exc))
-    else:
-        raise AssertionError("a previous log was returned")
+    assert refused.value.message == 'previous terminated container "once" in pod "once" not found'
 
 
 def test_pod_ips_are_unique_from_the_nodes_cidr_and_host_ip_is_the_node(local: Local, tmp_path: Path) -> None:
