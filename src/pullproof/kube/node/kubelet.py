@@ -354,7 +354,8 @@ class Kubelets:
                 known = (interpret(command_line(container, None), started), started)
                 self.programs[(pod["metadata"]["uid"], name)] = known
             program, started = known
-            self._keep_log(pod, name, program.log(now - started))
+            if program.output:  # a program that writes nothing leaves the log as it is
+                self._keep_log(pod, name, program.log(now - started))
             if program.done(now - started) and program.duration is not None:
                 state.terminate(name, program.exit_code, started + program.duration)
 
