@@ -1,7 +1,9 @@
 """Simulated kubelets of one cluster: for each pod bound to a node, resolve credentials in the
 kubelet's order, pull through the registry's real token flow, and write the statuses and events
 containerd 1.7 / kubelet 1.32 produce. Back-off: 10 s doubling to 300 s per (pod, image), reset
-after 600 s without failure; the pod worker re-syncs 10-15 s after an error."""
+after 600 s without failure; the pod worker re-syncs 10-15 s after an error. Started containers run
+the program ``lifetimes`` reads from their command line; one that exits is restarted as the pod's
+``restartPolicy`` and the crash back-off (``restarts``) say."""
 
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pullproof.core.clock import Clock
+from pullproof.core.clock import Clock, parse_time
+from pullproof.kube.node.addresses import allocate_pod_ip, host_ip
 from pullproof.kube.node.credentials import ANONYMOUS, AcrCredentialProvider, Credential, secret_credentials
 from pullproof.kube.node.images import ImageRef, parse_image
+from pullproof.kube.node.lifetimes import Program, command_line, interpret
 from pullproof.kube.node.models import CredentialAttempt, ProviderRun, PullRecord
 from pullproof.kube.node.nodeauth import NodeAuthSource
 from pullproof.kube.node.nodeimages import record_pull
@@ -23,6 +27,7 @@ from pullproof.kube.node.podstate import PodState
 from pullproof.kube.node.programs import CanIPull, is_builtin
 from pullproof.kube.node.puller import Puller, PullError
 from pullproof.kube.node.pulllog import PullLog
+from pullproof.kube.node.restarts import CrashBackoff, backoff_event, crash_message, wants_restart
 from pullproof.kube.storage.events import EventRecorder
 from pullproof.kube.storage.resources import POD_LOGS
 from pullproof.kube.storage.tracker import Tracker
@@ -44,6 +49,7 @@ class Attempt:
     size: int
     provider: ProviderRun | None
     tried: tuple[CredentialAttempt, ...]
+    config: dict[str, Any] | None = None
     digest: str = ""
     foreign: str | None = None  # the image's os/arch when the node cannot execute it
     entrypoint: str = ""
@@ -58,6 +64,7 @@ class Attempt:
 @dataclass
 class NodeState:
     images: dict[str, int] = field(default_factory=dict)
+    configs: dict[str, dict[str, Any]] = field(default_factory=dict)  # image config per pulled image
     foreign: dict[str, str] = field(default_factory=dict)  # image -> its entrypoint, for images of another arch
     boot_id: str | None = None
     _lock: asyncio.Lock | None = None
@@ -88,6 +95,8 @@ class Kubelets:
         self.backoff: dict[tuple[str, str], Backoff] = {}
         self.next_sync: dict[str, float] = {}
         self.busy: set[str] = set()
+        self.crashes = CrashBackoff()
+        self.programs: dict[tuple[str, str], tuple[Program, float]] = {}
 
     async def sync(self) -> None:
         """One pass over every bound pod; returns when every pod sync it started has finished."""
@@ -104,6 +113,7 @@ class Kubelets:
             state = self.nodes.setdefault(name, NodeState())
             if state.boot_id is not None and boot != state.boot_id:
                 state.images.clear()
+                state.configs.clear()
                 state.foreign.clear()
                 self.provider.invalidate(name)
             state.boot_id = boot
@@ -120,11 +130,14 @@ class Kubelets:
             return
         self.busy.add(uid)
         try:
-            state = PodState(pod, self.clock)
-            if state.all_running():
-                return
+            fresh = not (pod.get("status") or {}).get("containerStatuses")
+            state = PodState(pod, self.clock, *((host_ip(self.tracker, node), allocate_pod_ip(self.tracker, node))
+                                                if fresh else ()))
             if state.fresh():
                 self._write(state)
+            if state.terminal():
+                return
+            self._progress(pod, state)
             await self._containers(pod, state, node)
             self._write(state)
         finally:
@@ -138,6 +151,8 @@ class Kubelets:
             self.tracker.delete(POD_LOGS, meta["namespace"], meta["name"])
         self.next_sync.pop(meta["uid"], None)
         self.backoff = {k: v for k, v in self.backoff.items() if k[0] != meta["uid"]}
+        self.crashes.forget(meta["uid"])
+        self.programs = {k: v for k, v in self.programs.items() if k[0] != meta["uid"]}
 
     def _write(self, state: PodState) -> None:
         meta = state.pod["metadata"]
@@ -153,9 +168,17 @@ class Kubelets:
         secrets = self._pull_secrets(pod, events)
         failed = False
         for index, container in enumerate(pod["spec"].get("containers", [])):
-            if state.running(container["name"]):
+            name = container["name"]
+            path = f"spec.containers{{{name}}}"
+            if state.running(name) is not None or state.terminal():
                 continue
-            path = f"spec.containers{{{container['name']}}}"
+            exited = state.exited(name)
+            if exited is not None:
+                if not wants_restart(pod, exited[0]):
+                    continue
+                if not self._may_restart(pod, state, container, exited[1], events, path):
+                    failed = True
+                    continue
             failed |= not await self._container(pod, state, node, container, secrets, events, path, index)
         uid = pod["metadata"]["uid"]
         jitter = (zlib.crc32(uid.encode()) % 5000) / 1000.0
@@ -205,7 +228,8 @@ class Kubelets:
         if policy != "Always" and image.normalized in cache:
             events.record(pod, "Pod", "Normal", "Pulled", f'Container image "{spec_image}" already present on machine',
                           path)
-            return self._start_pulled(pod, state, node, events, container, image, path, index)
+            self._start(pod, state, events, container, path, index, self.nodes[node].configs.get(image.normalized))
+            return True
         if policy == "Never":
             message = f'Container image "{spec_image}" is not present with pull policy of Never'
             state.waiting(name, spec_image, "ErrImageNeverPull", message)
@@ -232,13 +256,15 @@ class Kubelets:
             self.backoff.pop(key, None)
             node_state = self.nodes.setdefault(node, NodeState())
             node_state.images[image.normalized] = size
+            node_state.configs[image.normalized] = result.config or {}
             if result.foreign is not None:
                 node_state.foreign[image.normalized] = result.entrypoint or "/bin/sh"
             record_pull(self.tracker, node, image, result.digest, size)
             took = max(self.clock.now() - started, 0.001)
             events.record(pod, "Pod", "Normal", "Pulled", f'Successfully pulled image "{spec_image}" in {took:.3f}s '
                           f"({took:.3f}s including waiting). Image size: {size} bytes.", path)
-            return self._start_pulled(pod, state, node, events, container, image, path, index)
+            self._start(pod, state, events, container, path, index, self.nodes[node].configs.get(image.normalized))
+            return True
         expired = known is None or now - known.last_failure > 2 * BACKOFF_MAX
         period = BACKOFF_START if expired else min(known.period * 2, BACKOFF_MAX) if known else BACKOFF_START
         self.backoff[key] = Backoff(period, self.clock.now(), message)
@@ -271,8 +297,8 @@ class Kubelets:
                     errors.append(exc.message)
                 continue
             tried.append(replace(record, ok=True, steps=tuple(pulled.steps), digest=pulled.digest))
-            return Attempt(True, "", pulled.size, provider, tuple(tried), pulled.digest, pulled.foreign,
-                           pulled.entrypoint)
+            return Attempt(True, "", pulled.size, provider, tuple(tried), pulled.config, pulled.digest,
+                           pulled.foreign, pulled.entrypoint)
         message = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
         return Attempt(False, message, 0, provider, tuple(tried))
 
@@ -295,38 +321,76 @@ class Kubelets:
         program = CanIPull(self.puller.http, self.clock, self.location_of, location)
         outcome = await program.run([str(a) for a in container.get("args") or []],
                                     self.auth.node_auth(self.cluster_id, node))
+        self._start(pod, state, events, container, path, index, None, record=False)
         self._keep_log(pod, container["name"], outcome.log)
-        state.finish(container["name"], image, outcome.exit_code, index)
+        state.terminate(container["name"], outcome.exit_code, self.clock.now())
 
-    def _keep_log(self, pod: dict[str, Any], container: str, text: str) -> None:
+    def _keep_log(self, pod: dict[str, Any], container: str, text: str, restarted: bool = False) -> None:
+        """The container's log; ``restarted``: a new instance begins, the last one's log becomes ``previous``."""
         namespace, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
         current = self.tracker.find(POD_LOGS, namespace, name)
         body = current or {"metadata": {"name": name, "namespace": namespace}, "containers": {}}
-        body["containers"][container] = text
+        logs = body["containers"]
+        if restarted:
+            logs[f"{container}/previous"] = logs.get(container, "")
+        elif logs.get(container) == text and current is not None:
+            return
+        logs[container] = text
         if current is None:
             self.tracker.create(POD_LOGS, namespace, body)
         else:
             self.tracker.update(POD_LOGS, namespace, body, check_version=False)
 
-    def _start_pulled(self, pod: dict[str, Any], state: PodState, node: str, events: EventRecorder,
-                      container: dict[str, Any], image: ImageRef, path: str, index: int) -> bool:
-        """Start a container whose image is on the node; an image of another architecture starts and exits at
-        once (runc: ``exec <entrypoint>: exec format error``), so the container crash-loops. False: not running."""
-        entrypoint = self.nodes[node].foreign.get(image.normalized)
-        if entrypoint is None:
-            self._start(pod, state, events, container, path, index)
-            return True
-        name, meta = container["name"], pod["metadata"]
-        events.record(pod, "Pod", "Normal", "Created", f"Created container {name}", path)
-        events.record(pod, "Pod", "Normal", "Started", f"Started container {name}", path)
-        self._keep_log(pod, name, f"exec {entrypoint}: exec format error\n")
-        state.crashed(name, str(container.get("image", "")), index)
-        events.record(pod, "Pod", "Warning", "BackOff", f"Back-off restarting failed container {name} in pod "
-                      f"{meta['name']}_{meta['namespace']}({meta['uid']})", path)
-        return False
-
     def _start(self, pod: dict[str, Any], state: PodState, events: EventRecorder, container: dict[str, Any],
-               path: str, index: int) -> None:
-        events.record(pod, "Pod", "Normal", "Created", f"Created container {container['name']}", path)
-        events.record(pod, "Pod", "Normal", "Started", f"Started container {container['name']}", path)
-        state.run(container["name"], str(container.get("image", "")), index)
+               path: str, index: int, config: dict[str, Any] | None, record: bool = True) -> None:
+        name, now = container["name"], self.clock.now()
+        if record:
+            events.record(pod, "Pod", "Normal", "Created", f"Created container {name}", path)
+            events.record(pod, "Pod", "Normal", "Started", f"Started container {name}", path)
+        restarted = state.has_run(name)
+        state.run(name, str(container.get("image", "")), index, now)
+        program = self._foreign(pod, container) or interpret(command_line(container, config), now)
+        self.programs[(pod["metadata"]["uid"], name)] = (program, now)
+        if record:
+            self._keep_log(pod, name, program.log(0.0), restarted)
+
+    def _foreign(self, pod: dict[str, Any], container: dict[str, Any]) -> Program | None:
+        """An image of another architecture starts and its process fails at once (runc's ``exec
+        <entrypoint>: exec format error``, exit 255), so the container crash-loops."""
+        node = self.nodes.get(str(pod["spec"].get("nodeName") or ""))
+        if node is None or not node.foreign:
+            return None
+        image = parse_image(str(container.get("image", "")))
+        entrypoint = node.foreign.get(image.normalized) if image is not None else None
+        return None if entrypoint is None else Program(((0.0, f"exec {entrypoint}: exec format error\n"),), 0.0, 255)
+
+    def _progress(self, pod: dict[str, Any], state: PodState) -> None:
+        """Running containers write their output as emulated time passes and exit when their program ends."""
+        now = self.clock.now()
+        for container in pod["spec"].get("containers", []):
+            name = container["name"]
+            running = state.running(name)
+            if running is None:
+                continue
+            known = self.programs.get((pod["metadata"]["uid"], name))
+            if known is None:  # started before this kubelet: the image config is gone with the old process
+                started = parse_time(str(running.get("startedAt")))
+                known = (interpret(command_line(container, None), started), started)
+                self.programs[(pod["metadata"]["uid"], name)] = known
+            program, started = known
+            if program.output:  # a program that writes nothing leaves the log as it is
+                self._keep_log(pod, name, program.log(now - started))
+            if program.done(now - started) and program.duration is not None:
+                state.terminate(name, program.exit_code, started + program.duration)
+
+    def _may_restart(self, pod: dict[str, Any], state: PodState, container: dict[str, Any], finished: float,
+                     events: EventRecorder, path: str) -> bool:
+        """The crash back-off: False (and ``CrashLoopBackOff``) while the container's period has not passed."""
+        key, now, name = (pod["metadata"]["uid"], container["name"]), self.clock.now(), container["name"]
+        period = self.crashes.blocked(key, finished, now)
+        if period is not None:
+            events.record(pod, "Pod", "Warning", "BackOff", backoff_event(name, pod), path)
+            state.waiting(name, str(container.get("image", "")), "CrashLoopBackOff", crash_message(period, name, pod))
+            return False
+        self.crashes.next(key, finished, now)
+        return True

@@ -57,6 +57,7 @@ class Pulled:
     steps: list[HttpStep] = field(default_factory=list)
     foreign: str | None = None  # a single-platform image of another architecture: its os/arch (it will not exec)
     entrypoint: str = ""  # the first word of the image's Entrypoint (or Cmd)
+    config: dict[str, Any] | None = None  # the image config blob (Entrypoint, Cmd...)
 
 
 def _status(response: httpx.Response) -> str:
@@ -179,12 +180,13 @@ class Puller:
         size = len(manifest) + len(config)
         for blob in document.get("layers", []):
             size += len(await self._blob(image, blob, headers))
-        os_name, arch, entrypoint = _config_platform(config)
+        image_config = _config(config)
+        os_name, arch, entrypoint = _config_platform(image_config)
         if os_name and os_name != platform.os:
             raise PullError(NO_MATCH, FailureKind.PLATFORM_MISMATCH, not_found=True)
         steps.append(HttpStep(StepKind.FETCH, 200, digest=digest, size=size))
         foreign = None if not arch or platform.runs(os_name or platform.os, arch) else f"{os_name}/{arch}"
-        return Pulled(digest, size, steps, foreign, entrypoint)
+        return Pulled(digest, size, steps, foreign, entrypoint, image_config)
 
     async def _manifest(self, image: ImageRef, reference: str, headers: dict[str, str]) -> httpx.Response:
         response = await self._send("GET", self._url(image, "manifests", reference), DO_REQUEST, headers=headers)
@@ -214,17 +216,20 @@ def _choose(index: dict[str, Any], platform: Platform) -> str:
     return min(ranked)[2]
 
 
-def _config_platform(config: bytes) -> tuple[str, str, str]:
+def _config_platform(data: dict[str, Any]) -> tuple[str, str, str]:
     """(os, architecture, first word of Entrypoint or Cmd) of an image config; blanks where it says nothing."""
-    try:
-        data = json.loads(config)
-    except ValueError:
-        return "", "", ""
-    if not isinstance(data, dict):
-        return "", "", ""
     run = data.get("config") or {}
     words = (run.get("Entrypoint") or run.get("Cmd") or [""]) if isinstance(run, dict) else [""]
     return str(data.get("os") or ""), str(data.get("architecture") or ""), str(words[0] if words else "")
+
+
+def _config(blob: bytes) -> dict[str, Any]:
+    """The image config (an empty one if the blob is not a JSON object)."""
+    try:
+        found = json.loads(blob)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _wrapped(exc: PullError, ref: str, phase: str, steps: list[HttpStep]) -> PullError:
