@@ -10,11 +10,13 @@ from collections.abc import Callable
 
 from pullproof.core.clock import Clock
 from pullproof.core.ids import IdFactory
+from pullproof.kube.controllers.daemonsets import DaemonSetController
 from pullproof.kube.controllers.deployments import DeploymentController
 from pullproof.kube.controllers.nodelifecycle import NodeLifecycleController
 from pullproof.kube.controllers.podgc import PodGarbageCollector
 from pullproof.kube.controllers.replicasets import ReplicaSetController
 from pullproof.kube.controllers.scheduler import Scheduler
+from pullproof.kube.controllers.statefulsets import StatefulSetController
 from pullproof.kube.node.kubelet import Kubelets
 from pullproof.kube.storage.clusters import Cluster, Clusters
 
@@ -27,6 +29,8 @@ class ClusterRuntime:
         self.cluster = cluster
         self.deployments = DeploymentController(cluster.tracker, clock)
         self.replicasets = ReplicaSetController(cluster.tracker, clock, ids)
+        self.statefulsets = StatefulSetController(cluster.tracker, clock, ids)
+        self.daemonsets = DaemonSetController(cluster.tracker, clock, ids)
         self.scheduler = Scheduler(cluster.tracker, clock)
         self.podgc = PodGarbageCollector(cluster.tracker, clock)
         self.nodelifecycle = NodeLifecycleController(cluster.tracker)
@@ -37,6 +41,8 @@ class ClusterRuntime:
         self.podgc.reconcile()
         self.deployments.reconcile()
         self.replicasets.reconcile()
+        self.statefulsets.reconcile()
+        self.daemonsets.reconcile()
         self.scheduler.reconcile()
         self.deployments.reconcile()
 

@@ -38,6 +38,9 @@ def _query(request: Request) -> dict[str, str]:
     return dict(request.query_params)
 
 
+GO_TRUE = ("1", "t", "T", "TRUE", "true", "True")  # strconv.ParseBool: the Python client sends "True"
+
+
 class ResourceHandler:
     """One request against one cluster's objects."""
 
@@ -57,7 +60,7 @@ class ResourceHandler:
             raise ServiceError(errors.METHOD_NOT_ALLOWED)
         if target.subresource is not None:
             return await self._subresource(request, target, verb)
-        if target.watch_path or (verb == "list" and request.query_params.get("watch") in ("true", "1")):
+        if target.watch_path or (verb == "list" and request.query_params.get("watch") in GO_TRUE):
             verb = "watch"
         if verb not in target.rtype.verbs:
             raise ServiceError(errors.METHOD_NOT_ALLOWED)
