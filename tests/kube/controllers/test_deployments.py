@@ -257,3 +257,11 @@ def test_pods_that_cannot_be_created_give_a_replica_failure_condition(tmp_path: 
     h.settle()
     assert [c["type"] for c in h.deployment()["status"]["conditions"]] == ["Available", "Progressing"]
     assert "conditions" not in next(iter(h.sets().values()))["status"]
+
+
+def test_template_hashes_use_the_alphabet_of_go_safe_encode_string() -> None:
+    """``rand.SafeEncodeString`` maps each character's code point, so decimal digits read 4-9 and b-f."""
+    from pullproof.kube.controllers.replicasets import safe_encode, template_hash
+
+    assert safe_encode("0123456789") == "456789bcdf"
+    assert set(template_hash({"spec": {"containers": [{"name": "a", "image": "nginx"}]}})) <= set("456789bcdf")

@@ -22,8 +22,10 @@ def _pods_type() -> resources.ResourceType:
 DEPLOYMENTS, REPLICASETS = "deployments.apps", "replicasets.apps"
 
 
-def safe_encode(number: int) -> str:
-    return "".join(ALPHABET[int(d) % len(ALPHABET)] for d in str(number))
+def safe_encode(text: str) -> str:
+    """``rand.SafeEncodeString``: each character's code point picks a letter of the alphabet (a decimal
+    hash then reads in ``4``-``9`` and ``b``-``f``)."""
+    return "".join(ALPHABET[ord(c) % len(ALPHABET)] for c in text)
 
 
 def template_hash(template: dict[str, Any], collisions: int = 0) -> str:
@@ -31,7 +33,7 @@ def template_hash(template: dict[str, Any], collisions: int = 0) -> str:
     value = 0x811C9DC5
     for byte in (json.dumps(template, sort_keys=True) + (str(collisions) if collisions else "")).encode():
         value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
-    return safe_encode(value)
+    return safe_encode(str(value))
 
 
 def owned_by(obj: dict[str, Any], owner: dict[str, Any]) -> bool:

@@ -8,12 +8,11 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from pullproof.kube.controllers.replicasets import owned_by, owner_ref
+from pullproof.kube.controllers.replicasets import owned_by, owner_ref, safe_encode
 from pullproof.kube.storage.tracker import Tracker, clone
 
 REVISIONS = "controllerrevisions.apps"
 HASH_LABEL = "controller-revision-hash"
-ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789"
 Obj = dict[str, Any]
 
 
@@ -21,11 +20,6 @@ def go_json(value: Any) -> bytes:
     """``json.Marshal`` of a decoded object: map keys sorted, compact, ``<>&`` escaped."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
-
-
-def safe_encode(text: str) -> str:
-    """``rand.SafeEncodeString``: each character's code point picks a letter of the alphabet."""
-    return "".join(ALPHANUMS[ord(c) % len(ALPHANUMS)] for c in text)
 
 
 def fnv32(data: bytes, fnv_a: bool = False) -> int:
