@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 SUFFIXES: dict[str, Decimal | int] = {
     "": 1, "m": Decimal("0.001"), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
@@ -24,9 +25,20 @@ def quantity(text: object) -> Decimal:
 
 def milli(text: object) -> int:
     """A quantity in thousandths, rounded up (how the scheduler counts CPU)."""
-    return int((quantity(text) * 1000).to_integral_value(rounding="ROUND_CEILING"))
+    return _milli(str(text))
 
 
 def whole(text: object) -> int:
     """A quantity rounded up to a whole number (how the scheduler counts memory and pods)."""
+    return _whole(str(text))
+
+
+# a pure function of the text, called for every pod and node a scheduling pass compares: memoized
+@lru_cache(maxsize=4096)
+def _milli(text: str) -> int:
+    return int((quantity(text) * 1000).to_integral_value(rounding="ROUND_CEILING"))
+
+
+@lru_cache(maxsize=4096)
+def _whole(text: str) -> int:
     return int(quantity(text).to_integral_value(rounding="ROUND_CEILING"))

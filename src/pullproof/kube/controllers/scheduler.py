@@ -19,6 +19,18 @@ RETRY_SECONDS = 300  # podMaxInUnschedulablePodsDuration: an unchanged unschedul
 NOT_HELPFUL = "Preemption is not helpful for scheduling"
 NO_VICTIMS = "No preemption victims found for incoming pod"
 NO_NODES = "no nodes available to schedule pods"  # ErrNoNodesAvailable: UnschedulableAndUnresolvable
+MIN_FEASIBLE = 100  # minFeasibleNodesToFind
+BASE_PERCENTAGE = 50  # the adaptive percentageOfNodesToScore starts here...
+MIN_PERCENTAGE = 5  # ...and falls by 1 per 125 nodes to this floor
+
+
+def nodes_to_find(total: int) -> int:
+    """How many feasible nodes kube-scheduler looks for before it scores (``numFeasibleNodesToFind`` with the
+    default adaptive percentage): every node below 100; then 50% less 1% per 125 nodes, at least 5% and 100."""
+    if total < MIN_FEASIBLE:
+        return total
+    percentage = max(BASE_PERCENTAGE - total // 125, MIN_PERCENTAGE)
+    return max(total * percentage // 100, MIN_FEASIBLE)
 
 
 def _histogram(reasons: Counter[str]) -> str:
@@ -55,6 +67,7 @@ class Scheduler:
         self.clock = clock
         self.events = EventRecorder(tracker, clock, "default-scheduler")
         self._tried: dict[str, tuple[str, float]] = {}  # pod uid -> (last message, when)
+        self._next_start = 0  # nextStartNodeIndex: the search resumes where the last one stopped
 
     def reconcile(self) -> None:
         nodes = sorted(self.tracker.scan("nodes"), key=lambda n: str(n["metadata"]["name"]))
@@ -85,13 +98,19 @@ class Scheduler:
             self._unschedulable(pod, NO_NODES)
             return
         statuses: list[Status] = []
-        feasible = []
-        for node in nodes:
+        feasible: list[dict[str, Any]] = []
+        wanted_nodes, start, seen = nodes_to_find(len(nodes)), self._next_start % len(nodes), 0
+        for offset in range(len(nodes)):
+            node = nodes[(start + offset) % len(nodes)]
+            seen += 1
             status = run_filters(pod, node, usage[node["metadata"]["name"]])
             if status is None:
                 feasible.append(node)
+                if len(feasible) >= wanted_nodes:
+                    break
             else:
                 statuses.append(status)
+        self._next_start = (start + seen) % len(nodes)
         if not feasible:
             self._unschedulable(pod, fit_error(statuses))
             return
