@@ -11,9 +11,14 @@ from collections.abc import Callable
 from pullproof.core.clock import Clock
 from pullproof.core.ids import IdFactory
 from pullproof.kube.controllers.deployments import DeploymentController
+from pullproof.kube.controllers.endpoints import EndpointsController
+from pullproof.kube.controllers.endpointslices import EndpointSliceController
+from pullproof.kube.controllers.loadbalancers import LoadBalancerController
 from pullproof.kube.controllers.podgc import PodGarbageCollector
 from pullproof.kube.controllers.replicasets import ReplicaSetController
+from pullproof.kube.controllers.resourcequotas import ResourceQuotaController
 from pullproof.kube.controllers.scheduler import Scheduler
+from pullproof.kube.controllers.volumes import VolumeController
 from pullproof.kube.node.kubelet import Kubelets
 from pullproof.kube.storage.clusters import Cluster, Clusters
 
@@ -28,6 +33,11 @@ class ClusterRuntime:
         self.replicasets = ReplicaSetController(cluster.tracker, clock, ids)
         self.scheduler = Scheduler(cluster.tracker, clock)
         self.podgc = PodGarbageCollector(cluster.tracker, clock)
+        self.endpoints = EndpointsController(cluster.tracker, clock)
+        self.endpointslices = EndpointSliceController(cluster.tracker, clock, ids)
+        self.loadbalancers = LoadBalancerController(cluster.tracker, clock)
+        self.volumes = VolumeController(cluster.tracker, clock)
+        self.quotas = ResourceQuotaController(cluster.tracker, clock)
         self.kubelets = kubelets
 
     def reconcile(self) -> None:
@@ -35,7 +45,12 @@ class ClusterRuntime:
         self.deployments.reconcile()
         self.replicasets.reconcile()
         self.scheduler.reconcile()
+        self.volumes.reconcile()
         self.deployments.reconcile()
+        self.endpoints.reconcile()
+        self.endpointslices.reconcile()
+        self.loadbalancers.reconcile()
+        self.quotas.reconcile()
 
     async def step(self) -> None:
         self.reconcile()

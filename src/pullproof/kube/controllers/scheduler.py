@@ -10,6 +10,7 @@ from typing import Any
 from pullproof.core.clock import Clock
 from pullproof.kube.controllers.filters import Status, Usage, pod_requests, run_filters
 from pullproof.kube.controllers.quantity import milli, whole
+from pullproof.kube.controllers.volumes import missing_claim
 from pullproof.kube.storage.events import EventRecorder
 from pullproof.kube.storage.tracker import Tracker, clone, kube_time
 
@@ -82,6 +83,10 @@ class Scheduler:
         usage.scored_cpu, usage.scored_memory = usage.scored_cpu + scored_cpu, usage.scored_memory + scored_memory
 
     def _schedule(self, pod: dict[str, Any], nodes: list[dict[str, Any]], usage: dict[str, Usage]) -> None:
+        claim = missing_claim(self.tracker, pod, len(nodes))
+        if claim is not None:  # VolumeBinding's PreFilter: unresolvable on every node
+            self._unschedulable(pod, claim)
+            return
         statuses: list[Status] = []
         feasible = []
         for node in nodes:

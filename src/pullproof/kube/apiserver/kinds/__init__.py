@@ -7,10 +7,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from pullproof.kube.apiserver.kinds import core, discovery, quota, storage
 from pullproof.kube.apiserver.kinds.base import Admit, Plugin, Strategy
 
-STRATEGIES: Mapping[str, Strategy] = MappingProxyType({})
-PLUGINS: tuple[Plugin, ...] = ()
+STRATEGIES: Mapping[str, Strategy] = MappingProxyType({
+    **core.STRATEGIES,
+    **discovery.STRATEGIES,
+    **storage.STRATEGIES,
+})
+PLUGINS: tuple[Plugin, ...] = (
+    *quota.PLUGINS,
+)
 """Admission plugins in the order the API server runs them."""
 
 
