@@ -41,7 +41,7 @@ class EndpointSliceController:
             resolved = resolved_ports(pod, service)
             if resolved is None:
                 continue
-            ports = resolved if ports is None else ports
+            ports = [{"name": "", **p} for p in resolved] if ports is None else ports  # name always set
             terminating = bool(pod["metadata"].get("deletionTimestamp"))
             ready = pod_ready(pod)
             endpoint: Obj = {"addresses": [pod["status"]["podIP"]],
@@ -78,11 +78,18 @@ class EndpointSliceController:
                 current["metadata"]["labels"] = labels
                 self.tracker.update(SLICES, namespace, current, check_version=False)
             else:
-                name = generated_name(self.ids, f"{meta['name']}-")
-                self.tracker.create(SLICES, namespace, {
-                    "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-                    "metadata": {"name": name, "generateName": f"{meta['name']}-", "namespace": namespace,
-                                 "labels": labels, "ownerReferences": [owner_ref(service, "Service", "v1")]},
-                    **wanted})
+                self._create(service, labels, wanted)
         for extra in owned[len(chunks):]:
             self.tracker.delete(SLICES, namespace, extra["metadata"]["name"])
+
+    def _create(self, service: Obj, labels: dict[str, str], wanted: Obj) -> None:
+        meta = service["metadata"]
+        while True:  # a generated name already taken is drawn again, as the API server's generateName retry
+            name = generated_name(self.ids, f"{meta['name']}-")
+            if self.tracker.find(SLICES, meta["namespace"], name) is None:
+                break
+        self.tracker.create(SLICES, meta["namespace"], {
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": name, "generateName": f"{meta['name']}-", "namespace": meta["namespace"],
+                         "labels": labels, "ownerReferences": [owner_ref(service, "Service", "v1")]},
+            **wanted})
