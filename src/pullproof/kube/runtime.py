@@ -12,11 +12,16 @@ from pullproof.core.clock import Clock
 from pullproof.core.ids import IdFactory
 from pullproof.kube.controllers.daemonsets import DaemonSetController
 from pullproof.kube.controllers.deployments import DeploymentController
+from pullproof.kube.controllers.endpoints import EndpointsController
+from pullproof.kube.controllers.endpointslices import EndpointSliceController
+from pullproof.kube.controllers.loadbalancers import LoadBalancerController
 from pullproof.kube.controllers.nodelifecycle import NodeLifecycleController
 from pullproof.kube.controllers.podgc import PodGarbageCollector
 from pullproof.kube.controllers.replicasets import ReplicaSetController
+from pullproof.kube.controllers.resourcequotas import ResourceQuotaController
 from pullproof.kube.controllers.scheduler import Scheduler
 from pullproof.kube.controllers.statefulsets import StatefulSetController
+from pullproof.kube.controllers.volumes import VolumeController
 from pullproof.kube.node.kubelet import Kubelets
 from pullproof.kube.storage.clusters import Cluster, Clusters
 
@@ -34,6 +39,11 @@ class ClusterRuntime:
         self.scheduler = Scheduler(cluster.tracker, clock)
         self.podgc = PodGarbageCollector(cluster.tracker, clock)
         self.nodelifecycle = NodeLifecycleController(cluster.tracker)
+        self.endpoints = EndpointsController(cluster.tracker, clock)
+        self.endpointslices = EndpointSliceController(cluster.tracker, clock, ids)
+        self.loadbalancers = LoadBalancerController(cluster.tracker, clock)
+        self.volumes = VolumeController(cluster.tracker, clock)
+        self.quotas = ResourceQuotaController(cluster.tracker, clock)
         self.kubelets = kubelets
 
     def reconcile(self) -> None:
@@ -44,7 +54,12 @@ class ClusterRuntime:
         self.statefulsets.reconcile()
         self.daemonsets.reconcile()
         self.scheduler.reconcile()
+        self.volumes.reconcile()
         self.deployments.reconcile()
+        self.endpoints.reconcile()
+        self.endpointslices.reconcile()
+        self.loadbalancers.reconcile()
+        self.quotas.reconcile()
 
     async def step(self) -> None:
         """One pass, written to the database in one transaction at its end."""

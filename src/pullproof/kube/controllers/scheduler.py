@@ -10,6 +10,7 @@ from typing import Any
 from pullproof.core.clock import Clock
 from pullproof.kube.controllers.filters import Status, Usage, pod_requests, run_filters
 from pullproof.kube.controllers.quantity import milli, whole
+from pullproof.kube.controllers.volumes import missing_claim
 from pullproof.kube.storage.events import EventRecorder
 from pullproof.kube.storage.tracker import Tracker, clone, kube_time
 
@@ -96,6 +97,10 @@ class Scheduler:
     def _schedule(self, pod: dict[str, Any], nodes: list[dict[str, Any]], usage: dict[str, Usage]) -> None:
         if not nodes:
             self._unschedulable(pod, NO_NODES)
+            return
+        claim = missing_claim(self.tracker, pod, len(nodes))
+        if claim is not None:  # VolumeBinding's PreFilter: unresolvable on every node
+            self._unschedulable(pod, claim)
             return
         statuses: list[Status] = []
         feasible: list[dict[str, Any]] = []

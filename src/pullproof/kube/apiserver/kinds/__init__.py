@@ -7,11 +7,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from pullproof.kube.apiserver.kinds import apps
+from pullproof.kube.apiserver.kinds import apps, core, discovery, quota, storage
 from pullproof.kube.apiserver.kinds.base import Admit, Plugin, Strategy
 
-STRATEGIES: Mapping[str, Strategy] = MappingProxyType({**apps.STRATEGIES})
-PLUGINS: tuple[Plugin, ...] = ()
+STRATEGIES: Mapping[str, Strategy] = MappingProxyType({
+    **apps.STRATEGIES,
+    **core.STRATEGIES,
+    **discovery.STRATEGIES,
+    **storage.STRATEGIES,
+})
+PLUGINS: tuple[Plugin, ...] = (
+    *quota.PLUGINS,
+)
 """Admission plugins in the order the API server runs them."""
 
 
