@@ -12,7 +12,13 @@ from pullproof.kube import errors
 from pullproof.kube.apiserver import gotext
 
 VALIDATION_MODES = ("Strict", "Warn", "Ignore")
+GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})  # what Go's strconv.ParseBool reads as true
 INT_RE = re.compile(r"[+-]?[0-9]{1,18}")
+
+
+def flag(value: str | None) -> bool:
+    """A boolean query parameter (``watch=True`` from the Python client, ``watch=true`` from kubectl)."""
+    return value in GO_TRUE
 
 
 @dataclass(frozen=True)

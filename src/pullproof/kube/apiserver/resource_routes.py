@@ -57,7 +57,7 @@ class ResourceHandler:
             raise ServiceError(errors.METHOD_NOT_ALLOWED)
         if target.subresource is not None:
             return await self._subresource(request, target, verb)
-        if target.watch_path or (verb == "list" and request.query_params.get("watch") in ("true", "1")):
+        if target.watch_path or (verb == "list" and options.flag(request.query_params.get("watch"))):
             verb = "watch"
         if verb not in target.rtype.verbs:
             raise ServiceError(errors.METHOD_NOT_ALLOWED)
@@ -114,7 +114,7 @@ class ResourceHandler:
             self.objects.predicate(target.rtype, query.get("labelSelector", ""), query.get("fieldSelector", "")),
             since_of(query.get("resourceVersion", "")), timeout,
             media.table_version(request.headers.get("accept")), query.get("includeObject", "Metadata"),
-            query.get("allowWatchBookmarks") == "true")
+            options.flag(query.get("allowWatchBookmarks")))
         stream = WatchStream(self.objects.tracker, watch, self.clock.now)
         return StreamingResponse(stream.events(), media_type="application/json")
 
