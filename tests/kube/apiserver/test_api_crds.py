@@ -235,3 +235,21 @@ def test_cluster_scoped_custom_resource(a: Api) -> None:
     assert a.post(path, crontab()).status_code == 201
     assert a.get(f"{path}/my-cron").json()["metadata"].get("namespace") is None
     assert a.get(CRONTABS).status_code == 404
+
+
+def test_custom_resources_refuse_protobuf(served: Api) -> None:
+    response = served.client.post(CRONTABS, content=b"k8s\x00", headers={
+        "Authorization": "Bearer tok", "Content-Type": "application/vnd.kubernetes.protobuf"})
+    assert response.status_code == 415
+
+
+def test_a_second_version_is_listed_preferred_first(a: Api) -> None:
+    body = crd()
+    beta = {**body["spec"]["versions"][0], "name": "v1beta1", "storage": False}
+    body["spec"]["versions"].insert(0, beta)
+    assert a.post(CRDS_PATH, body).status_code == 201
+    group = a.get("/apis/stable.example.com").json()
+    assert [v["version"] for v in group["versions"]] == ["v1", "v1beta1"]
+    assert group["preferredVersion"]["version"] == "v1"
+    assert a.post("/apis/stable.example.com/v1beta1/namespaces/default/crontabs", crontab()).status_code == 400
+    assert a.get("/apis/stable.example.com/v1beta1/namespaces/default/crontabs").status_code == 200

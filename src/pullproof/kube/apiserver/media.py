@@ -94,6 +94,8 @@ def _go_wording(exc: jsonbody.JsonBodyError) -> str:
 def decode_object(body: bytes, content_type: str | None, message: str, codec: ProtobufCodec) -> dict[str, Any]:
     """The object a create/update body carries, as a JSON dict."""
     kind = base_type(content_type)
+    if kind == PROTOBUF and not message:
+        raise ServiceError(errors.NOT_ACCEPTABLE)  # custom resources have no protobuf encoding
     if kind == PROTOBUF:
         try:
             return codec.decode(body, message)[2]

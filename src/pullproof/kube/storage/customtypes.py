@@ -98,7 +98,7 @@ class ResourceTypes:
 
     @classmethod
     def of(cls, tracker: Tracker) -> ResourceTypes:
-        crds, _ = tracker.list(CRDS)
+        crds = tracker.scan(CRDS)  # read only: the types keep the stored schemas, never changed
         return cls(t for crd in crds if established(crd) and not crd["metadata"].get("deletionTimestamp")
                    for t in custom_types(crd))
 
