@@ -253,3 +253,50 @@ def test_a_second_version_is_listed_preferred_first(a: Api) -> None:
     assert group["preferredVersion"]["version"] == "v1"
     assert a.post("/apis/stable.example.com/v1beta1/namespaces/default/crontabs", crontab()).status_code == 400
     assert a.get("/apis/stable.example.com/v1beta1/namespaces/default/crontabs").status_code == 200
+
+
+def test_a_schema_declaring_metadata_keeps_the_object_metadata(a: Api) -> None:
+    """Generated CRDs declare ``apiVersion``, ``kind`` and ``metadata: {type: object}`` at the root."""
+    body = crd()
+    schema = body["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    schema["properties"].update({"apiVersion": {"type": "string"}, "kind": {"type": "string"},
+                                 "metadata": {"type": "object"}})
+    a.post(CRDS_PATH, body)
+    created = a.post(CRONTABS + "?fieldValidation=Strict",
+                     {**crontab(), "metadata": {"name": "my-cron", "labels": {"app": "cron"}}})
+    assert created.status_code == 201, created.text
+    assert created.json()["metadata"]["labels"] == {"app": "cron"}
+
+
+def test_crd_update_keeps_status_and_moves_generation(served: Api) -> None:
+    path = f"{CRDS_PATH}/crontabs.stable.example.com"
+    current = served.get(path).json()
+    established = current["status"]["conditions"][1]["lastTransitionTime"]
+    current["spec"]["names"]["shortNames"] = ["ct", "cts"]
+    current["status"] = {}
+    updated = served.put(path, current)
+    assert updated.status_code == 200, updated.text
+    body = updated.json()
+    assert body["metadata"]["generation"] == 2
+    assert body["status"]["acceptedNames"]["shortNames"] == ["ct", "cts"]
+    assert body["status"]["conditions"][1]["lastTransitionTime"] == established
+    current = served.get(path).json()
+    current["spec"]["scope"] = "Cluster"
+    assert _causes(served.put(path, current)) == ['spec.scope: Invalid value: "Cluster": field is immutable']
+    resources = served.get("/apis/stable.example.com/v1").json()["resources"]
+    assert resources[0]["shortNames"] == ["ct", "cts"]
+
+
+def test_custom_resources_take_no_strategic_merge_patch(served: Api) -> None:
+    served.post(CRONTABS, crontab(tags=["a", "b"]))
+    refused = served.patch(f"{CRONTABS}/my-cron", {"spec": {"image": "x"}})
+    assert refused.status_code == 415
+    assert refused.json()["message"] == ("the body of the request was in an unknown format - accepted media types "
+                                         "include: application/json-patch+json, application/merge-patch+json, "
+                                         "application/apply-patch+yaml")
+    applied = served.patch(f"{CRONTABS}/my-cron?fieldManager=me", {
+        "apiVersion": "stable.example.com/v1", "kind": "CronTab", "metadata": {"name": "my-cron"},
+        "spec": {"tags": ["c"]}}, "application/apply-patch+yaml")
+    assert applied.status_code == 200, applied.text
+    assert applied.json()["spec"]["tags"] == ["c"]
+    assert applied.json()["spec"]["cronSpec"] == "* * * * */5"

@@ -133,7 +133,7 @@ class ResourceHandler:
 
     async def _patch(self, request: Request, target: Target) -> Response:
         assert target.name is not None
-        kind = media.patch_type(request.headers.get("content-type"))
+        kind = media.patch_type(request.headers.get("content-type"), target.rtype.custom is not None)
         body = media.parse_json(await self._body(request))
         written = self.objects.patch(target.rtype, target.scoped_namespace, target.name, kind, body,
                                      options.write_options(_query(request)))
@@ -181,7 +181,7 @@ class ResourceHandler:
                 body = await self._object_body(request, rtype)
                 return json_response(self.subresources.update_status(rtype, namespace, name, body, write))
             patch = media.parse_json(await self._body(request))
-            kind = media.patch_type(request.headers.get("content-type"))
+            kind = media.patch_type(request.headers.get("content-type"), target.rtype.custom is not None)
             return json_response(self.subresources.patch_status(rtype, namespace, name, kind, patch, write))
         if verb == "get":
             return json_response(self.subresources.get_scale(rtype, namespace, name))

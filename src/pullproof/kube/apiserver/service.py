@@ -286,7 +286,8 @@ class ObjectService:
             result = json_patch(current, body)
         else:
             applied = _object(body)
-            result = strategic_merge(current, applied)
+            # no patch strategies in a custom resource: its lists are atomic, its maps merged
+            result = merge_patch(current, applied) if rtype.custom is not None else strategic_merge(current, applied)
             managed.record_apply(result, applied, opts.field_manager or "kubectl", rtype.api_version,
                                  kube_time(self.clock.now()))
         if not isinstance(result, dict):

@@ -52,8 +52,8 @@ def _prune_object(schema: Schema, value: dict[str, Any], path: str, unknown: lis
     props, extra = _props(schema), _extra(schema)
     embedded = root or bool(schema.get("x-kubernetes-embedded-resource"))
     for key in list(value):
-        if embedded and key in ROOT_KEEP and key not in props:
-            continue
+        if embedded and key in ROOT_KEEP:
+            continue  # the object's type and ObjectMeta are the API server's, whatever the schema says
         sub = props.get(key, extra)
         if sub is None:
             if not _keeps_unknown(schema) and schema.get("additionalProperties") is not True:
@@ -177,7 +177,7 @@ def validate(schema: Schema, value: Any, path: str = "") -> list[Cause]:
         causes += [required(_join(path, str(key))) for key in schema.get("required") or [] if key not in value]
         props, extra = _props(schema), _extra(schema)
         for key, item in value.items():
-            if path == "" and key in ROOT_KEEP and key not in props:
+            if path == "" and key in ROOT_KEEP:
                 continue
             sub = props.get(key, extra)
             if sub is not None:
