@@ -6,6 +6,8 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
+
 from pullproof.kube.apiserver.selectors import label_selector
 from pullproof.kube.apiserver.watch import WatchRequest, WatchStream
 from pullproof.kube.storage import resources
@@ -110,3 +112,23 @@ def test_watch_over_http_with_timeout_and_table_accept(local: Local) -> None:
         assert response.status_code == 200 and response.headers["content-type"] == "application/json"
         lines = [json.loads(line) for line in response.text.splitlines()]
         assert [(e["type"], e["object"]["rows"][0]["cells"][0]) for e in lines] == [("ADDED", "a")]
+
+
+@pytest.mark.parametrize("flag", ["True", "t", "1", "TRUE", "yes"])
+def test_watch_flag_is_parsed_as_apimachinery_parses_query_booleans(local: Local, flag: str) -> None:
+    """The official Python client sends ``watch=True``: a watch, as apimachinery reads a query flag (anything
+    but ``0`` and ``false``)."""
+    with api(local) as k:
+        k.post("/api/v1/namespaces/default/pods", pod("a"))
+        response = k.get(f"/api/v1/namespaces/default/pods?watch={flag}&timeoutSeconds=1&allowWatchBookmarks={flag}")
+        lines = [json.loads(line) for line in response.text.splitlines()]
+        assert [(e["type"], e["object"]["metadata"].get("name")) for e in lines][:1] == [("ADDED", "a")]
+        assert {e["type"] for e in lines[1:]} <= {"BOOKMARK"}
+
+
+@pytest.mark.parametrize("flag", ["false", "FALSE", "0"])
+def test_a_false_watch_flag_lists(local: Local, flag: str) -> None:
+    with api(local) as k:
+        k.post("/api/v1/namespaces/default/pods", pod("a"))
+        listed = k.get(f"/api/v1/namespaces/default/pods?watch={flag}").json()
+        assert listed["kind"] == "PodList" and [p["metadata"]["name"] for p in listed["items"]] == ["a"]

@@ -15,6 +15,7 @@ from pullproof.kube import errors
 from pullproof.kube.apiserver.admission import forbidden
 from pullproof.kube.apiserver.options import DeleteOptions, ListOptions
 from pullproof.kube.apiserver.service import ObjectService, typed
+from pullproof.kube.storage.customtypes import CRDS, ResourceTypes
 from pullproof.kube.storage.resources import POD_LOGS, RESOURCES, ResourceType
 from pullproof.kube.storage.tracker import kube_time
 
@@ -44,6 +45,8 @@ class Deleter:
         gone = self.tracker.delete(rtype.key, namespace, name)
         if rtype.key == "pods" and self.tracker.find(POD_LOGS, namespace, name) is not None:
             self.tracker.delete(POD_LOGS, namespace, name)
+        if rtype.key == CRDS:
+            self._custom_objects(gone)
         self._cascade(rtype, gone, opts)
         return typed(rtype, gone), True
 
@@ -74,7 +77,7 @@ class Deleter:
     def _cascade(self, owner_type: ResourceType, owner: Obj, opts: DeleteOptions) -> None:
         uid = owner["metadata"].get("uid")
         namespace = owner["metadata"].get("namespace") or None
-        for rtype in RESOURCES:
+        for rtype in _unique_keys(ResourceTypes.of(self.tracker).all):
             if not rtype.namespaced and owner_type.namespaced:
                 continue
             owned, _ = self.tracker.list(rtype.key, namespace, lambda o: any(
@@ -102,7 +105,8 @@ class Deleter:
         namespace["metadata"]["deletionTimestamp"] = kube_time(self.clock.now())
         namespace.setdefault("status", {})["phase"] = "Terminating"
         terminating = self.tracker.update("namespaces", "", namespace, check_version=False)
-        for key in [r.key for r in RESOURCES if r.namespaced] + [POD_LOGS]:
+        types = _unique_keys(ResourceTypes.of(self.tracker).all)
+        for key in [r.key for r in types if r.namespaced] + [POD_LOGS]:
             items, _ = self.tracker.list(key, name)
             for item in items:
                 try:
@@ -112,6 +116,19 @@ class Deleter:
                         raise
         self.tracker.delete("namespaces", "", name)
         return typed(self.objects_type("namespaces"), terminating)
+
+    def _custom_objects(self, crd: Obj) -> None:
+        """A deleted CustomResourceDefinition takes its custom resources with it."""
+        spec = crd.get("spec") or {}
+        key = f"{(spec.get('names') or {}).get('plural', '')}.{spec.get('group', '')}"
+        items, _ = self.tracker.list(key)
+        for item in items:
+            meta = item["metadata"]
+            try:
+                self.tracker.delete(key, meta.get("namespace", ""), meta["name"])
+            except ServiceError as exc:
+                if exc.code is not errors.NOT_FOUND:
+                    raise
 
     @staticmethod
     def objects_type(key: str) -> ResourceType:
@@ -130,6 +147,11 @@ class Deleter:
                 continue
             deleted.append({k: v for k, v in obj.items() if k not in ("kind", "apiVersion")})
         return deleted, meta
+
+
+def _unique_keys(types: tuple[ResourceType, ...]) -> list[ResourceType]:
+    """One type per tracker key (a custom resource served in several versions is stored once)."""
+    return list({r.key: r for r in reversed(types)}.values())[::-1]
 
 
 def _preconditions(current: Obj, wanted: dict[str, Any]) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pullproof.kube.storage.resources import GROUP_VERSIONS, ResourceType, in_group_version
+from pullproof.kube.storage.customtypes import ResourceTypes
+from pullproof.kube.storage.resources import ResourceType
 
 SERVER_ADDRESSES = [{"clientCIDR": "0.0.0.0/0", "serverAddress": "10.224.0.4:443"}]
 
@@ -20,21 +21,25 @@ def legacy_api() -> dict[str, Any]:
     return {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": SERVER_ADDRESSES}
 
 
-def _group_entry(group: str, version: str) -> dict[str, Any]:
-    gv = {"groupVersion": f"{group}/{version}", "version": version}
-    return {"name": group, "versions": [gv], "preferredVersion": gv}
+def _group_entry(group: str, versions: list[str]) -> dict[str, Any]:
+    listed = [{"groupVersion": f"{group}/{version}", "version": version} for version in versions]
+    return {"name": group, "versions": listed, "preferredVersion": listed[0]}
 
 
-def group_list() -> dict[str, Any]:
-    groups = [_group_entry(g, v) for g, v in GROUP_VERSIONS if g]
+def _groups(types: ResourceTypes) -> list[str]:
+    return list(dict.fromkeys(g for g, _ in types.group_versions))
+
+
+def group_list(types: ResourceTypes) -> dict[str, Any]:
+    groups = [_group_entry(g, types.versions_of(g)) for g in _groups(types) if g]
     return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
-def group(name: str) -> dict[str, Any] | None:
-    found = next(((g, v) for g, v in GROUP_VERSIONS if g == name and g), None)
-    if found is None:
+def group(types: ResourceTypes, name: str) -> dict[str, Any] | None:
+    versions = types.versions_of(name) if name else []
+    if not versions:
         return None
-    return {"kind": "APIGroup", "apiVersion": "v1", **_group_entry(*found)}
+    return {"kind": "APIGroup", "apiVersion": "v1", **_group_entry(name, versions)}
 
 
 def _legacy_resource(rtype: ResourceType) -> list[dict[str, Any]]:
@@ -55,8 +60,8 @@ def _legacy_resource(rtype: ResourceType) -> list[dict[str, Any]]:
     return out
 
 
-def resource_list(group_name: str, version: str) -> dict[str, Any]:
-    resources = [item for rtype in in_group_version(group_name, version) for item in _legacy_resource(rtype)]
+def resource_list(types: ResourceTypes, group_name: str, version: str) -> dict[str, Any]:
+    resources = [item for rtype in types.in_group_version(group_name, version) for item in _legacy_resource(rtype)]
     return {"kind": "APIResourceList", "apiVersion": "v1",
             "groupVersion": f"{group_name}/{version}" if group_name else version, "resources": resources}
 
@@ -79,16 +84,17 @@ def _aggregated_resource(rtype: ResourceType) -> dict[str, Any]:
     return entry
 
 
-def aggregated(legacy: bool) -> dict[str, Any]:
+def aggregated(types: ResourceTypes, legacy: bool) -> dict[str, Any]:
     """``/api`` (``legacy``) or ``/apis`` as an ``APIGroupDiscoveryList``."""
     items = []
-    for group_name, version in GROUP_VERSIONS:
+    for group_name in _groups(types):
         if bool(group_name) == legacy:
             continue
         metadata: dict[str, Any] = {"creationTimestamp": None}
         if group_name:
             metadata["name"] = group_name
-        resources = [_aggregated_resource(r) for r in in_group_version(group_name, version)]
-        items.append({"metadata": metadata,
-                      "versions": [{"version": version, "resources": resources, "freshness": "Current"}]})
+        versions = [{"version": version,
+                     "resources": [_aggregated_resource(r) for r in types.in_group_version(group_name, version)],
+                     "freshness": "Current"} for version in types.versions_of(group_name)]
+        items.append({"metadata": metadata, "versions": versions})
     return {"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2", "metadata": {}, "items": items}

@@ -23,6 +23,8 @@ PATCH_TYPES = {
 }
 PATCH_ACCEPTED = ("application/json-patch+json, application/merge-patch+json, "
                   "application/apply-patch+yaml, application/strategic-merge-patch+json")
+CUSTOM_PATCH_ACCEPTED = "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml"
+"""Custom resources take no strategic merge patch (they have no patch strategies)."""
 DISCOVERY_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
 
@@ -70,10 +72,11 @@ def base_type(content_type: str | None) -> str:
     return (content_type or "").split(";")[0].strip().lower()
 
 
-def patch_type(content_type: str | None) -> str:
+def patch_type(content_type: str | None, custom: bool = False) -> str:
     kind = PATCH_TYPES.get(base_type(content_type))
-    if kind is None or kind == "apply-cbor":
-        raise ServiceError(errors.UNSUPPORTED_PATCH, media=base_type(content_type) or "", accepted=PATCH_ACCEPTED)
+    if kind is None or kind == "apply-cbor" or (custom and kind == "strategic"):
+        raise ServiceError(errors.UNSUPPORTED_PATCH, media=base_type(content_type) or "",
+                           accepted=CUSTOM_PATCH_ACCEPTED if custom else PATCH_ACCEPTED)
     return kind
 
 
@@ -94,6 +97,8 @@ def _go_wording(exc: jsonbody.JsonBodyError) -> str:
 def decode_object(body: bytes, content_type: str | None, message: str, codec: ProtobufCodec) -> dict[str, Any]:
     """The object a create/update body carries, as a JSON dict."""
     kind = base_type(content_type)
+    if kind == PROTOBUF and not message:
+        raise ServiceError(errors.NOT_ACCEPTABLE)  # custom resources have no protobuf encoding
     if kind == PROTOBUF:
         try:
             return codec.decode(body, message)[2]

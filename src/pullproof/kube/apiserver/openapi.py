@@ -16,7 +16,8 @@ import hashlib
 import json
 from typing import Any
 
-from pullproof.kube.storage.resources import GROUP_VERSIONS, ResourceType, in_group_version
+from pullproof.kube.storage.customtypes import ResourceTypes
+from pullproof.kube.storage.resources import ResourceType
 
 QUERY_PARAMS = ("dryRun", "fieldManager", "fieldValidation", "force")
 
@@ -48,8 +49,8 @@ def _patch_operation(rtype: ResourceType) -> dict[str, Any]:
             "x-kubernetes-group-version-kind": {"group": rtype.group, "version": rtype.version, "kind": rtype.kind}}
 
 
-def document(group: str, version: str, kube_version: str) -> dict[str, Any]:
-    paths = {_object_path(r): {"patch": _patch_operation(r)} for r in in_group_version(group, version)}
+def document(types: ResourceTypes, group: str, version: str, kube_version: str) -> dict[str, Any]:
+    paths = {_object_path(r): {"patch": _patch_operation(r)} for r in types.in_group_version(group, version)}
     return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": f"v{kube_version}"}, "paths": paths,
             "components": {}}
 
@@ -58,20 +59,20 @@ def digest(doc: dict[str, Any]) -> str:
     return hashlib.sha512(json.dumps(doc, sort_keys=True).encode()).hexdigest().upper()
 
 
-def index(kube_version: str) -> dict[str, Any]:
+def index(types: ResourceTypes, kube_version: str) -> dict[str, Any]:
     paths = {}
-    for group, version in GROUP_VERSIONS:
-        doc = document(group, version, kube_version)
+    for group, version in types.group_versions:
+        doc = document(types, group, version, kube_version)
         paths[gv_path(group, version)] = {"serverRelativeURL": f"/openapi/v3/{gv_path(group, version)}?hash="
                                                                f"{digest(doc)}"}
     return {"paths": paths}
 
 
-def find(path: str, kube_version: str) -> dict[str, Any] | None:
+def find(types: ResourceTypes, path: str, kube_version: str) -> dict[str, Any] | None:
     """The document at ``/openapi/v3/<path>`` (``api/v1``, ``apis/apps/v1``), if served."""
-    for group, version in GROUP_VERSIONS:
+    for group, version in types.group_versions:
         if gv_path(group, version) == path.strip("/"):
-            return document(group, version, kube_version)
+            return document(types, group, version, kube_version)
     return None
 
 

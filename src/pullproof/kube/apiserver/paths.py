@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from pullproof.core.errors import ServiceError
 from pullproof.kube import errors
-from pullproof.kube.storage import resources
+from pullproof.kube.storage.customtypes import ResourceTypes
 from pullproof.kube.storage.resources import ResourceType
 
 NAMESPACE_SUBRESOURCES = ("status", "finalize")
@@ -31,19 +31,19 @@ def no_resource() -> ServiceError:
     return ServiceError(errors.NO_RESOURCE)
 
 
-def parse(group: str, version: str, rest: str) -> Target:
+def parse(types: ResourceTypes, group: str, version: str, rest: str) -> Target:
     segments = [s for s in rest.split("/") if s != ""]
     watch = bool(segments) and segments[0] == "watch"
     if watch:
         segments = segments[1:]
-    if not resources.serves_group_version(group, version) or not segments:
+    if not types.serves_group_version(group, version) or not segments:
         raise no_resource()
     namespace: str | None = None
     if segments[0] == "namespaces" and len(segments) >= 3 and segments[2] not in NAMESPACE_SUBRESOURCES:
         namespace, segments = segments[1], segments[2:]
     if len(segments) > 3:
         raise no_resource()
-    rtype = resources.find(group, version, segments[0])
+    rtype = types.find(group, version, segments[0])
     if rtype is None or (namespace is not None and not rtype.namespaced):
         raise no_resource()
     name = segments[1] if len(segments) > 1 else None

@@ -59,7 +59,7 @@ class ResourceHandler:
             raise ServiceError(errors.METHOD_NOT_ALLOWED)
         if target.subresource is not None:
             return await self._subresource(request, target, verb)
-        if target.watch_path or (verb == "list" and _query_bool(request.query_params.get("watch"))):
+        if target.watch_path or (verb == "list" and options.flag(request.query_params.get("watch"))):
             verb = "watch"
         if verb not in target.rtype.verbs:
             raise ServiceError(errors.METHOD_NOT_ALLOWED)
@@ -116,7 +116,7 @@ class ResourceHandler:
             self.objects.predicate(target.rtype, query.get("labelSelector", ""), query.get("fieldSelector", "")),
             since_of(query.get("resourceVersion", "")), timeout,
             media.table_version(request.headers.get("accept")), query.get("includeObject", "Metadata"),
-            query.get("allowWatchBookmarks") == "true")
+            options.flag(query.get("allowWatchBookmarks")))
         stream = WatchStream(self.objects.tracker, watch, self.clock.now)
         return StreamingResponse(stream.events(), media_type="application/json")
 
@@ -135,7 +135,7 @@ class ResourceHandler:
 
     async def _patch(self, request: Request, target: Target) -> Response:
         assert target.name is not None
-        kind = media.patch_type(request.headers.get("content-type"))
+        kind = media.patch_type(request.headers.get("content-type"), target.rtype.custom is not None)
         body = media.parse_json(await self._body(request))
         written = self.objects.patch(target.rtype, target.scoped_namespace, target.name, kind, body,
                                      options.write_options(_query(request)))
@@ -183,7 +183,7 @@ class ResourceHandler:
                 body = await self._object_body(request, rtype)
                 return json_response(self.subresources.update_status(rtype, namespace, name, body, write))
             patch = media.parse_json(await self._body(request))
-            kind = media.patch_type(request.headers.get("content-type"))
+            kind = media.patch_type(request.headers.get("content-type"), target.rtype.custom is not None)
             return json_response(self.subresources.patch_status(rtype, namespace, name, kind, patch, write))
         if verb == "get":
             return json_response(self.subresources.get_scale(rtype, namespace, name))
@@ -195,9 +195,3 @@ class ResourceHandler:
         patch = media.parse_json(await self._body(request))
         kind = media.patch_type(request.headers.get("content-type"))
         return json_response(self.subresources.patch_scale(rtype, namespace, name, kind, patch, write))
-
-
-def _query_bool(value: str | None) -> bool:
-    """apimachinery's ``Convert_Slice_string_To_bool``: anything but ``0`` or ``false`` (any case) is true, so
-    the Python client's ``watch=True`` watches."""
-    return value is not None and value != "0" and value.lower() != "false"

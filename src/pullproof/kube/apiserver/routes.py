@@ -19,8 +19,8 @@ from pullproof.kube.apiserver.protobuf import ProtobufCodec
 from pullproof.kube.apiserver.resource_routes import ResourceHandler, json_response
 from pullproof.kube.apiserver.schema import SchemaChecker
 from pullproof.kube.apiserver.service import ObjectService
-from pullproof.kube.storage import resources
 from pullproof.kube.storage.clusters import Cluster, Clusters
+from pullproof.kube.storage.customtypes import ResourceTypes
 
 MAX_BODY = 3 * 1024 * 1024
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -81,42 +81,42 @@ class KubeRoutes:
         return PlainTextResponse("ok")
 
     async def api(self, request: Request) -> Response:
-        self.cluster(request)
+        cluster = self.cluster(request)
         if media.wants_aggregated(request.headers.get("accept")):
-            return self._aggregated(legacy=True)
+            return self._aggregated(ResourceTypes.of(cluster.tracker), legacy=True)
         return json_response(discovery.legacy_api())
 
     async def apis(self, request: Request) -> Response:
-        self.cluster(request)
+        types = ResourceTypes.of(self.cluster(request).tracker)
         if media.wants_aggregated(request.headers.get("accept")):
-            return self._aggregated(legacy=False)
-        return json_response(discovery.group_list())
+            return self._aggregated(types, legacy=False)
+        return json_response(discovery.group_list(types))
 
     @staticmethod
-    def _aggregated(legacy: bool) -> Response:
-        response = json_response(discovery.aggregated(legacy))
+    def _aggregated(types: ResourceTypes, legacy: bool) -> Response:
+        response = json_response(discovery.aggregated(types, legacy))
         response.headers["content-type"] = media.DISCOVERY_V2
         return response
 
     async def core_version(self, request: Request) -> Response:
-        self.cluster(request)
+        cluster = self.cluster(request)
         if request.path_params["version"] != "v1":
             raise ServiceError(errors.NO_RESOURCE)
-        return json_response(discovery.resource_list("", "v1"))
+        return json_response(discovery.resource_list(ResourceTypes.of(cluster.tracker), "", "v1"))
 
     async def group(self, request: Request) -> Response:
-        self.cluster(request)
-        found = discovery.group(request.path_params["group"])
+        types = ResourceTypes.of(self.cluster(request).tracker)
+        found = discovery.group(types, request.path_params["group"])
         if found is None:
             raise ServiceError(errors.NO_RESOURCE)
         return json_response(found)
 
     async def group_version(self, request: Request) -> Response:
-        self.cluster(request)
+        types = ResourceTypes.of(self.cluster(request).tracker)
         group, version = request.path_params["group"], request.path_params["version"]
-        if not resources.serves_group_version(group, version):
+        if not types.serves_group_version(group, version):
             raise ServiceError(errors.NO_RESOURCE)
-        return json_response(discovery.resource_list(group, version))
+        return json_response(discovery.resource_list(types, group, version))
 
     async def openapi_v2(self, request: Request) -> Response:
         cluster = self.cluster(request)
@@ -126,11 +126,11 @@ class KubeRoutes:
 
     async def openapi_index(self, request: Request) -> Response:
         cluster = self.cluster(request)
-        return json_response(openapi.index(cluster.version))
+        return json_response(openapi.index(ResourceTypes.of(cluster.tracker), cluster.version))
 
     async def openapi_document(self, request: Request) -> Response:
         cluster = self.cluster(request)
-        doc = openapi.find(request.path_params["path"], cluster.version)
+        doc = openapi.find(ResourceTypes.of(cluster.tracker), request.path_params["path"], cluster.version)
         if doc is None:
             raise ServiceError(errors.NO_RESOURCE)
         return json_response(doc, headers={"Cache-Control": "public, immutable"})
@@ -143,7 +143,8 @@ class KubeRoutes:
     async def resource(self, request: Request) -> Response:
         cluster = self.cluster(request)
         params = request.path_params
-        target = paths.parse(params.get("group", ""), params["version"], params["rest"])
+        types = ResourceTypes.of(cluster.tracker)
+        target = paths.parse(types, params.get("group", ""), params["version"], params["rest"])
         objects = ObjectService(cluster.tracker, self.clock, self.ids, self.checker)
         handler = ResourceHandler(objects, self.codec, self.clock, self.max_body)
         return await handler.handle(request, target)

@@ -15,7 +15,7 @@ from pullproof.core.clock import Clock
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
 from pullproof.kube import errors
-from pullproof.kube.apiserver import admission, defaults, kinds, managed, validation
+from pullproof.kube.apiserver import admission, defaults, kinds, managed, structural, validation
 from pullproof.kube.apiserver.bootstrap import namespace_created
 from pullproof.kube.apiserver.kinds.base import AdmissionContext
 from pullproof.kube.apiserver.options import ListOptions, WriteOptions, parse_resource_version
@@ -115,13 +115,32 @@ class ObjectService:
         self._admit(rtype, obj, None, opts, mutating=False)
         if rtype.has_generation:
             meta["generation"] = 1
-        return Written(self._store_new(rtype, namespace, obj, opts), True, warnings)
+        return Written(self._store_new(rtype, namespace, obj, opts), True, warnings + _strategy_warnings(rtype, obj))
+
+    def check(self, rtype: ResourceType, obj: Obj, mode: str) -> builtins.list[str]:
+        """The decoding checks: the typed schema of a built-in kind, or the structural schema of a
+        custom resource (pruning, then its defaults). Raises for Strict; returns the warnings."""
+        if rtype.custom is None:
+            return self.checker.check(rtype, obj, mode)
+        schema = rtype.custom.schema
+        if not isinstance(schema, dict):
+            return []
+        messages = [f'unknown field "{path}"' for path in structural.prune(schema, obj)]
+        if messages and mode == "Strict":
+            raise ServiceError(errors.BAD_REQUEST, detail=f'{rtype.kind} in version "{rtype.version}" cannot be '
+                                                          f"handled as a {rtype.kind}: strict decoding error: "
+                                                          + ", ".join(messages))
+        structural.default(schema, obj)
+        return messages if mode != "Ignore" else []
 
     @staticmethod
     def _reset_status(rtype: ResourceType, obj: Obj) -> None:
         """A create ignores ``status`` where the kind has a status subresource."""
         strategy = kinds.strategy(rtype.key)
-        if rtype.key in STATUS_RESET:
+        if rtype.custom is not None:
+            if rtype.subresource("status") is not None:
+                obj.pop("status", None)
+        elif rtype.key in STATUS_RESET:
             obj.pop("status", None)
             if STATUS_RESET[rtype.key] is not None:
                 obj["status"] = dict(STATUS_RESET[rtype.key] or {})
@@ -141,6 +160,8 @@ class ObjectService:
     def _validate(rtype: ResourceType, obj: Obj, current: Obj | None = None) -> None:
         strategy = kinds.strategy(rtype.key)
         more = strategy.validate(obj) if strategy is not None else []
+        if rtype.custom is not None and isinstance(rtype.custom.schema, dict):
+            more += structural.validate(rtype.custom.schema, obj)
         validation.validate(rtype, obj, more)
         if current is not None:
             validation.immutable(rtype, current, obj)
@@ -177,7 +198,7 @@ class ObjectService:
             raise ServiceError(errors.BAD_REQUEST, detail=f'{rtype.kind} in version "{rtype.version}" cannot be '
                                                           f"handled as a {rtype.kind}: kind {obj['kind']} does not "
                                                           f"match {rtype.kind}")
-        warnings = self.checker.check(rtype, obj, opts.field_validation)
+        warnings = self.check(rtype, obj, opts.field_validation)
         meta = obj.setdefault("metadata", {})
         if rtype.namespaced:
             if meta.get("namespace") and meta["namespace"] != namespace:
@@ -192,7 +213,8 @@ class ObjectService:
     def update(self, rtype: ResourceType, namespace: str, name: str, body: Obj, opts: WriteOptions) -> Written:
         current = self.tracker.get(rtype.key, namespace, name)
         obj, warnings = self._decoded(rtype, namespace, body, opts)
-        return Written(self._replace(rtype, namespace, name, current, obj, opts), False, warnings)
+        stored = self._replace(rtype, namespace, name, current, obj, opts)
+        return Written(stored, False, warnings + _strategy_warnings(rtype, stored))
 
     def _replace(self, rtype: ResourceType, namespace: str, name: str, current: Obj, obj: Obj,
                  opts: WriteOptions) -> Obj:
@@ -208,7 +230,8 @@ class ObjectService:
         if "managedFields" not in meta and current["metadata"].get("managedFields"):
             meta["managedFields"] = current["metadata"]["managedFields"]
         if rtype.key in STATUS_RESET or rtype.key in ("namespaces", "nodes") or \
-                (kinds.strategy(rtype.key) is not None and rtype.subresource("status") is not None):
+                ((kinds.strategy(rtype.key) is not None or rtype.custom is not None)
+                 and rtype.subresource("status") is not None):
             obj.pop("status", None)
             if "status" in current:
                 obj["status"] = current["status"]
@@ -216,7 +239,9 @@ class ObjectService:
         self._admit(rtype, obj, current, opts, mutating=True)
         self._validate(rtype, obj, current)
         self._admit(rtype, obj, current, opts, mutating=False)
-        if rtype.has_generation:
+        if rtype.custom is not None:
+            meta["generation"] = _custom_generation(rtype, current, obj)
+        elif rtype.has_generation:
             meta["generation"] = defaults.next_generation(current, obj)
         return self.commit(rtype, namespace, obj, opts)
 
@@ -249,7 +274,8 @@ class ObjectService:
             return self.create(rtype, namespace, obj, opts)
         patched = self.apply_patch(rtype, typed(rtype, current), kind, body, opts)
         obj, warnings = self._decoded(rtype, namespace, patched, opts)
-        return Written(self._replace(rtype, namespace, name, current, obj, opts), False, warnings)
+        stored = self._replace(rtype, namespace, name, current, obj, opts)
+        return Written(stored, False, warnings + _strategy_warnings(rtype, stored))
 
     def apply_patch(self, rtype: ResourceType, current: Obj, kind: str, body: Any, opts: WriteOptions) -> Obj:
         if kind == "strategic":
@@ -260,12 +286,28 @@ class ObjectService:
             result = json_patch(current, body)
         else:
             applied = _object(body)
-            result = strategic_merge(current, applied)
+            # no patch strategies in a custom resource: its lists are atomic, its maps merged
+            result = merge_patch(current, applied) if rtype.custom is not None else strategic_merge(current, applied)
             managed.record_apply(result, applied, opts.field_manager or "kubectl", rtype.api_version,
                                  kube_time(self.clock.now()))
         if not isinstance(result, dict):
             raise ServiceError(errors.BAD_REQUEST, detail="the patch did not produce an object")
         return result
+
+
+def _strategy_warnings(rtype: ResourceType, obj: Obj) -> builtins.list[str]:
+    strategy = kinds.strategy(rtype.key)
+    return strategy.warnings(obj) if strategy is not None else []
+
+
+def _custom_generation(rtype: ResourceType, current: Obj, new: Obj) -> int:
+    """A custom resource's generation moves with any change but to metadata (and to status, where
+    it has a status subresource)."""
+    ignored = ("metadata", "kind", "apiVersion") + (("status",) if rtype.subresource("status") else ())
+    generation = int((current.get("metadata") or {}).get("generation") or 1)
+    before = {k: v for k, v in current.items() if k not in ignored}
+    after = {k: v for k, v in new.items() if k not in ignored}
+    return generation + 1 if before != after else generation
 
 
 def _object(body: Any) -> Obj:

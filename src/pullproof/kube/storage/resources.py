@@ -6,7 +6,8 @@ subresources and the field-selector labels each one supports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 ALL_VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 STATUS_VERBS = ("get", "patch", "update")
@@ -22,6 +23,37 @@ class Subresource:
     verbs: tuple[str, ...]
     group: str | None = None
     version: str | None = None
+
+
+@dataclass(frozen=True)
+class PrinterColumn:
+    """An ``additionalPrinterColumns`` entry of a CustomResourceDefinition version."""
+
+    name: str
+    type: str
+    json_path: str
+    format: str = ""
+    description: str = ""
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class ScalePaths:
+    """The ``scale`` subresource of a CustomResourceDefinition version (JSONPaths into the object)."""
+
+    spec_replicas: str
+    status_replicas: str
+    label_selector: str = ""
+
+
+@dataclass(frozen=True)
+class CustomSpec:
+    """What a custom resource type carries beyond the static kinds: the version's schema (a plain
+    ``openAPIV3Schema`` mapping, or None to keep any field), printer columns and scale paths."""
+
+    schema: Any = field(default=None, compare=False, hash=False)
+    columns: tuple[PrinterColumn, ...] = ()
+    scale: ScalePaths | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +73,8 @@ class ResourceType:
     has_generation: bool = False
     returns_deleted: bool = False
     """DELETE answers with the object (pods, namespaces) instead of a ``Status`` of success."""
+    custom: CustomSpec | None = None
+    """Set for a custom resource (served from a CustomResourceDefinition of the cluster)."""
 
     @property
     def key(self) -> str:

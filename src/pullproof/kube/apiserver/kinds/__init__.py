@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from pullproof.kube.apiserver.kinds import apps, core, discovery, quota, storage
+from pullproof.kube.apiserver.kinds import apiextensions, apps, core, discovery, quota, storage
 from pullproof.kube.apiserver.kinds.base import Admit, Plugin, Strategy
 
 STRATEGIES: Mapping[str, Strategy] = MappingProxyType({
+    **apiextensions.STRATEGIES,
     **apps.STRATEGIES,
     **core.STRATEGIES,
     **discovery.STRATEGIES,

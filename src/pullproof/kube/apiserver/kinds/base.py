@@ -41,6 +41,10 @@ def _no_update_causes(_current: Obj, _new: Obj) -> list[Cause]:
     return []
 
 
+def _no_warnings(_obj: Obj) -> list[str]:
+    return []
+
+
 @dataclass(frozen=True)
 class Strategy:
     default: Callable[[Obj], None] = _nothing
@@ -54,6 +58,8 @@ class Strategy:
     """Admission that changes the object (before validation)."""
     admit: tuple[Admit, ...] = field(default=())
     """Admission that checks against the cluster's state (after validation)."""
+    warnings: Callable[[Obj], list[str]] = _no_warnings
+    """Warnings a write of a valid object returns to the client (``Warning`` headers)."""
 
 
 @dataclass(frozen=True)

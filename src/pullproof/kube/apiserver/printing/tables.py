@@ -7,6 +7,7 @@ from typing import Any
 
 from pullproof.kube.apiserver import kinds
 from pullproof.kube.apiserver.printing import printers
+from pullproof.kube.apiserver.printing.custom import custom_printer
 from pullproof.kube.apiserver.printing.durations import Ages
 from pullproof.kube.storage.resources import ResourceType
 
@@ -20,8 +21,12 @@ def table(rtype: ResourceType, objects: list[dict[str, Any]], now: float, versio
     """A Table of ``objects``; ``include`` is the ``includeObject`` query (None, Metadata, Object)."""
     api = f"meta.k8s.io/{version}"
     strategy = kinds.strategy(rtype.key)
-    printer = strategy.printer if strategy is not None and strategy.printer is not None else \
-        printers.printer_for(rtype)
+    if rtype.custom is not None:
+        printer = custom_printer(rtype)
+    elif strategy is not None and strategy.printer is not None:
+        printer = strategy.printer
+    else:
+        printer = printers.printer_for(rtype)
     ages = Ages(now)
     rows = []
     for obj in objects:
