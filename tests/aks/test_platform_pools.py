@@ -114,3 +114,14 @@ def test_no_nodes_at_all(local: Local) -> None:
     Scheduler(cluster.tracker, local.clock).reconcile()
     pod = cluster.tracker.find("pods", "default", "web")
     assert pod is not None and pod["status"]["conditions"][0]["message"] == "no nodes available to schedule pods"
+
+
+def test_a_pools_node_labels_are_on_its_nodes(local: Local) -> None:
+    resource = create_cluster(local, "aks-labels", properties={"dnsPrefix": "aks-labels", "agentPoolProfiles": [
+        {**LINUX, "nodeLabels": {"tier": "web", "agentpool": "ignored"}}]})
+    (node,) = node_map(local, resource).values()
+    assert node["metadata"]["labels"]["tier"] == "web" and node["metadata"]["labels"]["agentpool"] == "nodepool1"
+    assert arm(local, "PUT", "aks-labels/agentPools/nodepool1",
+               {"properties": {"nodeLabels": {"tier": "api"}}}).status_code == 200
+    (node,) = node_map(local, resource).values()
+    assert node["metadata"]["labels"]["tier"] == "api"

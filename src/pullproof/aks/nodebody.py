@@ -115,7 +115,8 @@ def labels(name: str, index: int, pool: dict[str, Any], resource: dict[str, Any]
     zone = f"{location}-{zones[index % len(zones)]}" if zones else "0"
     os_name, arch = platform(pool)
     windows = {"node.kubernetes.io/windows-build": WINDOWS_BUILD} if os_name == "windows" else {}
-    return {**windows, "agentpool": pool["name"], "kubernetes.azure.com/agentpool": pool["name"],
+    given = {str(k): str(v) for k, v in (pool.get("nodeLabels") or {}).items()}  # the pool's --labels
+    return {**given, **windows, "agentpool": pool["name"], "kubernetes.azure.com/agentpool": pool["name"],
             "kubernetes.azure.com/cluster": resource["properties"]["nodeResourceGroup"],
             "kubernetes.azure.com/mode": str(pool.get("mode", "System")).lower(),
             "kubernetes.azure.com/node-image-version": pool.get("nodeImageVersion", node_image(pool)),

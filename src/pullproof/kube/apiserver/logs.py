@@ -64,6 +64,16 @@ def _check_state(pod: Obj, container: str, previous: bool) -> None:
     raise _bad(f'container "{container}" in pod "{name}" is waiting to start - no logs yet')
 
 
+def _has_current(pod: Obj, container: str) -> bool:
+    """Whether the container has an instance of its own (running, or terminated with an id). Otherwise, as in
+    a crash loop's waiting state, the kubelet reads both the current and the previous log from
+    ``lastState.terminated``: the same container."""
+    status = pod.get("status") or {}
+    statuses = [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]
+    state = next((s.get("state") or {} for s in statuses if s.get("name") == container), {})
+    return state.get("running") is not None or bool((state.get("terminated") or {}).get("containerID"))
+
+
 def _tail(text: str, lines: str | None, limit: str | None) -> str:
     if lines not in (None, "") and str(lines).isascii() and str(lines).lstrip("-").isdigit() and int(str(lines)) >= 0:
         kept = text.splitlines(keepends=True)
@@ -81,6 +91,6 @@ def read_log(tracker: Tracker, namespace: str, name: str, query: dict[str, str])
     previous = query.get("previous", "").lower() == "true"
     _check_state(pod, container, previous)
     stored = tracker.find(POD_LOGS, namespace, name) or {}
-    key = f"{container}/previous" if previous else container
+    key = f"{container}/previous" if previous and _has_current(pod, container) else container
     text = str((stored.get("containers") or {}).get(key, ""))
     return _tail(text, query.get("tailLines"), query.get("limitBytes"))
