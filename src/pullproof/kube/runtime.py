@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pullproof.core.clock import Clock
 from pullproof.core.ids import IdFactory
 from pullproof.kube.controllers.deployments import DeploymentController
+from pullproof.kube.controllers.disruption import DisruptionController
 from pullproof.kube.controllers.podgc import PodGarbageCollector
 from pullproof.kube.controllers.replicasets import ReplicaSetController
 from pullproof.kube.controllers.scheduler import Scheduler
@@ -29,6 +30,7 @@ class ClusterRuntime:
         self.scheduler = Scheduler(cluster.tracker, clock)
         self.podgc = PodGarbageCollector(cluster.tracker, clock)
         self.kubelets = kubelets
+        self.disruption = DisruptionController(cluster.tracker, clock)
 
     def reconcile(self) -> None:
         self.podgc.reconcile()
@@ -36,6 +38,7 @@ class ClusterRuntime:
         self.replicasets.reconcile()
         self.scheduler.reconcile()
         self.deployments.reconcile()
+        self.disruption.reconcile()
 
     async def step(self) -> None:
         self.reconcile()
