@@ -9,7 +9,7 @@ from typing import Any
 
 from pullproof.core.errors import ServiceError
 from pullproof.kube import errors
-from pullproof.kube.apiserver import defaults
+from pullproof.kube.apiserver import builtins, defaults
 from pullproof.kube.storage.tracker import Tracker
 
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -38,3 +38,4 @@ def ensure_cluster(tracker: Tracker) -> None:
         defaults.namespace(namespace)
         _create_missing(tracker, "namespaces", "", namespace)
         namespace_created(tracker, name)
+    builtins.ensure(tracker)

@@ -7,12 +7,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from pullproof.kube.apiserver.kinds import policy
+from pullproof.kube.apiserver.kinds import autoscaling, coordination, networking, policy, rbac, scheduling, storage
 from pullproof.kube.apiserver.kinds.base import Admit, Plugin, Strategy
 
 STRATEGIES: Mapping[str, Strategy] = MappingProxyType({})
 STRATEGIES = MappingProxyType({**STRATEGIES, **policy.STRATEGIES})
+STRATEGIES = MappingProxyType({**STRATEGIES, **rbac.STRATEGIES})
+STRATEGIES = MappingProxyType({**STRATEGIES, **networking.STRATEGIES})
+STRATEGIES = MappingProxyType({**STRATEGIES, **coordination.STRATEGIES})
+STRATEGIES = MappingProxyType({**STRATEGIES, **scheduling.STRATEGIES})
+STRATEGIES = MappingProxyType({**STRATEGIES, **autoscaling.STRATEGIES})
+STRATEGIES = MappingProxyType({**STRATEGIES, **storage.STRATEGIES})
 PLUGINS: tuple[Plugin, ...] = ()
+PLUGINS += scheduling.PLUGINS
 """Admission plugins in the order the API server runs them."""
 
 
