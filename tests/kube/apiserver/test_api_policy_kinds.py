@@ -182,3 +182,12 @@ def test_aks_csi_drivers_exist(local: Local) -> None:
                                                            ["file.csi.azure.com", False, True]]
 
 
+
+
+def test_watch_true_in_any_case_is_a_watch(local: Local) -> None:
+    """The Python client sends ``watch=True``: the API server reads any value but 0/false as true."""
+    with api(local) as a:
+        response = a.get("/apis/scheduling.k8s.io/v1/priorityclasses?watch=True&timeoutSeconds=1")
+        lines = [line for line in response.text.splitlines() if line]
+        assert len(lines) == 2 and all('"type":"ADDED"' in line for line in lines), response.text[:200]
+        assert a.get("/apis/scheduling.k8s.io/v1/priorityclasses?watch=false").json()["kind"] == "PriorityClassList"

@@ -94,3 +94,138 @@ def test_drain_retries_a_refused_eviction_then_evicts(kubectl: base.Kubectl) -> 
     assert sorted(lines[3:5]) == ["pod/web-0 evicted", "pod/web-1 evicted"]
     assert kubectl.cluster.tracker.find("pods", "default", "web-0") is None
     assert kubectl.cluster.tracker.find("pods", "kube-system", "kube-proxy-abcde") is not None
+
+
+MANIFESTS = """apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  rules:
+  - host: web.contoso.com
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service:
+            name: web
+            port:
+              number: 80
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: db
+spec:
+  podSelector:
+    matchLabels:
+      app: db
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: reader
+rules:
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "list"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: readers
+subjects:
+- kind: User
+  name: alice@contoso.com
+roleRef:
+  kind: Role
+  name: reader
+  apiGroup: rbac.authorization.k8s.io
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+spec:
+  scaleTargetRef:
+    apiVersion: apps/v1
+    kind: Deployment
+    name: web
+  maxReplicas: 4
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: web
+spec:
+  maxUnavailable: 25%
+  selector:
+    matchLabels:
+      app: web
+"""
+
+
+def test_get_the_policy_kinds_across_namespaces(kubectl: base.Kubectl) -> None:
+    (kubectl.home / "all.yaml").write_text(MANIFESTS)
+    applied = kubectl("apply", "-f", "all.yaml")
+    assert applied.returncode == 0, applied.stderr
+    tracker = kubectl.cluster.tracker
+    tracker.create("nodes", "", node_body(NODE, 0, 0, {"name": "nodepool1"}, RESOURCE, "2026-01-01T00:00:00Z"))
+    base.until(lambda: tracker.find("leases.coordination.k8s.io", "kube-node-lease", NODE) is not None, "a lease")
+    shown = kubectl("get", "pdb,ing,netpol,roles,clusterroles,leases", "-A")
+    assert shown.returncode == 0, shown.stderr
+    text = shown.stdout
+    assert "NAMESPACE   NAME                                  MIN AVAILABLE   MAX UNAVAILABLE   ALLOWED DISRUPTIONS" \
+           in text or "MIN AVAILABLE   MAX UNAVAILABLE   ALLOWED DISRUPTIONS   AGE" in text, text
+    rows = {tuple(line.split()[:3]) for line in text.splitlines()}
+    assert ("default", "poddisruptionbudget.policy/web", "N/A") in rows
+    assert ("default", "ingress.networking.k8s.io/web", "<none>") in rows
+    assert ("default", "networkpolicy.networking.k8s.io/db", "app=db") in rows
+    assert ("default", "role.rbac.authorization.k8s.io/reader", rows and next(
+        r[2] for r in rows if r[:2] == ("default", "role.rbac.authorization.k8s.io/reader"))) in rows
+    assert any(r[:2] == ("clusterrole.rbac.authorization.k8s.io/cluster-admin",) + r[1:2] for r in rows) or \
+        "clusterrole.rbac.authorization.k8s.io/cluster-admin" in text
+    assert ("kube-node-lease", f"lease.coordination.k8s.io/{NODE}", NODE) in rows
+    wide = kubectl("get", "rolebindings", "-o", "wide").stdout.splitlines()
+    assert wide[0].split() == ["NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"]
+    assert wide[1].split()[:2] == ["readers", "Role/reader"] and wide[1].split()[3] == "alice@contoso.com"
+    hpa = kubectl("get", "hpa").stdout.splitlines()
+    assert hpa[0].split() == ["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"]
+    assert hpa[1].split()[:7] == ["web", "Deployment/web", "cpu:", "<unknown>/80%", "1", "4", "0"]
+
+
+def test_the_official_python_client_lists_reads_and_watches_each_kind(kubectl: base.Kubectl) -> None:
+    from kubernetes import client as k8s
+    from kubernetes import watch
+
+    (kubectl.home / "all.yaml").write_text(MANIFESTS)
+    assert kubectl("apply", "-f", "all.yaml").returncode == 0
+    host = kubectl.kubeconfig.read_text().split("server: ")[1].split("\n")[0]
+    config = k8s.Configuration(host=host, api_key={"authorization": "Bearer tok"})
+    config.proxy = kubectl.server.proxy
+    config.ssl_ca_cert = str(kubectl.server.emulator.ca.cert_path)
+    with k8s.ApiClient(config) as client:
+        policy, net = k8s.PolicyV1Api(client), k8s.NetworkingV1Api(client)
+        rbac, sched = k8s.RbacAuthorizationV1Api(client), k8s.SchedulingV1Api(client)
+        storage, coord = k8s.StorageV1Api(client), k8s.CoordinationV1Api(client)
+        auto, events = k8s.AutoscalingV2Api(client), k8s.EventsV1Api(client)
+        assert policy.read_namespaced_pod_disruption_budget("web", "default").spec.max_unavailable == "25%"
+        assert net.read_namespaced_ingress("web", "default").spec.rules[0].host == "web.contoso.com"
+        assert net.read_namespaced_network_policy("db", "default").spec.policy_types == ["Ingress"]
+        assert rbac.read_namespaced_role_binding("readers", "default").role_ref.name == "reader"
+        assert rbac.read_cluster_role("cluster-admin").rules[0].verbs == ["*"]
+        assert rbac.read_cluster_role_binding("cluster-admin").subjects[0].name == "system:masters"
+        assert sched.read_priority_class("system-node-critical").value == 2000001000
+        assert auto.read_namespaced_horizontal_pod_autoscaler("web", "default").spec.max_replicas == 4
+        listings = [policy.list_pod_disruption_budget_for_all_namespaces, net.list_ingress_for_all_namespaces,
+                    net.list_network_policy_for_all_namespaces, net.list_ingress_class, rbac.list_role_for_all_namespaces,
+                    rbac.list_cluster_role, rbac.list_role_binding_for_all_namespaces, rbac.list_cluster_role_binding,
+                    sched.list_priority_class, storage.list_csi_driver, coord.list_lease_for_all_namespaces,
+                    auto.list_horizontal_pod_autoscaler_for_all_namespaces, events.list_event_for_all_namespaces]
+        counts = {f.__name__: len(f().items) for f in listings}
+        assert counts["list_csi_driver"] == 2 and counts["list_priority_class"] == 2, counts
+        assert counts["list_role_for_all_namespaces"] == 1 and counts["list_ingress_class"] == 0, counts
+        for listing in listings:
+            seen = list(watch.Watch().stream(listing, timeout_seconds=1))
+            assert all(event["type"] == "ADDED" for event in seen)

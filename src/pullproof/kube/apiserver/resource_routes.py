@@ -35,6 +35,11 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(text, status_code=status, media_type="application/json", headers=headers)
 
 
+def query_bool(value: str | None) -> bool:
+    """``Convert_Slice_string_To_bool``: a parameter is true unless absent, empty, ``0`` or ``false``."""
+    return value is not None and value != "" and value != "0" and value.lower() != "false"
+
+
 def _query(request: Request) -> dict[str, str]:
     return dict(request.query_params)
 
@@ -59,7 +64,7 @@ class ResourceHandler:
             raise ServiceError(errors.METHOD_NOT_ALLOWED)
         if target.subresource is not None:
             return await self._subresource(request, target, verb)
-        if target.watch_path or (verb == "list" and request.query_params.get("watch") in ("true", "1")):
+        if target.watch_path or (verb == "list" and query_bool(request.query_params.get("watch"))):
             verb = "watch"
         if verb not in target.rtype.verbs:
             raise ServiceError(errors.METHOD_NOT_ALLOWED)
