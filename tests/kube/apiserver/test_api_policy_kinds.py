@@ -141,7 +141,8 @@ def test_priority_classes_are_built_in_and_admit_pods(local: Local) -> None:
 def test_hpa_defaults_validation_and_printer(local: Local) -> None:
     with api(local) as a:
         path = "/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers"
-        body = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web"},
+        body: dict[str, Any] = {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+                                "metadata": {"name": "web"},
                 "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
                          "maxReplicas": 5}}
         assert causes(a.post(path, {**body, "spec": {**body["spec"], "minReplicas": 0, "maxReplicas": 0}})) == [
