@@ -46,6 +46,8 @@ def status_body(error: ServiceError) -> dict[str, Any]:
             details[key] = error.params[f"detail_{key}"]
     if error.params.get("causes_list"):
         details["causes"] = error.params["causes_list"]
+    if error.params.get("retry_after"):
+        details["retryAfterSeconds"] = error.params["retry_after"]
     metadata = {"continue": error.params["list_continue"]} if error.params.get("list_continue") else {}
     body: dict[str, Any] = {"kind": "Status", "apiVersion": "v1", "metadata": metadata, "status": "Failure",
                             "message": error.message, "reason": error.code.code, "code": error.status}
@@ -74,3 +76,9 @@ CONTINUE_EXPIRED = KUBE.register(
 STORAGE_TOO_LARGE = KUBE.register("storage_too_large", "", 500, "etcdserver: request is too large",
                                   "The object, as stored, exceeds etcd's 1.5 MiB request limit (etcd's error "
                                   "passes through the API server unclassified, as a 500).")
+TOO_MANY_REQUESTS = KUBE.register("too_many_requests", "TooManyRequests", 429, "{detail}",
+                                  "An eviction refused because it would violate a PodDisruptionBudget (the cause "
+                                  "names the budget); clients retry.")
+INTERNAL = KUBE.register("internal", "InternalError", 500, "Internal error occurred: {detail}",
+                         "A request the server cannot serve as asked (an eviction of a pod more than one "
+                         "PodDisruptionBudget selects).")

@@ -12,6 +12,7 @@ from pullproof.core.clock import Clock
 from pullproof.core.ids import IdFactory
 from pullproof.kube.controllers.daemonsets import DaemonSetController
 from pullproof.kube.controllers.deployments import DeploymentController
+from pullproof.kube.controllers.disruption import DisruptionController
 from pullproof.kube.controllers.endpoints import EndpointsController
 from pullproof.kube.controllers.endpointslices import EndpointSliceController
 from pullproof.kube.controllers.loadbalancers import LoadBalancerController
@@ -45,6 +46,7 @@ class ClusterRuntime:
         self.volumes = VolumeController(cluster.tracker, clock)
         self.quotas = ResourceQuotaController(cluster.tracker, clock)
         self.kubelets = kubelets
+        self.disruption = DisruptionController(cluster.tracker, clock)
 
     def reconcile(self) -> None:
         self.nodelifecycle.reconcile()
@@ -60,6 +62,7 @@ class ClusterRuntime:
         self.endpointslices.reconcile()
         self.loadbalancers.reconcile()
         self.quotas.reconcile()
+        self.disruption.reconcile()
 
     async def step(self) -> None:
         """One pass, written to the database in one transaction at its end."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from pullproof.core.errors import ServiceError
 from pullproof.kube import errors
-from pullproof.kube.apiserver import clusterobjects, defaults
+from pullproof.kube.apiserver import clusterobjects, defaults, systemobjects
 from pullproof.kube.storage.tracker import Tracker
 
 SYSTEM_NAMESPACES = ("default", "kube-node-lease", "kube-public", "kube-system")
@@ -39,3 +39,4 @@ def ensure_cluster(tracker: Tracker) -> None:
         _create_missing(tracker, "namespaces", "", namespace)
         namespace_created(tracker, name)
     clusterobjects.ensure_objects(tracker)
+    systemobjects.ensure(tracker)

@@ -17,7 +17,7 @@ INT_RE = re.compile(r"[+-]?[0-9]{1,18}")
 
 def flag(value: str | None) -> bool:
     """A boolean query parameter, as apimachinery's ``Convert_Slice_string_To_bool`` reads one: absent is
-    false, and so are ``0`` and ``false`` in any case; anything else is true (the Python client's
+    false, and so are ``0`` and ``false`` in any case; anything else (even empty) is true (the Python client's
     ``watch=True``, kubectl's ``watch=true``)."""
     return value is not None and value != "0" and value.lower() != "false"
 

@@ -16,6 +16,7 @@ from pullproof.core.web import BodyTooLarge, read_body
 from pullproof.kube import errors
 from pullproof.kube.apiserver import logs, media, options
 from pullproof.kube.apiserver.deletion import Deleter, success_status
+from pullproof.kube.apiserver.eviction import Evictions
 from pullproof.kube.apiserver.paths import Target
 from pullproof.kube.apiserver.printing.tables import table
 from pullproof.kube.apiserver.protobuf import ProtobufCodec
@@ -50,11 +51,12 @@ class ResourceHandler:
         self.max_body = max_body
         self.deleter = Deleter(objects)
         self.subresources = Subresources(objects)
+        self.evictions = Evictions(objects)
 
     async def handle(self, request: Request, target: Target) -> Response:
         method = request.method
         verbs = OBJECT_VERBS if target.name is not None else LIST_VERBS
-        verb = verbs.get(method)
+        verb = "create" if method == "POST" and target.subresource is not None else verbs.get(method)
         if verb is None:
             raise ServiceError(errors.METHOD_NOT_ALLOWED)
         if target.subresource is not None:
@@ -175,6 +177,10 @@ class ResourceHandler:
         query = _query(request)
         if sub == "log":
             return PlainTextResponse(logs.read_log(self.objects.tracker, namespace, name, query))
+        if sub == "eviction":
+            body = media.decode_object(await self._body(request), request.headers.get("content-type"),
+                                       "policy.v1.Eviction", self.codec)
+            return json_response(self.evictions.evict(namespace, name, body, query), 201)
         write = options.write_options(query)
         if sub == "status":
             if verb == "get":

@@ -11,7 +11,7 @@ from pullproof.core.clock import Clock
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
 from pullproof.kube.apiserver import admission, defaults
-from pullproof.kube.apiserver.kinds.apps import TEMPLATE_GENERATION
+from pullproof.kube.apiserver.kinds.apps import TEMPLATE_GENERATION, default_daemonset
 from pullproof.kube.controllers import revisions
 from pullproof.kube.controllers.filters import Usage, node_affinity, tolerates
 from pullproof.kube.controllers.replicasets import ALPHABET, owned_by, owner_ref, pod_available, pod_ready
@@ -87,6 +87,7 @@ class DaemonSetController:
         nodes = self.tracker.list("nodes")[0]
         for ds in self.tracker.list(DAEMONSETS)[0]:
             if not ds["metadata"].get("deletionTimestamp"):
+                default_daemonset(ds)  # one written straight into the tracker (AKS's add-ons) skipped defaulting
                 self._one(ds, nodes)
 
     def _one(self, ds: Obj, nodes: list[Obj]) -> None:

@@ -12,6 +12,7 @@ from pullproof.core.clock import Clock
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
 from pullproof.kube.apiserver import admission, defaults
+from pullproof.kube.apiserver.kinds.apps import default_statefulset
 from pullproof.kube.controllers import revisions
 from pullproof.kube.controllers.replicasets import owned_by, owner_ref, pod_available, pod_ready
 from pullproof.kube.storage import resources
@@ -50,6 +51,7 @@ class StatefulSetController:
     def reconcile(self) -> None:
         for sts in self.tracker.list(STATEFULSETS)[0]:
             if not sts["metadata"].get("deletionTimestamp"):
+                default_statefulset(sts)  # one written straight into the tracker skipped the API's defaulting
                 self._one(sts)
 
     def _pods(self, sts: Obj) -> dict[int, Obj]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pullproof.core.clock import Clock, parse_time
+from pullproof.kube.node import heartbeat
 from pullproof.kube.node.addresses import allocate_pod_ip, host_ip
 from pullproof.kube.node.credentials import ANONYMOUS, AcrCredentialProvider, Credential, secret_credentials
 from pullproof.kube.node.images import ImageRef, parse_image
@@ -101,6 +102,7 @@ class Kubelets:
     async def sync(self) -> None:
         """One pass over every bound pod; returns when every pod sync it started has finished."""
         self._boots()
+        heartbeat.renew_leases(self.tracker, self.clock)
         pods = self.tracker.scan("pods", None, lambda p: bool(p["spec"].get("nodeName")))
         jobs = [self._sync_pod(p) for p in pods if p["metadata"]["uid"] not in self.busy]
         if jobs:

@@ -7,17 +7,37 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from pullproof.kube.apiserver.kinds import apiextensions, apps, core, discovery, quota, storage
+from pullproof.kube.apiserver.kinds import (
+    apiextensions,
+    apps,
+    autoscaling,
+    coordination,
+    core,
+    discovery,
+    networking,
+    policy,
+    quota,
+    rbac,
+    scheduling,
+    storage,
+)
 from pullproof.kube.apiserver.kinds.base import Admit, Plugin, Strategy
 
 STRATEGIES: Mapping[str, Strategy] = MappingProxyType({
     **apiextensions.STRATEGIES,
     **apps.STRATEGIES,
+    **autoscaling.STRATEGIES,
+    **coordination.STRATEGIES,
     **core.STRATEGIES,
     **discovery.STRATEGIES,
+    **networking.STRATEGIES,
+    **policy.STRATEGIES,
+    **rbac.STRATEGIES,
+    **scheduling.STRATEGIES,
     **storage.STRATEGIES,
 })
 PLUGINS: tuple[Plugin, ...] = (
+    *scheduling.PLUGINS,
     *quota.PLUGINS,
 )
 """Admission plugins in the order the API server runs them."""

@@ -1,4 +1,4 @@
-"""StorageClass (``storage.k8s.io``) and the claim side of PersistentVolumeClaim / PersistentVolume:
+"""StorageClass and CSIDriver (``storage.k8s.io``) and the claim side of PersistentVolumeClaim / PersistentVolume:
 defaults, the checks of ``ValidatePersistentVolumeClaim``, the DefaultStorageClass admission plugin
 and the StorageClass printer (``(default)`` after the default class's name)."""
 
@@ -92,6 +92,23 @@ CLASS_PRINTER = Printer((NAME, Column("Provisioner", description="Indicates the 
                          Column("VolumeBindingMode", description="Indicates the volume binding mode."),
                          Column("AllowVolumeExpansion", description="Indicates whether the storage class allows "
                                 "volume expansion."), AGE), _class_row)
+def _driver_row(obj: Obj, ages: Ages) -> list[Any]:
+    meta, spec = obj.get("metadata") or {}, obj.get("spec") or {}
+    modes = ",".join(spec.get("volumeLifecycleModes") or []) or "<none>"
+    audiences = ",".join(t.get("audience", "") for t in spec.get("tokenRequests") or []) or "<unset>"
+    return [meta.get("name", ""), bool(spec.get("attachRequired", True)), bool(spec.get("podInfoOnMount")),
+            bool(spec.get("storageCapacity")), audiences,
+            bool(spec.get("requiresRepublish")), modes, ages.since(meta.get("creationTimestamp"))]
+
+
+def _driver_col(name: str, kind: str = "boolean") -> Column:
+    return Column(name, kind, name)
+
+
 STRATEGIES: dict[str, Strategy] = {
     "storageclasses.storage.k8s.io": Strategy(default=default_storage_class, printer=CLASS_PRINTER),
+    "csidrivers.storage.k8s.io": Strategy(printer=Printer((
+        NAME, _driver_col("AttachRequired"), _driver_col("PodInfoOnMount"), _driver_col("StorageCapacity"),
+        _driver_col("TokenRequests", "string"), _driver_col("RequiresRepublish"), _driver_col("Modes", "string"), AGE),
+        _driver_row)),
 }
