@@ -42,7 +42,7 @@ def test_digest_of_coredns_is_stable() -> None:
 def test_every_image_is_a_valid_multi_platform_index() -> None:
     for shipped in IMAGES:
         image = build(shipped)
-        digest, kind, data, children = image.manifests[-1]
+        _, kind, data, _ = image.manifests[-1]
         index = json.loads(data)
         assert kind == OCI_INDEX and index["mediaType"] == OCI_INDEX and index["schemaVersion"] == 2
         platforms = [(m["platform"]["os"], m["platform"]["architecture"]) for m in index["manifests"]]
@@ -57,7 +57,8 @@ def test_every_image_is_a_valid_multi_platform_index() -> None:
                 assert _sha(image.blobs[blob["digest"]]) == blob["digest"]
                 assert len(image.blobs[blob["digest"]]) == blob["size"]
             config = json.loads(image.blobs[manifest["config"]["digest"]])
-            assert (config["os"], config["architecture"]) == (entry["platform"]["os"], entry["platform"]["architecture"])
+            platform = entry["platform"]
+            assert (config["os"], config["architecture"]) == (platform["os"], platform["architecture"])
             assert config["config"]["Entrypoint"] == list(shipped.entrypoint)
             assert config["config"]["Labels"]["org.opencontainers.image.version"] == shipped.tag
             layer = image.blobs[manifest["layers"][0]["digest"]]
