@@ -73,6 +73,7 @@ from pullproof.registry.public_access import PublicAccess
 from pullproof.registry.public_routes import PublicRoutes
 from pullproof.registry.reclaim import Reclaimer
 from pullproof.registry.routes import RegistryRoutes
+from pullproof.registry.shipped import ship
 from pullproof.registry.store import RegistryStore
 from pullproof.registry.tokens import TokenService
 from pullproof.settings import Settings
@@ -188,6 +189,7 @@ class Emulator:
         self.public = PublicRegistries()
         self.all_registries = AllRegistries(self.public, self.lookup)
         self.hosts.add_names("public-registry", self.public.hosts())
+        self.shipped = ship(self.content, self.registry_store, self.clock)  # AKS system images, where absent
 
     def _purge_registry(self, login_server: str) -> None:
         """Runs inside the ARM delete transaction: rows only. The files they named go later, in the

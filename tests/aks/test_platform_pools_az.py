@@ -173,7 +173,8 @@ def test_scale_down_removes_the_highest_index_and_pods_move(world: World) -> Non
     assert kubectl.apply(deployment("spread", world.image, replicas=6)).returncode == 0
     pods_in(kubectl, "app=spread", "Running", 6)
     before = {name: p["spec"]["nodeName"] for name, p in kubectl.pods("app=spread").items()}
-    assert set(before.values()) == set(names)  # the scheduler spreads the replicas
+    # least-allocated scoring favours the new nodes (the first one runs kube-system's pods): some must move
+    assert set(before.values()) <= set(names) and set(before.values()) - set(names[:1])
     world.az.run("aks", "nodepool", "scale", "-g", GROUP, "--cluster-name", "aks-scale", "-n", "nodepool1",
                  "--node-count", "1")
     assert node_names(kubectl, "nodepool1") == names[:1]

@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from pullproof.blobstore.filesystem import FilesystemDriver
 from pullproof.registry.content import UPLOAD_LIFETIME, blob_path
 from pullproof.registry.reclaim import SWEEP_INTERVAL, digest_of
+from pullproof.registry.shipped import IMAGES, build
 from tests.conftest import Local
 from tests.registry.support import basic, create_registry, digest, push_image
 from tests.registry.wire import oci_error
@@ -32,8 +33,18 @@ def acr(local: Local) -> Iterator[tuple[TestClient, dict[str, str]]]:
         yield http, basic(op.client_id, op.client_secret)
 
 
+def _shipped() -> set[str]:
+    """The blob files of the images every data dir ships (mcr.microsoft.com's AKS system images)."""
+    digests = {d for i in IMAGES for image in [build(i)] for d in [*image.blobs, *(m[0] for m in image.manifests)]}
+    return {f"blobs/sha256/{d[7:9]}/{d[7:]}" for d in digests}
+
+
+SHIPPED = _shipped()
+
+
 def stored(local: Local) -> list[str]:
-    return local.emulator.blob_driver.list("")
+    """The files of the blob store but the shipped images'."""
+    return [path for path in local.emulator.blob_driver.list("") if path not in SHIPPED]
 
 
 def staged(local: Local) -> list[str]:

@@ -8,7 +8,7 @@ import base64
 import re
 from typing import Any
 
-from pullproof.aks import errors
+from pullproof.aks import addons, errors
 from pullproof.aks.identities import ClusterIdentities
 from pullproof.aks.kubeconfig import kubeconfig
 from pullproof.aks.nodebody import node_image, platform
@@ -220,6 +220,7 @@ class ManagedClusters:
         cluster = self.clusters.open(resource.id, props["fqdn"], digests, props["currentKubernetesVersion"])
         cluster.stopped = (props.get("powerState") or {}).get("code") == "Stopped"
         ensure_cluster(cluster.tracker)
+        addons.sync(cluster.tracker, props)
         kubelet = props.get("identityProfile", {}).get("kubeletidentity", {}).get("resourceId")
         self.fleet.sync(cluster, resource.body, kubelet if private.get("nodes") == "msi" else None)
 
