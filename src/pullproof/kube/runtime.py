@@ -10,7 +10,10 @@ from collections.abc import Callable
 
 from pullproof.core.clock import Clock
 from pullproof.core.ids import IdFactory
+from pullproof.kube.controllers.cronjobs import CronJobController
 from pullproof.kube.controllers.deployments import DeploymentController
+from pullproof.kube.controllers.jobs import JobController
+from pullproof.kube.controllers.jobttl import TTLAfterFinishedController
 from pullproof.kube.controllers.podgc import PodGarbageCollector
 from pullproof.kube.controllers.replicasets import ReplicaSetController
 from pullproof.kube.controllers.scheduler import Scheduler
@@ -28,12 +31,18 @@ class ClusterRuntime:
         self.replicasets = ReplicaSetController(cluster.tracker, clock, ids)
         self.scheduler = Scheduler(cluster.tracker, clock)
         self.podgc = PodGarbageCollector(cluster.tracker, clock)
+        self.cronjobs = CronJobController(cluster.tracker, clock, ids)
+        self.jobs = JobController(cluster.tracker, clock, ids)
+        self.jobttl = TTLAfterFinishedController(cluster.tracker, clock)
         self.kubelets = kubelets
 
     def reconcile(self) -> None:
         self.podgc.reconcile()
         self.deployments.reconcile()
         self.replicasets.reconcile()
+        self.cronjobs.reconcile()
+        self.jobs.reconcile()
+        self.jobttl.reconcile()
         self.scheduler.reconcile()
         self.deployments.reconcile()
 

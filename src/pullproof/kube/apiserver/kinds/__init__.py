@@ -7,9 +7,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from pullproof.kube.apiserver.kinds import batch
 from pullproof.kube.apiserver.kinds.base import Admit, Plugin, Strategy
 
-STRATEGIES: Mapping[str, Strategy] = MappingProxyType({})
+STRATEGIES: Mapping[str, Strategy] = MappingProxyType({
+    **batch.STRATEGIES,
+})
 PLUGINS: tuple[Plugin, ...] = ()
 """Admission plugins in the order the API server runs them."""
 
