@@ -120,7 +120,8 @@ def test_a_cronjob_is_defaulted(local: Local) -> None:
         spec = created.json()["spec"]
         assert {k: spec[k] for k in ("concurrencyPolicy", "suspend", "successfulJobsHistoryLimit",
                                      "failedJobsHistoryLimit")} == {
-            "concurrencyPolicy": "Allow", "suspend": False, "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 1}
+            "concurrencyPolicy": "Allow", "suspend": False, "successfulJobsHistoryLimit": 3,
+            "failedJobsHistoryLimit": 1}
         assert "selector" not in spec["jobTemplate"]["spec"]
 
 

@@ -110,6 +110,9 @@ class JobController:
                 step.status["failed"] = step.status.get("failed", 0) + 1
                 record.failures += 1
                 record.last = max(record.last, jobpods.finished_at(pod, step.now))
+        gone = {p["metadata"]["uid"] for p in step.finished if p["metadata"].get("deletionTimestamp") and (
+            jobpods.terminal(p) or not (p.get("spec") or {}).get("nodeName"))}
+        step.pods = [p for p in step.pods if p["metadata"]["uid"] not in gone]  # released below, so removed
         if step.spec.get("completionMode") == "Indexed":
             step.status["completedIndexes"] = jobpods.format_indexes(indexes)
             step.status["succeeded"] = len(indexes)
