@@ -94,11 +94,11 @@ class CronJobController:
             active = [r for r in active if r is not ref]
         status["active"] = active
 
-    def _note(self, cronjob: Obj, reason: str, at: float, message: str) -> None:
+    def _note(self, cronjob: Obj, reason: str, at: float, message: str, kind: str = "Warning") -> None:
         key = (cronjob["metadata"]["uid"], reason, at)
         if key not in self._noted:
             self._noted.add(key)
-            self.events.record(cronjob, "CronJob", "Warning", reason, message)
+            self.events.record(cronjob, "CronJob", kind, reason, message)
 
     def _schedule(self, cronjob: Obj, status: Obj) -> None:
         spec = cronjob["spec"]
@@ -127,7 +127,7 @@ class CronJobController:
             return
         policy = spec.get("concurrencyPolicy", "Allow")
         if policy == "Forbid" and status["active"]:
-            self._note(cronjob, "JobAlreadyActive", recent, FORBID)
+            self._note(cronjob, "JobAlreadyActive", recent, FORBID, "Normal")
             return
         if policy == "Replace":
             for ref in status["active"]:
