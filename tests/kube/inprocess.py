@@ -8,6 +8,7 @@ import base64
 import threading
 from pathlib import Path
 
+from pullproof.core.clock import Clock
 from pullproof.front.server import Running
 from pullproof.kube.storage.clusters import Cluster, Clusters
 from pullproof.settings import Settings
@@ -16,8 +17,8 @@ from pullproof.settings import Settings
 class InProcessServer:
     """A running emulator; ``stop()`` shuts its listeners down and closes it."""
 
-    def __init__(self, data_dir: Path) -> None:
-        self.running = Running(Settings(data_dir=data_dir, port=0, proxy_port=0))
+    def __init__(self, data_dir: Path, clock: Clock | None = None) -> None:
+        self.running = Running(Settings(data_dir=data_dir, port=0, proxy_port=0), clock)
         self.emulator = self.running.emulator
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None

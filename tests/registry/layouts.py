@@ -26,18 +26,20 @@ def _layer(text: str) -> bytes:
     return out.getvalue()
 
 
-def oci_layout(directory: Path, text: str = "hello") -> str:
-    """Write an OCI layout with one linux/amd64 image; returns the manifest's digest."""
+def oci_layout(directory: Path, text: str = "hello", config: dict[str, object] | None = None) -> str:
+    """Write an OCI layout with one linux/amd64 image (``config``: the image config's ``config``, e.g.
+    Entrypoint and Cmd); returns the manifest's digest."""
     layer = _layer(text)
+    image = CONFIG if config is None else json.dumps({**json.loads(CONFIG), "config": config}).encode()
     manifest = json.dumps({
         "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha(CONFIG),
-                   "size": len(CONFIG)},
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": sha(image),
+                   "size": len(image)},
         "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": sha(layer),
                     "size": len(layer)}]}).encode()
     blobs = directory / "blobs" / "sha256"
     blobs.mkdir(parents=True)
-    for data in (CONFIG, layer, manifest):
+    for data in (image, layer, manifest):
         (blobs / sha(data).removeprefix("sha256:")).write_bytes(data)
     (directory / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
     (directory / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [

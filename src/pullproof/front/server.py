@@ -19,6 +19,7 @@ import uvicorn
 
 from pullproof.app import Emulator, Endpoints
 from pullproof.core import datadir
+from pullproof.core.clock import Clock
 from pullproof.core.lockfile import DataDirLock
 from pullproof.front.guard import GuardedH11Protocol
 from pullproof.front.limits import Limits
@@ -67,9 +68,11 @@ def runtime_path(data_dir: Path) -> Path:
 class Running:
     """The listeners of one emulator process."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         """``DataDirBusy`` if another process (a server, an offline ``gc``) holds the data dir,
-        ``CannotListen`` if a port is taken; either way nothing in the data dir is written."""
+        ``CannotListen`` if a port is taken; either way nothing in the data dir is written. ``clock``
+        replaces the data dir's timeline (tests drive emulated time with a ManualClock)."""
+        self._clock = clock
         datadir.harden(settings.data_dir)  # refuses a data dir others could change, before anything else
         self.lock = DataDirLock(settings.data_dir)
         if not self.lock.acquire():
@@ -96,7 +99,7 @@ class Running:
         self.proxy_port = self.proxy_sock.getsockname()[1]
         host = "127.0.0.1" if settings.host in {"0.0.0.0", "127.0.0.1"} else settings.host
         self.endpoints = Endpoints(f"https://{host}:{self.port}", f"http://{host}:{self.proxy_port}")
-        self.emulator = Emulator(settings, self.endpoints)
+        self.emulator = Emulator(settings, self.endpoints, clock=self._clock)
         self.emulator.seal_at_rest()
         app = self.emulator.app
         ca = self.emulator.ca

@@ -1,7 +1,9 @@
 """Simulated kubelets of one cluster: for each pod bound to a node, resolve credentials in the
 kubelet's order, pull through the registry's real token flow, and write the statuses and events
 containerd 1.7 / kubelet 1.32 produce. Back-off: 10 s doubling to 300 s per (pod, image), reset
-after 600 s without failure; the pod worker re-syncs 10-15 s after an error."""
+after 600 s without failure; the pod worker re-syncs 10-15 s after an error. Started containers run
+the program ``lifetimes`` reads from their command line; one that exits is restarted as the pod's
+``restartPolicy`` and the crash back-off (``restarts``) say."""
 
 from __future__ import annotations
 
@@ -12,15 +14,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pullproof.core.clock import Clock
+from pullproof.core.clock import Clock, parse_time
+from pullproof.kube.node.addresses import allocate_pod_ip, host_ip
 from pullproof.kube.node.credentials import ANONYMOUS, AcrCredentialProvider, Credential, secret_credentials
 from pullproof.kube.node.images import ImageRef, parse_image
+from pullproof.kube.node.lifetimes import Program, command_line, interpret
 from pullproof.kube.node.models import CredentialAttempt, ProviderRun, PullRecord
 from pullproof.kube.node.nodeauth import NodeAuthSource
 from pullproof.kube.node.podstate import PodState
 from pullproof.kube.node.programs import CanIPull, is_builtin
 from pullproof.kube.node.puller import Puller, PullError
 from pullproof.kube.node.pulllog import PullLog
+from pullproof.kube.node.restarts import CrashBackoff, backoff_event, crash_message, wants_restart
 from pullproof.kube.storage.events import EventRecorder
 from pullproof.kube.storage.resources import POD_LOGS
 from pullproof.kube.storage.tracker import Tracker
@@ -42,6 +47,7 @@ class Attempt:
     size: int
     provider: ProviderRun | None
     tried: tuple[CredentialAttempt, ...]
+    config: dict[str, Any] | None = None
 
     def record(self, seq: int, cluster: str, node: str, pod: dict[str, Any], container: str, image: str,
                at: float) -> PullRecord:
@@ -53,6 +59,7 @@ class Attempt:
 @dataclass
 class NodeState:
     images: dict[str, int] = field(default_factory=dict)
+    configs: dict[str, dict[str, Any]] = field(default_factory=dict)  # image config per pulled image
     boot_id: str | None = None
     _lock: asyncio.Lock | None = None
     _loop: asyncio.AbstractEventLoop | None = None
@@ -82,6 +89,8 @@ class Kubelets:
         self.backoff: dict[tuple[str, str], Backoff] = {}
         self.next_sync: dict[str, float] = {}
         self.busy: set[str] = set()
+        self.crashes = CrashBackoff()
+        self.programs: dict[tuple[str, str], tuple[Program, float]] = {}
 
     async def sync(self) -> None:
         """One pass over every bound pod; returns when every pod sync it started has finished."""
@@ -98,6 +107,7 @@ class Kubelets:
             state = self.nodes.setdefault(name, NodeState())
             if state.boot_id is not None and boot != state.boot_id:
                 state.images.clear()
+                state.configs.clear()
                 self.provider.invalidate(name)
             state.boot_id = boot
 
@@ -113,11 +123,14 @@ class Kubelets:
             return
         self.busy.add(uid)
         try:
-            state = PodState(pod, self.clock)
-            if state.all_running():
-                return
+            fresh = not (pod.get("status") or {}).get("containerStatuses")
+            state = PodState(pod, self.clock, *((host_ip(self.tracker, node), allocate_pod_ip(self.tracker, node))
+                                                if fresh else ()))
             if state.fresh():
                 self._write(state)
+            if state.terminal():
+                return
+            self._progress(pod, state)
             await self._containers(pod, state, node)
             self._write(state)
         finally:
@@ -131,6 +144,8 @@ class Kubelets:
             self.tracker.delete(POD_LOGS, meta["namespace"], meta["name"])
         self.next_sync.pop(meta["uid"], None)
         self.backoff = {k: v for k, v in self.backoff.items() if k[0] != meta["uid"]}
+        self.crashes.forget(meta["uid"])
+        self.programs = {k: v for k, v in self.programs.items() if k[0] != meta["uid"]}
 
     def _write(self, state: PodState) -> None:
         meta = state.pod["metadata"]
@@ -146,9 +161,17 @@ class Kubelets:
         secrets = self._pull_secrets(pod, events)
         failed = False
         for index, container in enumerate(pod["spec"].get("containers", [])):
-            if state.running(container["name"]):
+            name = container["name"]
+            path = f"spec.containers{{{name}}}"
+            if state.running(name) is not None or state.terminal():
                 continue
-            path = f"spec.containers{{{container['name']}}}"
+            exited = state.exited(name)
+            if exited is not None:
+                if not wants_restart(pod, exited[0]):
+                    continue
+                if not self._may_restart(pod, state, container, exited[1], events, path):
+                    failed = True
+                    continue
             failed |= not await self._container(pod, state, node, container, secrets, events, path, index)
         uid = pod["metadata"]["uid"]
         jitter = (zlib.crc32(uid.encode()) % 5000) / 1000.0
@@ -198,7 +221,7 @@ class Kubelets:
         if policy != "Always" and image.normalized in cache:
             events.record(pod, "Pod", "Normal", "Pulled", f'Container image "{spec_image}" already present on machine',
                           path)
-            self._start(pod, state, events, container, path, index)
+            self._start(pod, state, events, container, path, index, self.nodes[node].configs.get(image.normalized))
             return True
         if policy == "Never":
             message = f'Container image "{spec_image}" is not present with pull policy of Never'
@@ -220,14 +243,15 @@ class Kubelets:
             return False
         events.record(pod, "Pod", "Normal", "Pulling", f'Pulling image "{spec_image}"', path)
         started = self.clock.now()
-        ok, message, size = await self._attempt(pod, node, container["name"], image, secrets)
+        ok, message, size, config = await self._attempt(pod, node, container["name"], image, secrets)
         if ok:
             self.backoff.pop(key, None)
             self.nodes.setdefault(node, NodeState()).images[image.normalized] = size
+            self.nodes[node].configs[image.normalized] = config or {}
             took = max(self.clock.now() - started, 0.001)
             events.record(pod, "Pod", "Normal", "Pulled", f'Successfully pulled image "{spec_image}" in {took:.3f}s '
                           f"({took:.3f}s including waiting). Image size: {size} bytes.", path)
-            self._start(pod, state, events, container, path, index)
+            self._start(pod, state, events, container, path, index, self.nodes[node].configs.get(image.normalized))
             return True
         expired = known is None or now - known.last_failure > 2 * BACKOFF_MAX
         period = BACKOFF_START if expired else min(known.period * 2, BACKOFF_MAX) if known else BACKOFF_START
@@ -260,16 +284,16 @@ class Kubelets:
                     errors.append(exc.message)
                 continue
             tried.append(replace(record, ok=True, steps=tuple(pulled.steps), digest=pulled.digest))
-            return Attempt(True, "", pulled.size, provider, tuple(tried))
+            return Attempt(True, "", pulled.size, provider, tuple(tried), pulled.config)
         message = errors[0] if len(errors) == 1 else "[" + ", ".join(errors) + "]"
         return Attempt(False, message, 0, provider, tuple(tried))
 
     async def _attempt(self, pod: dict[str, Any], node: str, container: str, image: ImageRef,
-                       secrets: list[tuple[str, dict[str, Any]]]) -> tuple[bool, str, int]:
+                       secrets: list[tuple[str, dict[str, Any]]]) -> tuple[bool, str, int, dict[str, Any] | None]:
         correlation = f"{pod['metadata']['uid']}/{container}/{self.clock.now():.3f}"
         result = await self.attempt(node, image, secrets, correlation)
         self.log.add(result.record(0, self.cluster_id, node, pod, container, image.spec, self.clock.now()))
-        return result.ok, result.message, result.size
+        return result.ok, result.message, result.size, result.config
 
     async def _program(self, pod: dict[str, Any], state: PodState, node: str, container: dict[str, Any],
                        events: EventRecorder, path: str, index: int) -> None:
@@ -283,21 +307,66 @@ class Kubelets:
         program = CanIPull(self.puller.http, self.clock, self.location_of, location)
         outcome = await program.run([str(a) for a in container.get("args") or []],
                                     self.auth.node_auth(self.cluster_id, node))
+        self._start(pod, state, events, container, path, index, None, record=False)
         self._keep_log(pod, container["name"], outcome.log)
-        state.finish(container["name"], image, outcome.exit_code, index)
+        state.terminate(container["name"], outcome.exit_code, self.clock.now())
 
-    def _keep_log(self, pod: dict[str, Any], container: str, text: str) -> None:
+    def _keep_log(self, pod: dict[str, Any], container: str, text: str, restarted: bool = False) -> None:
+        """The container's log; ``restarted``: a new instance begins, the last one's log becomes ``previous``."""
         namespace, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
         current = self.tracker.find(POD_LOGS, namespace, name)
         body = current or {"metadata": {"name": name, "namespace": namespace}, "containers": {}}
-        body["containers"][container] = text
+        logs = body["containers"]
+        if restarted:
+            logs[f"{container}/previous"] = logs.get(container, "")
+        elif logs.get(container) == text and current is not None:
+            return
+        logs[container] = text
         if current is None:
             self.tracker.create(POD_LOGS, namespace, body)
         else:
             self.tracker.update(POD_LOGS, namespace, body, check_version=False)
 
     def _start(self, pod: dict[str, Any], state: PodState, events: EventRecorder, container: dict[str, Any],
-               path: str, index: int) -> None:
-        events.record(pod, "Pod", "Normal", "Created", f"Created container {container['name']}", path)
-        events.record(pod, "Pod", "Normal", "Started", f"Started container {container['name']}", path)
-        state.run(container["name"], str(container.get("image", "")), index)
+               path: str, index: int, config: dict[str, Any] | None, record: bool = True) -> None:
+        name, now = container["name"], self.clock.now()
+        if record:
+            events.record(pod, "Pod", "Normal", "Created", f"Created container {name}", path)
+            events.record(pod, "Pod", "Normal", "Started", f"Started container {name}", path)
+        restarted = state.has_run(name)
+        state.run(name, str(container.get("image", "")), index, now)
+        program = interpret(command_line(container, config), now)
+        self.programs[(pod["metadata"]["uid"], name)] = (program, now)
+        if record:
+            self._keep_log(pod, name, program.log(0.0), restarted)
+
+    def _progress(self, pod: dict[str, Any], state: PodState) -> None:
+        """Running containers write their output as emulated time passes and exit when their program ends."""
+        now = self.clock.now()
+        for container in pod["spec"].get("containers", []):
+            name = container["name"]
+            running = state.running(name)
+            if running is None:
+                continue
+            known = self.programs.get((pod["metadata"]["uid"], name))
+            if known is None:  # started before this kubelet: the image config is gone with the old process
+                started = parse_time(str(running.get("startedAt")))
+                known = (interpret(command_line(container, None), started), started)
+                self.programs[(pod["metadata"]["uid"], name)] = known
+            program, started = known
+            if program.output:  # a program that writes nothing leaves the log as it is
+                self._keep_log(pod, name, program.log(now - started))
+            if program.done(now - started) and program.duration is not None:
+                state.terminate(name, program.exit_code, started + program.duration)
+
+    def _may_restart(self, pod: dict[str, Any], state: PodState, container: dict[str, Any], finished: float,
+                     events: EventRecorder, path: str) -> bool:
+        """The crash back-off: False (and ``CrashLoopBackOff``) while the container's period has not passed."""
+        key, now, name = (pod["metadata"]["uid"], container["name"]), self.clock.now(), container["name"]
+        period = self.crashes.blocked(key, finished, now)
+        if period is not None:
+            events.record(pod, "Pod", "Warning", "BackOff", backoff_event(name, pod), path)
+            state.waiting(name, str(container.get("image", "")), "CrashLoopBackOff", crash_message(period, name, pod))
+            return False
+        self.crashes.next(key, finished, now)
+        return True

@@ -53,6 +53,7 @@ class Pulled:
     digest: str
     size: int
     steps: list[HttpStep] = field(default_factory=list)
+    config: dict[str, Any] | None = None  # the image config blob (Entrypoint, Cmd...)
 
 
 def _status(response: httpx.Response) -> str:
@@ -176,11 +177,12 @@ class Puller:
                 raise PullError("no match for platform in manifest: not found", FailureKind.PLATFORM_MISMATCH,
                                 not_found=True)
             document = _document(await self._manifest(image, chosen["digest"], headers), chosen["digest"])
-        size = len(manifest)
-        for blob in [document.get("config") or {}, *document.get("layers", [])]:
-            size += await self._blob(image, blob, headers)
+        config = await self._blob(image, document.get("config") or {}, headers)
+        size = len(manifest) + len(config)
+        for blob in document.get("layers", []):
+            size += len(await self._blob(image, blob, headers))
         steps.append(HttpStep(StepKind.FETCH, 200, digest=digest, size=size))
-        return Pulled(digest, size, steps)
+        return Pulled(digest, size, steps, _config(config))
 
     async def _manifest(self, image: ImageRef, reference: str, headers: dict[str, str]) -> httpx.Response:
         response = await self._send("GET", self._url(image, "manifests", reference), DO_REQUEST, headers=headers)
@@ -188,7 +190,7 @@ class Puller:
             raise self._unexpected(response, image)
         return response
 
-    async def _blob(self, image: ImageRef, descriptor: dict[str, Any], headers: dict[str, str]) -> int:
+    async def _blob(self, image: ImageRef, descriptor: dict[str, Any], headers: dict[str, str]) -> bytes:
         digest = str(descriptor.get("digest", ""))
         url = self._url(image, "blobs", digest)
         response = await self._send("GET", url, OPEN_BLOB + DO_REQUEST, headers=headers)
@@ -197,7 +199,16 @@ class Puller:
                                 FailureKind.UNAUTHORIZED_SCOPE)
         if "sha256:" + hashlib.sha256(response.content).hexdigest() != digest:
             raise PullError(f"failed to copy: digest mismatch for {digest}", FailureKind.OTHER)
-        return len(response.content)
+        return response.content
+
+
+def _config(blob: bytes) -> dict[str, Any]:
+    """The image config (an empty one if the blob is not a JSON object)."""
+    try:
+        found = json.loads(blob)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _wrapped(exc: PullError, ref: str, phase: str, steps: list[HttpStep]) -> PullError:
