@@ -3,6 +3,7 @@ messages, what an update may not change, and the Tables kubectl prints."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -197,6 +198,17 @@ def test_job_and_cronjob_tables(local: Local) -> None:
             "Selector"]
         assert cron["rows"][0]["cells"] == ["tick", "*/5 * * * *", "Europe/Paris", "False", 0, "<none>", "0s",
                                             "tick", "busybox", "<none>"]
+
+
+@pytest.mark.parametrize(("flag", "watches"), [("True", True), ("t", True), ("1", True), ("false", False),
+                                               ("FALSE", False), ("0", False)])
+def test_the_watch_flag_reads_as_the_api_server_reads_a_query_bool(local: Local, flag: str, watches: bool) -> None:
+    with api(local) as k:
+        k.post(JOBS, job())
+        response = k.get(f"{JOBS}?watch={flag}&timeoutSeconds=1")
+        assert response.status_code == 200
+        first = json.loads(response.text.splitlines()[0])
+        assert (first.get("type"), first.get("kind")) == (("ADDED", None) if watches else (None, "JobList"))
 
 
 def test_schedules_are_computed_in_the_time_zone() -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kubernetes import client as k8s
+from kubernetes import watch
 
 from pullproof.aks.nodebody import node_body
 from pullproof.core.clock import ManualClock
@@ -140,3 +142,38 @@ def test_cronjobs_schedule_jobs_and_create_job_from_a_cronjob(kubectl: base.Kube
     refused = kubectl("create", "cronjob", "bad", f"--image={IMAGE}", "--schedule=bad")
     assert refused.stderr == ('error: failed to create cronjob: CronJob.batch "bad" is invalid: spec.schedule: '
                               'Invalid value: "bad": expected exactly 5 fields, found 1: [bad]\n')
+
+
+def test_the_official_python_client_lists_reads_and_watches_jobs_and_cronjobs(
+        kubectl: base.Kubectl, clocked: tuple[InProcessServer, ManualClock]) -> None:
+    server, clock = clocked
+    assert kubectl("create", "cronjob", "tick", f"--image={IMAGE}", "--schedule=@every 1m", "--", "echo",
+                   "tock").returncode == 0
+
+    def finished() -> bool:
+        clock.advance(5)
+        cronjob = kubectl.cluster.tracker.get("cronjobs.batch", "default", "tick")
+        return bool((cronjob.get("status") or {}).get("lastSuccessfulTime"))
+
+    base.until(finished, "a scheduled job to complete")
+    host = kubectl.kubeconfig.read_text().split("server: https://")[1].split("\n")[0].split(":")[0]
+    config = k8s.Configuration(host=f"https://{host}:443", api_key={"authorization": "Bearer tok"})
+    config.proxy = server.proxy
+    config.ssl_ca_cert = str(server.emulator.ca.cert_path)
+    with k8s.ApiClient(config) as api:
+        batch = k8s.BatchV1Api(api)
+        jobs = batch.list_namespaced_job("default").items
+        done = next(j for j in jobs if j.status.completion_time is not None)
+        assert done.spec.template.spec.restart_policy == "OnFailure"
+        assert [c.type for c in done.status.conditions] == ["SuccessCriteriaMet", "Complete"]
+        assert done.status.succeeded == 1 and done.status.uncounted_terminated_pods is not None
+        read = batch.read_namespaced_job(done.metadata.name, "default")
+        assert read.metadata.owner_references[0].kind == "CronJob"
+        assert batch.read_namespaced_job_status(done.metadata.name, "default").status.start_time is not None
+        cron = batch.read_namespaced_cron_job("tick", "default")
+        assert cron.spec.schedule == "@every 1m" and cron.status.last_successful_time is not None
+        assert [c.metadata.name for c in batch.list_cron_job_for_all_namespaces().items] == ["tick"]
+        events = list(watch.Watch().stream(batch.list_namespaced_job, "default", timeout_seconds=1))
+        assert {e["type"] for e in events} == {"ADDED"} and all(e["object"].kind == "Job" for e in events)
+        cron_events = list(watch.Watch().stream(batch.list_namespaced_cron_job, "default", timeout_seconds=1))
+        assert [e["object"].metadata.name for e in cron_events] == ["tick"]

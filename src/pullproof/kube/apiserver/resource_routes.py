@@ -57,7 +57,7 @@ class ResourceHandler:
             raise ServiceError(errors.METHOD_NOT_ALLOWED)
         if target.subresource is not None:
             return await self._subresource(request, target, verb)
-        if target.watch_path or (verb == "list" and request.query_params.get("watch") in ("true", "1")):
+        if target.watch_path or (verb == "list" and _query_bool(request.query_params.get("watch"))):
             verb = "watch"
         if verb not in target.rtype.verbs:
             raise ServiceError(errors.METHOD_NOT_ALLOWED)
@@ -193,3 +193,9 @@ class ResourceHandler:
         patch = media.parse_json(await self._body(request))
         kind = media.patch_type(request.headers.get("content-type"))
         return json_response(self.subresources.patch_scale(rtype, namespace, name, kind, patch, write))
+
+
+def _query_bool(value: str | None) -> bool:
+    """apimachinery's ``Convert_Slice_string_To_bool``: present and neither ``0`` nor ``false`` (any case)
+    is true, so the Python client's ``watch=True`` watches."""
+    return value is not None and value != "0" and value.lower() != "false"
