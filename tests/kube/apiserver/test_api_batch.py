@@ -200,6 +200,24 @@ def test_job_and_cronjob_tables(local: Local) -> None:
                                             "tick", "busybox", "<none>"]
 
 
+def _owned_pod(k: Any, owner: dict[str, Any], name: str) -> None:
+    k.tracker.create("pods", "default", {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "namespace": "default", "ownerReferences": [
+            {"apiVersion": "batch/v1", "kind": "Job", "name": owner["metadata"]["name"],
+             "uid": owner["metadata"]["uid"], "controller": True}]},
+        "spec": {"containers": [{"name": "c", "image": "busybox"}]}, "status": {"phase": "Succeeded"}})
+
+
+def test_deleting_a_job_orphans_its_pods_unless_the_request_propagates(local: Local) -> None:
+    with api(local) as k:
+        _owned_pod(k, k.post(JOBS, job("kept")).json(), "kept-pod")
+        assert k.delete(f"{JOBS}/kept").status_code == 200
+        assert "ownerReferences" not in k.tracker.get("pods", "default", "kept-pod")["metadata"]
+        _owned_pod(k, k.post(JOBS, job("gone")).json(), "gone-pod")
+        assert k.delete(f"{JOBS}/gone", {"propagationPolicy": "Background"}).status_code == 200
+        assert k.tracker.find("pods", "default", "gone-pod") is None
+
+
 @pytest.mark.parametrize(("flag", "watches"), [("True", True), ("t", True), ("1", True), ("false", False),
                                                ("FALSE", False), ("0", False)])
 def test_the_watch_flag_reads_as_the_api_server_reads_a_query_bool(local: Local, flag: str, watches: bool) -> None:
