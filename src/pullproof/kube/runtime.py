@@ -7,14 +7,18 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 from pullproof.core.clock import Clock
 from pullproof.core.ids import IdFactory
+from pullproof.kube.controllers.cronjobs import CronJobController
 from pullproof.kube.controllers.daemonsets import DaemonSetController
 from pullproof.kube.controllers.deployments import DeploymentController
 from pullproof.kube.controllers.disruption import DisruptionController
 from pullproof.kube.controllers.endpoints import EndpointsController
 from pullproof.kube.controllers.endpointslices import EndpointSliceController
+from pullproof.kube.controllers.jobs import JobController
+from pullproof.kube.controllers.jobttl import TTLAfterFinishedController
 from pullproof.kube.controllers.loadbalancers import LoadBalancerController
 from pullproof.kube.controllers.nodelifecycle import NodeLifecycleController
 from pullproof.kube.controllers.podgc import PodGarbageCollector
@@ -27,6 +31,12 @@ from pullproof.kube.node.kubelet import Kubelets
 from pullproof.kube.storage.clusters import Cluster, Clusters
 
 KubeletFactory = Callable[[Cluster], Kubelets]
+
+
+class Reconciler(Protocol):
+    def reconcile(self) -> None: ...
+
+
 LOG = logging.getLogger("pullproof.kube")
 
 
@@ -45,24 +55,29 @@ class ClusterRuntime:
         self.loadbalancers = LoadBalancerController(cluster.tracker, clock)
         self.volumes = VolumeController(cluster.tracker, clock)
         self.quotas = ResourceQuotaController(cluster.tracker, clock)
+        self.cronjobs = CronJobController(cluster.tracker, clock, ids)
+        self.jobs = JobController(cluster.tracker, clock, ids)
+        self.jobttl = TTLAfterFinishedController(cluster.tracker, clock)
         self.kubelets = kubelets
         self.disruption = DisruptionController(cluster.tracker, clock)
 
+    def order(self) -> tuple[Reconciler, ...]:
+        """The controllers of one pass, in order: the workload controllers make pods, the scheduler binds
+        them, and the deployment controller sees its ReplicaSets' new state in the same pass."""
+        return (self.nodelifecycle, self.podgc, self.deployments, self.replicasets, self.statefulsets,
+                self.daemonsets, self.cronjobs, self.jobs, self.jobttl, self.scheduler, self.volumes,
+                self.deployments, self.endpoints, self.endpointslices, self.loadbalancers, self.quotas,
+                self.disruption)
+
     def reconcile(self) -> None:
-        self.nodelifecycle.reconcile()
-        self.podgc.reconcile()
-        self.deployments.reconcile()
-        self.replicasets.reconcile()
-        self.statefulsets.reconcile()
-        self.daemonsets.reconcile()
-        self.scheduler.reconcile()
-        self.volumes.reconcile()
-        self.deployments.reconcile()
-        self.endpoints.reconcile()
-        self.endpointslices.reconcile()
-        self.loadbalancers.reconcile()
-        self.quotas.reconcile()
-        self.disruption.reconcile()
+        """Each controller in turn; one that fails is logged and the others still run (as one broken
+        controller in kube-controller-manager does not stop the others)."""
+        for controller in self.order():
+            try:
+                controller.reconcile()
+            except Exception:
+                LOG.exception("controller %s failed in cluster %s; the next pass retries",
+                              type(controller).__name__, self.cluster.id)
 
     async def step(self) -> None:
         """One pass, written to the database in one transaction at its end."""

@@ -77,13 +77,16 @@ class Deleter:
     def _cascade(self, owner_type: ResourceType, owner: Obj, opts: DeleteOptions) -> None:
         uid = owner["metadata"].get("uid")
         namespace = owner["metadata"].get("namespace") or None
+        # batch/v1 Jobs orphan their pods unless the request says otherwise (DefaultGarbageCollectionPolicy)
+        effective = DeleteOptions(propagation="Orphan") if opts.propagation is None and \
+            owner_type.key == "jobs.batch" else opts
         for rtype in _unique_keys(ResourceTypes.of(self.tracker).all):
             if not rtype.namespaced and owner_type.namespaced:
                 continue
             owned, _ = self.tracker.list(rtype.key, namespace, lambda o: any(
                 ref.get("uid") == uid for ref in (o.get("metadata") or {}).get("ownerReferences") or []))
             for dependent in owned:
-                self._dependent(rtype, dependent, uid, opts)
+                self._dependent(rtype, dependent, uid, effective)
 
     def _dependent(self, rtype: ResourceType, obj: Obj, owner_uid: str, opts: DeleteOptions) -> None:
         meta = obj["metadata"]

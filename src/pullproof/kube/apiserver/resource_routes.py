@@ -201,3 +201,5 @@ class ResourceHandler:
         patch = media.parse_json(await self._body(request))
         kind = media.patch_type(request.headers.get("content-type"))
         return json_response(self.subresources.patch_scale(rtype, namespace, name, kind, patch, write))
+
+
