@@ -80,9 +80,14 @@ def test_a_corrupt_file_gets_one_line_and_adds_nothing(tmp_path: Path, damage: s
     try:
         assert local.emulator.registry_store.repositories("registry-1.docker.io") == []
         assert local.emulator.registry_store.repository("registry-1.docker.io", "library/nginx") is None
-        assert local.emulator.registry_store.blob_digests() == set()
+        stored = local.emulator.registry_store.blob_digests()
     finally:
         local.emulator.close()
+    fresh = make_local(tmp_path / "fresh")  # what every data dir holds: the images pullproof ships
+    try:
+        assert stored == fresh.emulator.registry_store.blob_digests()
+    finally:
+        fresh.emulator.close()
 
 
 def test_a_registry_that_is_not_here_is_refused(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pullproof.core.ids import IdFactory
 from pullproof.kube.apiserver.admission import generated_name
 from pullproof.kube.controllers.endpoints import managed, pod_ref, resolved_ports, selected_pods
 from pullproof.kube.controllers.replicasets import owner_ref, pod_ready
-from pullproof.kube.storage.tracker import Tracker
+from pullproof.kube.storage.tracker import Tracker, clone
 
 Obj = dict[str, Any]
 SLICES = "endpointslices.discovery.k8s.io"
@@ -71,7 +71,7 @@ class EndpointSliceController:
         for index, chunk in enumerate(chunks):
             wanted = {"addressType": "IPv4", "endpoints": chunk, "ports": ports}
             if index < len(owned):
-                current = owned[index]
+                current = clone(owned[index])  # a scanned object is the stored one: edit a copy
                 if all(current.get(k) == v for k, v in wanted.items()) and current["metadata"].get("labels") == labels:
                     continue
                 current.update(wanted)

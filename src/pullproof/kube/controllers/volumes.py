@@ -13,7 +13,7 @@ from typing import Any
 from pullproof.core.clock import Clock
 from pullproof.kube.controllers.quantity import quantity
 from pullproof.kube.storage.events import EventRecorder
-from pullproof.kube.storage.tracker import Tracker
+from pullproof.kube.storage.tracker import Tracker, clone
 
 Obj = dict[str, Any]
 CLASSES = "storageclasses.storage.k8s.io"
@@ -57,7 +57,7 @@ class VolumeController:
                     consumers[(pod["metadata"]["namespace"], name)] = pod["spec"]["nodeName"]
         for claim in self.tracker.scan("persistentvolumeclaims"):
             if (claim.get("status") or {}).get("phase") == "Pending" and not claim["spec"].get("volumeName"):
-                self._pending(claim, consumers.get((claim["metadata"]["namespace"], claim["metadata"]["name"])))
+                self._pending(clone(claim), consumers.get((claim["metadata"]["namespace"], claim["metadata"]["name"])))
 
     def _pending(self, claim: Obj, node: str | None) -> None:
         class_name = claim["spec"].get("storageClassName")

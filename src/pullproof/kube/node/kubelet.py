@@ -16,7 +16,7 @@ from typing import Any
 
 from pullproof.core.clock import Clock, parse_time
 from pullproof.kube.node import heartbeat
-from pullproof.kube.node.addresses import allocate_pod_ip, host_ip
+from pullproof.kube.node.addresses import PodAddresses, host_ip
 from pullproof.kube.node.credentials import ANONYMOUS, AcrCredentialProvider, Credential, secret_credentials
 from pullproof.kube.node.images import ImageRef, parse_image
 from pullproof.kube.node.lifetimes import Program, command_line, interpret
@@ -98,12 +98,14 @@ class Kubelets:
         self.busy: set[str] = set()
         self.crashes = CrashBackoff()
         self.programs: dict[tuple[str, str], tuple[Program, float]] = {}
+        self.addresses = PodAddresses([])
 
     async def sync(self) -> None:
         """One pass over every bound pod; returns when every pod sync it started has finished."""
         self._boots()
         heartbeat.renew_leases(self.tracker, self.clock)
         pods = self.tracker.scan("pods", None, lambda p: bool(p["spec"].get("nodeName")))
+        self.addresses = PodAddresses(pods)
         jobs = [self._sync_pod(p) for p in pods if p["metadata"]["uid"] not in self.busy]
         if jobs:
             await asyncio.gather(*jobs)
@@ -120,6 +122,11 @@ class Kubelets:
                 self.provider.invalidate(name)
             state.boot_id = boot
 
+    def _addresses(self, pod: dict[str, Any], node: str) -> tuple[str, str]:
+        """(hostIP, podIP) for a pod starting on ``node``."""
+        host = host_ip(self.tracker, node)
+        return host, host if pod["spec"].get("hostNetwork") else self.addresses.allocate(self.tracker, node)
+
     def _recorder(self, node: str) -> EventRecorder:
         return EventRecorder(self.tracker, self.clock, "kubelet", node)
 
@@ -133,8 +140,7 @@ class Kubelets:
         self.busy.add(uid)
         try:
             fresh = not (pod.get("status") or {}).get("containerStatuses")
-            state = PodState(pod, self.clock, *((host_ip(self.tracker, node), allocate_pod_ip(self.tracker, node))
-                                                if fresh else ()))
+            state = PodState(pod, self.clock, *(self._addresses(pod, node) if fresh else ()))
             if state.fresh():
                 self._write(state)
             if state.terminal():

@@ -20,7 +20,7 @@ from pullproof.db.engine import Database
 Key = tuple[str, str, str]
 SEALED_RESOURCES = ("secrets",)
 MAX_PENDING = 5000  # deferred writes kept before they are written anyway
-Write = tuple[str, Key, int, "dict[str, Any] | None"]  # (cluster, key, rv, body); no body: a deletion
+Write = tuple[str, Key, int, "str | None"]  # (cluster, key, rv, the object's JSON); no JSON: a deletion
 
 
 class KubeStore:
@@ -37,8 +37,7 @@ class KubeStore:
                                           (cluster,))}
         return (int(row["rv"]) if row else 0), objects
 
-    def _stored(self, resource: str, body: dict[str, Any]) -> str:
-        text = json.dumps(body, separators=(",", ":"))
+    def _stored(self, resource: str, text: str) -> str:
         return self.sealer.seal_value(text) if resource in SEALED_RESOURCES else text
 
     def seal_stored(self, conn: sqlite3.Connection) -> int:
@@ -53,10 +52,10 @@ class KubeStore:
                                           row["namespace"], row["name"]))
         return len(clear)
 
-    def put(self, cluster: str, key: Key, rv: int, body: dict[str, Any], deferred: bool = False) -> None:
+    def put(self, cluster: str, key: Key, rv: int, text: str, deferred: bool = False) -> None:
         """Writes an object; ``deferred`` keeps the write for the next ``flush`` (or the next write that
         is not deferred, which writes everything before it first, in order, in one transaction)."""
-        self._write((cluster, key, rv, body), deferred)
+        self._write((cluster, key, rv, text), deferred)
 
     def delete(self, cluster: str, key: Key, rv: int, deferred: bool = False) -> None:
         self._write((cluster, key, rv, None), deferred)
@@ -77,8 +76,11 @@ class KubeStore:
         if not self._pending:
             return
         latest: dict[str, int] = {}
+        final: dict[tuple[str, Key], Write] = {}  # an object written several times: only its last state
+        for write in self._pending:
+            final[(write[0], write[1])] = write
         with self.db.tx() as conn:
-            for cluster, key, rv, body in self._pending:
+            for cluster, key, rv, body in final.values():
                 if body is None:
                     conn.execute("DELETE FROM kube_objects WHERE cluster = ? AND resource = ? AND namespace = ? "
                                  "AND name = ?", (cluster, *key))
