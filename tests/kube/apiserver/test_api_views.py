@@ -80,7 +80,8 @@ def test_an_event_written_through_one_version_is_read_and_watched_through_the_ot
         assert [i["metadata"]["name"] for i in listed["items"]] == ["web.1"]
         bad = a.get(f"{EV1}?fieldSelector=involvedObject.name%3Dweb")
         assert (bad.status_code, bad.json()["message"]) == (400, "field label not supported: involvedObject.name")
-        watched = a.get(f"{EV1}?watch=1&timeoutSeconds=1&resourceVersion={created.json()['metadata']['resourceVersion']}")
+        since = created.json()["metadata"]["resourceVersion"]
+        watched = a.get(f"{EV1}?watch=1&timeoutSeconds=1&resourceVersion={since}")
         lines = [line for line in watched.text.splitlines() if line]
         assert '"name":"old"' in lines[0] and '"regarding"' in lines[0]
         missing = a.get(f"{EV1}/nope").json()
@@ -108,7 +109,8 @@ def test_an_hpa_written_through_v1_is_served_by_v2_and_discovery_prefers_v2(loca
     with api(local) as a:
         group = a.get("/apis/autoscaling").json()
         assert ([v["version"] for v in group["versions"]], group["preferredVersion"]["version"]) == (["v2", "v1"], "v2")
-        body = {"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web"},
+        body: dict[str, Any] = {"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler",
+                                "metadata": {"name": "web"},
                 "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "web", "apiVersion": "apps/v1"},
                          "maxReplicas": 5, "targetCPUUtilizationPercentage": 70}}
         created = a.post(HPA1, body)
