@@ -32,6 +32,7 @@ ROOTS = (
     "storage.v1.StorageClass", "storage.v1.CSIDriver", "coordination.v1.Lease", "events.v1.Event",
     "discovery.v1.EndpointSlice", "rbac.v1.Role", "rbac.v1.ClusterRole", "rbac.v1.RoleBinding",
     "rbac.v1.ClusterRoleBinding", "scheduling.v1.PriorityClass", "autoscaling.v2.HorizontalPodAutoscaler",
+    "autoscaling.v1.HorizontalPodAutoscaler",
     "apiextensions.v1.CustomResourceDefinition", "meta.v1.DeleteOptions",
 )
 SPECIAL = {"meta.v1.Time", "meta.v1.MicroTime", "meta.v1.FieldsV1", "meta.v1.Duration", "resource.Quantity",

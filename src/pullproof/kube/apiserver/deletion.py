@@ -153,8 +153,9 @@ class Deleter:
 
 
 def _unique_keys(types: tuple[ResourceType, ...]) -> list[ResourceType]:
-    """One type per tracker key (a custom resource served in several versions is stored once)."""
-    return list({r.key: r for r in reversed(types)}.values())[::-1]
+    """One type per tracker key (a custom resource served in several versions is stored once; a view
+    of another kind's storage is that kind's)."""
+    return list({r.key: r for r in reversed(types) if not r.stored_as}.values())[::-1]
 
 
 def _preconditions(current: Obj, wanted: dict[str, Any]) -> None:

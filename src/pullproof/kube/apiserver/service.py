@@ -15,7 +15,7 @@ from pullproof.core.clock import Clock
 from pullproof.core.errors import ServiceError
 from pullproof.core.ids import IdFactory
 from pullproof.kube import errors
-from pullproof.kube.apiserver import admission, defaults, kinds, managed, structural, validation
+from pullproof.kube.apiserver import admission, conversion, defaults, kinds, managed, structural, validation
 from pullproof.kube.apiserver.bootstrap import namespace_created
 from pullproof.kube.apiserver.kinds.base import AdmissionContext
 from pullproof.kube.apiserver.options import ListOptions, WriteOptions, parse_resource_version
@@ -46,7 +46,7 @@ def typed(rtype: ResourceType, obj: Obj) -> Obj:
 
 class ObjectService:
     def __init__(self, tracker: Tracker, clock: Clock, ids: IdFactory, checker: SchemaChecker) -> None:
-        self.tracker = tracker
+        self.tracker = conversion.wrap(tracker)
         self.clock = clock
         self.ids = ids
         self.checker = checker

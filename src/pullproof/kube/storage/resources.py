@@ -75,9 +75,19 @@ class ResourceType:
     """DELETE answers with the object (pods, namespaces) instead of a ``Status`` of success."""
     custom: CustomSpec | None = None
     """Set for a custom resource (served from a CustomResourceDefinition of the cluster)."""
+    stored_as: str = ""
+    """Set for a view of another kind's storage: that kind's key. Objects are stored in that version
+    and converted on the way in and out (``kube/apiserver/conversion.py``)."""
 
     @property
     def key(self) -> str:
+        if self.stored_as:
+            return f"{self.plural}.{self.version}.{self.group}" if self.group else f"{self.plural}.{self.version}"
+        return self.resource
+
+    @property
+    def resource(self) -> str:
+        """``plural.group``: how errors name the resource."""
         return f"{self.plural}.{self.group}" if self.group else self.plural
 
     @property
@@ -110,6 +120,8 @@ def _scale() -> Subresource:
 
 POD_FIELDS = ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
               "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs", "status.nominatedNodeName")
+EVENTS_V1_FIELDS = ("regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid", "regarding.apiVersion",
+                    "regarding.resourceVersion", "regarding.fieldPath", "reason", "reportingController", "type")
 EVENT_FIELDS = ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid",
                 "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
                 "reportingComponent", "source", "type")
@@ -172,13 +184,17 @@ RESOURCES: tuple[ResourceType, ...] = (
           subresources=(_scale(), _status("StatefulSet")), generation=True),
     _kind("autoscaling", "HorizontalPodAutoscaler", "horizontalpodautoscalers", short=("hpa",), all_category=True,
           subresources=(_status("HorizontalPodAutoscaler"),), version="v2"),
+    ResourceType("autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler",
+                 True, "autoscaling.v1.HorizontalPodAutoscaler", short_names=("hpa",), categories=("all",),
+                 subresources=(_status("HorizontalPodAutoscaler"),), stored_as="horizontalpodautoscalers.autoscaling"),
     _kind("batch", "CronJob", "cronjobs", short=("cj",), all_category=True, subresources=(_status("CronJob"),),
           generation=True),
     _kind("batch", "Job", "jobs", all_category=True, subresources=(_status("Job"),), fields=JOB_FIELDS,
           generation=True),
     _kind("coordination.k8s.io", "Lease", "leases"),
     _kind("discovery.k8s.io", "EndpointSlice", "endpointslices"),
-    _kind("events.k8s.io", "Event", "events", short=("ev",)),
+    ResourceType("events.k8s.io", "v1", "Event", "events", "event", True, "events.v1.Event", short_names=("ev",),
+                 fields=EVENTS_V1_FIELDS, stored_as="events"),
     _kind(NETWORKING, "IngressClass", "ingressclasses", False),
     _kind(NETWORKING, "Ingress", "ingresses", short=("ing",), subresources=(_status("Ingress"),), generation=True),
     _kind(NETWORKING, "NetworkPolicy", "networkpolicies", short=("netpol",), generation=True),
@@ -195,7 +211,8 @@ RESOURCES: tuple[ResourceType, ...] = (
 
 # in the order a real API server lists its groups (legacy first, then by group priority)
 GROUP_VERSIONS: tuple[tuple[str, str], ...] = (
-    ("", "v1"), ("apps", "v1"), ("events.k8s.io", "v1"), ("autoscaling", "v2"), ("batch", "v1"),
+    ("", "v1"), ("apps", "v1"), ("events.k8s.io", "v1"), ("autoscaling", "v2"), ("autoscaling", "v1"),
+    ("batch", "v1"),
     (NETWORKING, "v1"), ("policy", "v1"), (RBAC, "v1"), (STORAGE, "v1"), ("apiextensions.k8s.io", "v1"),
     ("scheduling.k8s.io", "v1"), ("coordination.k8s.io", "v1"), ("discovery.k8s.io", "v1"))
 

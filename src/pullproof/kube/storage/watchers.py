@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,8 @@ class Watcher:
     closed: bool = False
     overflowed: bool = False
     buffered_bytes: int = 0
+    convert: Callable[[Event], Event] | None = None
+    """Applied to each event as it is taken (a watch through a view of another kind's storage)."""
     _buffer: deque[Event] = field(default_factory=deque)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -83,7 +86,7 @@ class Watcher:
                 if self._buffer:
                     event = self._buffer.popleft()
                     self.buffered_bytes -= event.size
-                    return event
+                    return self.convert(event) if self.convert is not None else event
                 if self.closed:
                     return None
                 self._wake.clear()

@@ -63,6 +63,14 @@ class Strategy:
 
 
 @dataclass(frozen=True)
+class Conversion:
+    """A view's pair of conversions between its version and its storage's (whole typed objects)."""
+
+    to_storage: Callable[[Obj], Obj]
+    from_storage: Callable[[Obj], Obj]
+
+
+@dataclass(frozen=True)
 class Plugin:
     """An admission step across kinds (LimitRanger defaults pods, ResourceQuota charges any kind)."""
 
