@@ -177,3 +177,22 @@ def test_a_sidecar_that_exits_restarts_whatever_the_pod_policy(local: Local, tmp
     status = _init(cluster, "flaky", 0)
     assert status["restartCount"] >= 1 and status["lastState"]["terminated"]["exitCode"] == 1
     assert _get(cluster, "flaky")["status"]["phase"] == "Running"
+
+
+def test_a_pod_running_without_init_statuses_is_taken_as_initialized(local: Local, tmp_path: Path) -> None:
+    cluster = _cluster(local, tmp_path)
+    node = cluster.tracker.list("nodes", "")[0][0]["metadata"]["name"]
+    _pod(cluster, "old", [_c("prime", "sleep 60"), _c("proxy", "sleep infinity", restartPolicy="Always")],
+         [_c("app", "sleep infinity")])
+    pod = _get(cluster, "old")
+    pod["spec"]["nodeName"] = node
+    pod["status"] = {"phase": "Running", "startTime": "2027-01-15T08:00:00Z", "containerStatuses": [
+        {"name": "app", "image": IMAGE, "ready": True, "restartCount": 0, "started": True, "lastState": {},
+         "containerID": "containerd://0", "state": {"running": {"startedAt": "2027-01-15T08:00:00Z"}}}]}
+    cluster.tracker.update("pods", "default", pod, check_version=False)
+    step(local)
+    prime, proxy = _init(cluster, "old", 0), _init(cluster, "old", 1)
+    assert prime["state"]["terminated"]["reason"] == "Completed"
+    assert "running" in proxy["state"]
+    assert _get(cluster, "old")["status"]["containerStatuses"][0]["containerID"] == "containerd://0"
+    assert _conditions(_get(cluster, "old"))["Initialized"] == ("True", None)

@@ -23,6 +23,8 @@ class PodState:
         self._was_fresh = not self.status.get("containerStatuses")
         if self._was_fresh:
             self._initialize(host_ip, pod_ip)
+        elif len(self.status.get("initContainerStatuses") or []) < len(pod["spec"].get("initContainers") or []):
+            self._past_init()
 
     def fresh(self) -> bool:
         return self._was_fresh
@@ -41,6 +43,19 @@ class PodState:
         if inits:
             self.status["initContainerStatuses"] = [waiting(c) for c in inits]
         self.status["containerStatuses"] = [waiting(c) for c in self.pod["spec"].get("containers", [])]
+        self._settle()
+
+    def _past_init(self) -> None:
+        """A pod whose kubelet wrote no init container statuses (an emulator without init containers) has
+        its app containers going: its regular init containers count as done, its sidecars as not started."""
+        known = {c["name"] for c in self.status.get("initContainerStatuses") or []}
+        at = self.status.get("startTime") or kube_time(self.clock.now())
+        done = {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": at, "finishedAt": at}}
+        self.status["initContainerStatuses"] = [*(self.status.get("initContainerStatuses") or []), *(
+            {"name": c["name"], "image": c.get("image", ""), "imageID": "", "ready": not is_sidecar(c),
+             "restartCount": 0, "started": False, "lastState": {},
+             "state": {"waiting": {"reason": "PodInitializing"}} if is_sidecar(c) else done}
+            for c in self.pod["spec"].get("initContainers") or [] if c["name"] not in known)]
         self._settle()
 
     def _container(self, name: str) -> dict[str, Any]:
