@@ -3,7 +3,9 @@ kubelet's order, pull through the registry's real token flow, and write the stat
 containerd 1.7 / kubelet 1.32 produce. Back-off: 10 s doubling to 300 s per (pod, image), reset
 after 600 s without failure; the pod worker re-syncs 10-15 s after an error. Started containers run
 the program ``lifetimes`` reads from their command line; one that exits is restarted as the pod's
-``restartPolicy`` and the crash back-off (``restarts``) say."""
+``restartPolicy`` and the crash back-off (``restarts``) say. Init containers run first, in order, each to
+exit 0; sidecars (``restartPolicy: Always``) start in order, run alongside and stop when the app
+containers are done (``podphase``)."""
 
 from __future__ import annotations
 
