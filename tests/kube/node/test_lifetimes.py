@@ -22,6 +22,8 @@ START = 1_800_000_000.0  # Fri Jan 15 08:00:00 UTC 2027
     (["sleep", "soon"], ((0.0, "sleep: invalid number 'soon'\n"),), 0.0, 1),
     (["sleep", "infinity"], (), None, 0),
     (["nginx", "-g", "daemon off;"], (), None, 0),
+    (["/dropgz", "deploy", "--skip-verify", "azure-vnet", "-o", "/opt/cni/bin/azure-vnet"], (), 0.0, 0),
+    (["/dropgz"], (), None, 0),
     (["sh"], (), 0.0, 0),
     (["sh", "-c", "echo hi; exit 3"], ((0.0, "hi\n"),), 0.0, 3),
     (["/bin/sh", "-c", "echo a; sleep 5; echo b"], ((0.0, "a\n"), (5.0, "b\n")), 5.0, 0),

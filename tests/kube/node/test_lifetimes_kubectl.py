@@ -1,6 +1,7 @@
 """The real kubectl 1.32 against a served emulator whose clock the test moves: a one-shot pod that
 exits 3 ends ``Error`` with its output as the log; a crashing pod shows ``CrashLoopBackOff`` with
-restarts growing as emulated time passes, and its previous instance's log."""
+restarts growing as emulated time passes, and its previous instance's log; a pod with an init container
+shows ``Init:0/1`` until it has run, then ``Running``, and the init container's log."""
 
 from __future__ import annotations
 
@@ -113,3 +114,32 @@ def test_a_crashing_pod_loops_with_growing_restarts(kubectl: base.Kubectl,
     events = kubectl("get", "events", "--field-selector", "reason=BackOff").stdout
     assert re.search(r"Warning\s+BackOff\s+pod/crash\s+Back-off restarting failed container crash in pod "
                      r"crash_default\(", events), events
+
+
+def _init_running(k: base.Kubectl) -> bool:
+    statuses = (_pod(k, "warm").get("status") or {}).get("initContainerStatuses") or [{}]
+    return "running" in (statuses[0].get("state") or {})
+
+
+def test_an_init_container_runs_before_the_app(kubectl: base.Kubectl,
+                                               clocked: tuple[InProcessServer, ManualClock]) -> None:
+    _, clock = clocked
+    manifest = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "warm"}, "spec": {
+        "initContainers": [{"name": "prime", "image": IMAGE, "command": ["sh", "-c", "echo priming; sleep 30"]}],
+        "containers": [{"name": "app", "image": IMAGE, "command": ["sleep", "infinity"]}]}}
+    (kubectl.home / "warm.json").write_text(json.dumps(manifest))
+    created = kubectl("apply", "-f", "warm.json")
+    assert created.stdout == "pod/warm created\n", created.stderr
+    base.until(lambda: _init_running(kubectl), "the init container to run")
+    assert _row(kubectl, "warm")[:3] == ["warm", "0/1", "Init:0/1"]
+    assert kubectl("logs", "warm", "-c", "prime").stdout == "priming\n"
+    waiting = kubectl("logs", "warm", "-c", "app")
+    assert (waiting.returncode, waiting.stderr) == (1, 'Error from server (BadRequest): container "app" in pod "warm" '
+                                                       "is waiting to start: PodInitializing\n")
+    clock.advance(31)
+    base.until(lambda: (_pod(kubectl, "warm").get("status") or {}).get("phase") == "Running", "the app to run")
+    assert _row(kubectl, "warm")[:3] == ["warm", "1/1", "Running"]
+    assert kubectl("logs", "warm", "-c", "prime").stdout == "priming\n"
+    described = json.loads(kubectl("get", "pod", "warm", "-o", "json").stdout)["status"]
+    assert described["initContainerStatuses"][0]["state"]["terminated"]["reason"] == "Completed"
+    assert {c["type"]: c["status"] for c in described["conditions"]}["Initialized"] == "True"

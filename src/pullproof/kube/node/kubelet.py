@@ -3,7 +3,9 @@ kubelet's order, pull through the registry's real token flow, and write the stat
 containerd 1.7 / kubelet 1.32 produce. Back-off: 10 s doubling to 300 s per (pod, image), reset
 after 600 s without failure; the pod worker re-syncs 10-15 s after an error. Started containers run
 the program ``lifetimes`` reads from their command line; one that exits is restarted as the pod's
-``restartPolicy`` and the crash back-off (``restarts``) say."""
+``restartPolicy`` and the crash back-off (``restarts``) say. Init containers run first, in order, each to
+exit 0; sidecars (``restartPolicy: Always``) start in order, run alongside and stop when the app
+containers are done (``podphase``)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from pullproof.kube.node.models import CredentialAttempt, ProviderRun, PullRecor
 from pullproof.kube.node.nodeauth import NodeAuthSource
 from pullproof.kube.node.nodeimages import record_pull
 from pullproof.kube.node.platforms import node_platform
+from pullproof.kube.node.podphase import is_sidecar
 from pullproof.kube.node.podstate import PodState
 from pullproof.kube.node.programs import CanIPull, is_builtin
 from pullproof.kube.node.puller import Puller, PullError
@@ -146,6 +149,7 @@ class Kubelets:
             if state.terminal():
                 return
             self._progress(pod, state)
+            self._write(state)  # what the runtime shows before this sync acts on it (``Init:1/2``, ``PodInitializing``)
             await self._containers(pod, state, node)
             self._write(state)
         finally:
@@ -175,22 +179,83 @@ class Kubelets:
         events = self._recorder(node)
         secrets = self._pull_secrets(pod, events)
         failed = False
-        for index, container in enumerate(pod["spec"].get("containers", [])):
+        if not state.initialized():
+            failed = await self._init_containers(pod, state, node, secrets, events)
+        if state.initialized() and not state.terminal():
+            failed |= await self._app_containers(pod, state, node, secrets, events)
+            self._stop_sidecars(pod, state, events)
+        uid = pod["metadata"]["uid"]
+        jitter = (zlib.crc32(uid.encode()) % 5000) / 1000.0
+        self.next_sync[uid] = self.clock.now() + (BACKOFF_START + jitter if failed else 0.0)
+
+    async def _init_containers(self, pod: dict[str, Any], state: PodState, node: str,
+                               secrets: list[tuple[str, dict[str, Any]]], events: EventRecorder) -> bool:
+        """Init containers in order: each regular one must exit 0 before the next starts; a sidecar lets the
+        next start once it has started (a startupProbe counts as passed at once). True: one failed."""
+        for index, container in enumerate(pod["spec"].get("initContainers") or []):
+            name, sidecar = container["name"], is_sidecar(container)
+            path = f"spec.initContainers{{{name}}}"
+            if state.running(name) is not None:
+                if sidecar:
+                    continue
+                return False
+            exited = state.exited(name)
+            if exited is not None:
+                if exited[0] == 0 and not sidecar:
+                    continue
+                if not sidecar and (pod["spec"].get("restartPolicy") or "Always") == "Never":
+                    return False  # the pod has failed
+                if not self._may_restart(pod, state, container, exited[1], events, path):
+                    return True
+            if not await self._container(pod, state, node, container, secrets, events, path, index):
+                return True
+            if not sidecar:
+                return False
+        return False
+
+    async def _app_containers(self, pod: dict[str, Any], state: PodState, node: str,
+                              secrets: list[tuple[str, dict[str, Any]]], events: EventRecorder) -> bool:
+        failed = False
+        sidecars = [(i, c) for i, c in enumerate(pod["spec"].get("initContainers") or []) if is_sidecar(c)]
+        containers = [(i, c, "containers") for i, c in enumerate(pod["spec"].get("containers", []))]
+        for index, container, kind in [*((i, c, "initContainers") for i, c in sidecars), *containers]:
             name = container["name"]
-            path = f"spec.containers{{{name}}}"
+            path = f"spec.{kind}{{{name}}}"
             if state.running(name) is not None or state.terminal():
                 continue
             exited = state.exited(name)
             if exited is not None:
-                if not wants_restart(pod, exited[0]):
+                if kind == "containers" and not wants_restart(pod, exited[0]):
+                    continue
+                if kind != "containers" and self._finished(pod, state):
                     continue
                 if not self._may_restart(pod, state, container, exited[1], events, path):
                     failed = True
                     continue
             failed |= not await self._container(pod, state, node, container, secrets, events, path, index)
-        uid = pod["metadata"]["uid"]
-        jitter = (zlib.crc32(uid.encode()) % 5000) / 1000.0
-        self.next_sync[uid] = self.clock.now() + (BACKOFF_START + jitter if failed else 0.0)
+        return failed
+
+    @staticmethod
+    def _finished(pod: dict[str, Any], state: PodState) -> bool:
+        """Every app container has exited and none will be restarted."""
+        for container in pod["spec"].get("containers", []):
+            exited = state.exited(container["name"])
+            if state.running(container["name"]) is not None or exited is None or wants_restart(pod, exited[0]):
+                return False
+        return True
+
+    def _stop_sidecars(self, pod: dict[str, Any], state: PodState, events: EventRecorder) -> None:
+        """Once the app containers are done for good, the kubelet stops the sidecars (in reverse order); their
+        programs have no signal handling and are taken to exit 0 on SIGTERM."""
+        if not self._finished(pod, state):
+            return
+        for container in reversed(pod["spec"].get("initContainers") or []):
+            name = container["name"]
+            if is_sidecar(container) and state.running(name) is not None:
+                events.record(pod, "Pod", "Normal", "Killing", f"Stopping container {name}",
+                              f"spec.initContainers{{{name}}}")
+                state.terminate(name, 0, self.clock.now())
+                self.programs.pop((pod["metadata"]["uid"], name), None)
 
     def _pull_secrets(self, pod: dict[str, Any], events: EventRecorder) -> list[tuple[str, dict[str, Any]]]:
         namespace = pod["metadata"]["namespace"]
@@ -375,7 +440,7 @@ class Kubelets:
     def _progress(self, pod: dict[str, Any], state: PodState) -> None:
         """Running containers write their output as emulated time passes and exit when their program ends."""
         now = self.clock.now()
-        for container in pod["spec"].get("containers", []):
+        for container in [*(pod["spec"].get("initContainers") or []), *pod["spec"].get("containers", [])]:
             name = container["name"]
             running = state.running(name)
             if running is None:

@@ -1,8 +1,8 @@
 """What an emulated container does. Containers have no processes: the command line (the container's
 ``command``/``args``, else the image config's ``Entrypoint``/``Cmd``) is read by a small interpreter
 that knows the common one-shot commands (``true``, ``false``, ``sleep N``, ``echo``, ``printf``,
-``date``, ``exit N``, and ``sh -c`` scripts of those joined by ``;``, ``&&``, ``||``). It gives the
-lines the container writes (with the emulated second each is written at), how long it runs and its
+``date``, ``exit N``, AKS' ``dropgz deploy``, and ``sh -c`` scripts of those joined by ``;``, ``&&``,
+``||``). It gives the lines the container writes (with the emulated second each is written at), how long it runs and its
 exit code. Anything else (a server, an unknown binary) runs until it is stopped."""
 
 from __future__ import annotations
@@ -125,6 +125,8 @@ def _command(run: _Run, argv: list[str]) -> None:
         run.status = 0
     elif name == "sleep":
         _sleep(run, args)
+    elif name == "dropgz" and args[:1] == ["deploy"]:
+        run.status = 0  # the AKS CNI installer (azure-cns' init container): copies its payload and exits
     elif name == "exit":
         run.status = int(args[0]) % 256 if args and args[0].lstrip("-").isdigit() else run.status
         run.exited = True

@@ -8,6 +8,7 @@ import hashlib
 from typing import Any
 
 from pullproof.core.clock import Clock, parse_time
+from pullproof.kube.node.podphase import incomplete, is_sidecar, phase
 from pullproof.kube.storage.tracker import kube_time
 
 TERMINAL = ("Succeeded", "Failed")
@@ -22,6 +23,8 @@ class PodState:
         self._was_fresh = not self.status.get("containerStatuses")
         if self._was_fresh:
             self._initialize(host_ip, pod_ip)
+        elif len(self.status.get("initContainerStatuses") or []) < len(pod["spec"].get("initContainers") or []):
+            self._past_init()
 
     def fresh(self) -> bool:
         return self._was_fresh
@@ -30,14 +33,42 @@ class PodState:
         now = kube_time(self.clock.now())
         self.status.update({"phase": "Pending", "hostIP": host_ip, "hostIPs": [{"ip": host_ip}], "podIP": pod_ip,
                             "podIPs": [{"ip": pod_ip}], "startTime": now, "qosClass": "BestEffort"})
-        self.status["containerStatuses"] = [
-            {"name": c["name"], "image": c.get("image", ""), "imageID": "", "ready": False, "restartCount": 0,
-             "started": False, "state": {"waiting": {"reason": "ContainerCreating"}}, "lastState": {}}
-            for c in self.pod["spec"].get("containers", [])]
+        inits = self.pod["spec"].get("initContainers") or []
+        reason = "PodInitializing" if inits else "ContainerCreating"  # the kubelet's default waiting state
+
+        def waiting(c: dict[str, Any]) -> dict[str, Any]:
+            return {"name": c["name"], "image": c.get("image", ""), "imageID": "", "ready": False, "restartCount": 0,
+                    "started": False, "state": {"waiting": {"reason": reason}}, "lastState": {}}
+
+        if inits:
+            self.status["initContainerStatuses"] = [waiting(c) for c in inits]
+        self.status["containerStatuses"] = [waiting(c) for c in self.pod["spec"].get("containers", [])]
+        self._settle()
+
+    def _past_init(self) -> None:
+        """A pod whose kubelet wrote no init container statuses (an emulator without init containers) has
+        its app containers going: its regular init containers count as done, its sidecars as not started."""
+        known = {c["name"] for c in self.status.get("initContainerStatuses") or []}
+        at = self.status.get("startTime") or kube_time(self.clock.now())
+        done = {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": at, "finishedAt": at}}
+        self.status["initContainerStatuses"] = [*(self.status.get("initContainerStatuses") or []), *(
+            {"name": c["name"], "image": c.get("image", ""), "imageID": "", "ready": not is_sidecar(c),
+             "restartCount": 0, "started": False, "lastState": {},
+             "state": {"waiting": {"reason": "PodInitializing"}} if is_sidecar(c) else done}
+            for c in self.pod["spec"].get("initContainers") or [] if c["name"] not in known)]
         self._settle()
 
     def _container(self, name: str) -> dict[str, Any]:
-        return next(c for c in self.status["containerStatuses"] if c["name"] == name)
+        return next(c for c in [*(self.status.get("initContainerStatuses") or []), *self.status["containerStatuses"]]
+                    if c["name"] == name)
+
+    def _regular_init(self, name: str) -> bool:
+        """An init container that runs to completion (not a sidecar)."""
+        return any(c["name"] == name and not is_sidecar(c) for c in self.pod["spec"].get("initContainers") or [])
+
+    def initialized(self) -> bool:
+        """The ``Initialized`` condition: every init container has exited 0 or (a sidecar) started, once."""
+        return any(c["type"] == "Initialized" and c["status"] == "True" for c in self.status.get("conditions", []))
 
     def terminal(self) -> bool:
         return self.status.get("phase") in TERMINAL
@@ -78,8 +109,9 @@ class PodState:
         if container.get("containerID"):
             container["restartCount"] = int(container.get("restartCount") or 0) + 1
         instance = f"{self.pod['metadata'].get('uid', '')}/{name}/{index}/{container.get('restartCount', 0)}"
-        container.update({"state": {"running": {"startedAt": kube_time(started)}}, "ready": True,
-                          "started": True, "image": image, "imageID": f"{image.split(':')[0]}@sha256:{digest}",
+        container.update({"state": {"running": {"startedAt": kube_time(started)}},
+                          "ready": not self._regular_init(name), "started": True, "image": image,
+                          "imageID": f"{image.split(':')[0]}@sha256:{digest}",
                           "containerID": f"containerd://{hashlib.sha256(instance.encode()).hexdigest()}"})
         self._settle()
 
@@ -91,40 +123,29 @@ class PodState:
             "state": {"terminated": {"exitCode": exit_code, "reason": "Completed" if exit_code == 0 else "Error",
                                      "startedAt": started, "finishedAt": kube_time(finished),
                                      "containerID": container.get("containerID", "")}},
-            "ready": False, "started": False})
+            "ready": exit_code == 0 and self._regular_init(name), "started": False})
         self._settle()
 
     def _phase(self) -> str:
-        running = stopped = succeeded = waiting = 0
-        for container in self.status.get("containerStatuses") or []:
-            state = container.get("state") or {}
-            if "running" in state:
-                running += 1
-            elif "terminated" in state:
-                stopped += 1
-                succeeded += int(state["terminated"].get("exitCode") or 0) == 0
-            elif (container.get("lastState") or {}).get("terminated"):
-                stopped += 1
-            else:
-                waiting += 1
-        policy = self.pod["spec"].get("restartPolicy") or "Always"
-        if waiting:
-            return "Pending"
-        if running or policy == "Always":
-            return "Running"
-        if stopped == succeeded:
-            return "Succeeded"
-        return "Failed" if policy == "Never" else "Running"
+        return phase(self.pod["spec"], self.status.get("initContainerStatuses") or [],
+                     self.status.get("containerStatuses") or [])
 
     def _settle(self) -> None:
         self.status["phase"] = self._phase()
-        statuses = self.status.get("containerStatuses") or []
-        self._conditions(bool(statuses) and all(c.get("ready") for c in statuses))
+        self._conditions(bool(self._readiness()) and all(c.get("ready") for c in self._readiness()))
+
+    def _readiness(self) -> list[dict[str, Any]]:
+        """The containers the pod's readiness waits for: sidecars, then the app containers."""
+        sidecars = {c["name"] for c in self.pod["spec"].get("initContainers") or [] if is_sidecar(c)}
+        return [*(c for c in self.status.get("initContainerStatuses") or [] if c["name"] in sidecars),
+                *(self.status.get("containerStatuses") or [])]
 
     def _conditions(self, ready: bool) -> None:
         now = kube_time(self.clock.now())
         old = {c["type"]: c for c in self.status.get("conditions", [])}
-        waiting = [c["name"] for c in self.status.get("containerStatuses", []) if not c.get("ready")]
+        waiting = [c["name"] for c in self._readiness() if not c.get("ready")]
+        pending = incomplete(self.pod["spec"], self.status.get("initContainerStatuses") or [])
+        initialized = not pending or old.get("Initialized", {}).get("status") == "True"
         completed = self.status.get("phase") == "Succeeded"
 
         def condition(kind: str, status: bool, failing: str | None = None) -> dict[str, Any]:
@@ -139,6 +160,16 @@ class PodState:
             return entry
 
         self.status["conditions"] = [
-            condition("PodReadyToStartContainers", not self.terminal()), condition("Initialized", True),
+            condition("PodReadyToStartContainers", not self.terminal()),
+            self._initialized(condition, initialized, pending),
             condition("Ready", ready, "ContainersNotReady"), condition("ContainersReady", ready, "ContainersNotReady"),
             condition("PodScheduled", True)]
+
+    @staticmethod
+    def _initialized(condition: Any, initialized: bool, pending: list[str]) -> dict[str, Any]:
+        """``Initialized``: once True it stays (the kubelet does not initialize a pod twice)."""
+        entry: dict[str, Any] = condition("Initialized", initialized)
+        if not initialized:
+            entry.update({"reason": "ContainersNotInitialized",
+                          "message": f"containers with incomplete status: [{' '.join(pending)}]"})
+        return entry
