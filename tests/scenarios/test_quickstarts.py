@@ -1,5 +1,5 @@
 """What an AKS user applies first, with the real az and kubectl on one cluster: the AKS store demo
-quickstart (``aks-store-quickstart.yaml``, vendored under tests/fixtures/quickstarts), the
+quickstart (a manifest of its shape in tests/fixtures/quickstarts), the
 aks-helloworld ingress sample, a kustomize overlay, the imperative ``kubectl create``/``expose``
 commands, the read-only views (``get all -A``, events, ``describe``, ``top``), and the invalid
 objects kubectl reports with the API server's own words.

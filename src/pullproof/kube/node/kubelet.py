@@ -32,6 +32,7 @@ from pullproof.kube.node.programs import CanIPull, is_builtin
 from pullproof.kube.node.puller import Puller, PullError
 from pullproof.kube.node.pulllog import PullLog
 from pullproof.kube.node.restarts import CrashBackoff, backoff_event, crash_message, wants_restart
+from pullproof.kube.node.waits import reachable, waiting_log
 from pullproof.kube.storage.events import EventRecorder
 from pullproof.kube.storage.resources import POD_LOGS
 from pullproof.kube.storage.tracker import Tracker
@@ -451,10 +452,28 @@ class Kubelets:
                 known = (interpret(command_line(container, None), started), started)
                 self.programs[(pod["metadata"]["uid"], name)] = known
             program, started = known
+            if program.wait is not None:
+                program, started = self._awaited(pod, name, program, started, now)
             if program.output:  # a program that writes nothing leaves the log as it is
                 self._keep_log(pod, name, program.log(now - started))
             if program.done(now - started) and program.duration is not None:
                 state.terminate(name, program.exit_code, started + program.duration)
+
+    def _awaited(self, pod: dict[str, Any], name: str, program: Program, started: float,
+                 now: float) -> tuple[Program, float]:
+        """A script waiting for a Service: its loop's lines so far; once the Service answers, the rest
+        of the script runs from now (the lines printed while waiting stay at the head of the log)."""
+        wait = program.wait
+        assert wait is not None
+        printed = waiting_log(wait.output, wait.period, now - started)
+        if not reachable(self.tracker, pod["metadata"]["namespace"], wait.host, wait.port):
+            if printed:
+                self._keep_log(pod, name, printed)
+            return program, started
+        rest = wait.rest
+        resumed = Program(((0.0, printed), *rest.output), rest.duration, rest.exit_code)
+        self.programs[(pod["metadata"]["uid"], name)] = (resumed, now)
+        return resumed, now
 
     def _may_restart(self, pod: dict[str, Any], state: PodState, container: dict[str, Any], finished: float,
                      events: EventRecorder, path: str) -> bool:

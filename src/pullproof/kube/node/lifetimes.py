@@ -14,18 +14,34 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pullproof.kube.node.waits import Loop, until_loop
+
 SHELLS = frozenset({"sh", "bash", "ash", "dash"})
 SLEEP_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 SEPARATORS = frozenset({";", "&&", "||"})
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """A leading ``until nc -z HOST PORT; do ...; done``: ``output`` printed once per ``period`` until the
+    Service answers, then ``rest`` runs."""
+
+    host: str
+    port: int
+    output: str
+    period: float
+    rest: Program
+
+
+@dataclass(frozen=True)
 class Program:
-    """``output``: (offset in seconds, text) in order; ``duration`` None: runs until stopped."""
+    """``output``: (offset in seconds, text) in order; ``duration`` None: runs until stopped (or, with
+    ``wait``, until the Service it waits for answers)."""
 
     output: tuple[tuple[float, str], ...]
     duration: float | None
     exit_code: int
+    wait: Waiting | None = None
 
     def log(self, elapsed: float) -> str:
         """What the container has written ``elapsed`` seconds after it started."""
@@ -72,6 +88,8 @@ def interpret(argv: list[str] | None, started: float) -> Program:
         return FOREVER
     run = _Run(started)
     if posixpath.basename(argv[0]) in SHELLS:
+        if len(argv) >= 3 and argv[1] == "-c" and (loop := until_loop(argv[2])) is not None:
+            return _waiting(argv[0], loop, started)
         if len(argv) >= 3 and argv[1] == "-c":
             _script(run, argv[2])
         elif len(argv) == 1:
@@ -83,6 +101,13 @@ def interpret(argv: list[str] | None, started: float) -> Program:
     if run.forever:
         return Program(tuple(run.output), None, 0)
     return Program(tuple(run.output), run.at, run.status)
+
+
+def _waiting(shell: str, loop: Loop, started: float) -> Program:
+    body = interpret([shell, "-c", loop.body], started)
+    rest = interpret([shell, "-c", loop.rest], started) if loop.rest else Program((), 0.0, 0)
+    period = body.duration if body.duration else 1.0  # a loop without a sleep spins: one round a second
+    return Program((), None, 0, Waiting(loop.host, loop.port, body.log(period), period, rest))
 
 
 def _script(run: _Run, script: str) -> None:
