@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pullproof.aks import errors
+from pullproof.aks.nodebody import check_pod_room
 from pullproof.aks.provider import (
     CLUSTER_TYPE,
     POOL_TYPE,
@@ -55,6 +56,7 @@ class AgentPools:
         if merged["powerState"]["code"] == "Stopped" and merged.get("mode") == "System":
             raise ServiceError(errors.SYSTEM_POOL_STOP, name=merged["name"])
         check_windows({**cluster.body["properties"], "agentPoolProfiles": [merged]})
+        check_pod_room(cluster.body["properties"], [p for p in pools if p["name"] != merged["name"]] + [merged])
         cluster.body["properties"]["agentPoolProfiles"] = [p for p in pools if p["name"] != merged["name"]] + [merged]
         self.clusters.save_cluster(cluster)
         return pool_body(cluster, merged)

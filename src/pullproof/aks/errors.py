@@ -75,6 +75,13 @@ CLUSTER_STOPPED = AKS.register(
     "managed cluster is in Provisioning State(Succeeded) and Power State({power}), {operation} cannot be performed",
     "Stopping a stopped cluster, starting a running one, or changing a cluster or its pools while it is stopped.",
 )
+POD_CIDR_FULL = AKS.register(
+    "pod_cidr_full", "InsufficientSubnetSize", 400,
+    "Pre-allocated IPs {nodes} exceeds IPs available in Subnet Cidr {cidr}: the pod CIDR has room for {room} "
+    "nodes (a /24 each). Use a larger networkProfile.podCidr.",
+    "More nodes across the cluster's pools than its pod CIDR has /24 ranges for (kubenet and Azure CNI Overlay "
+    "give every node a /24).",
+)
 SYSTEM_POOL_STOP = AKS.register(
     "system_pool_stop", "OperationNotAllowed", 400,
     "Agent pool '{name}' is in System mode and cannot be stopped; stop the cluster instead.",

@@ -11,12 +11,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from pullproof.aks import errors
+from pullproof.core.errors import ServiceError
+
 NODE_IMAGE = "AKSUbuntu-2204gen2containerd-202511.03.0"
 NODE_IMAGES = {("linux", "amd64"): NODE_IMAGE, ("linux", "arm64"): "AKSUbuntu-2204gen2arm64containerd-202511.03.0",
                ("windows", "amd64"): "AKSWindows-2022-containerd-20348.4294.251111"}
 WINDOWS_BUILD = "10.0.20348"
 NODE_SUBNET = ipaddress.ip_network("10.224.0.0/16")
 DEFAULT_SIZE = "Standard_DS2_v2"
+DEFAULT_POD_CIDR = "10.244.0.0/16"  # AKS's default networkProfile.podCidr
 # kube-reserved CPU (millicores) by the host's cores, from AKS's node resource reservations table.
 CPU_RESERVED = ((64, 740), (32, 420), (16, 260), (8, 180), (4, 140), (2, 100), (1, 60))
 EVICTION_MEMORY_KI = 100 * 1024  # memory.available<100Mi (AKS 1.29 and later)
@@ -125,6 +129,31 @@ def labels(name: str, index: int, pool: dict[str, Any], resource: dict[str, Any]
             "topology.kubernetes.io/region": location, "topology.kubernetes.io/zone": zone}
 
 
+def pod_network(props: dict[str, Any]) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    return ipaddress.ip_network(str((props.get("networkProfile") or {}).get("podCidr") or DEFAULT_POD_CIDR),
+                                strict=False)
+
+
+def pod_room(props: dict[str, Any]) -> int:
+    """How many nodes the cluster's pod CIDR has a /24 for."""
+    network = pod_network(props)
+    return 2 ** max(24 - network.prefixlen, 0) if network.prefixlen <= 24 else 0
+
+
+def check_pod_room(props: dict[str, Any], pools: list[dict[str, Any]]) -> None:
+    """Every node of every pool gets a /24 of the pod CIDR: more nodes than it holds are refused."""
+    nodes = sum(int(p.get("count") or 0) for p in pools)
+    if nodes > pod_room(props):
+        raise ServiceError(errors.POD_CIDR_FULL, nodes=nodes * 256, cidr=str(pod_network(props)),
+                           room=pod_room(props))
+
+
+def pod_cidr(props: dict[str, Any], index: int) -> str:
+    """Cluster-wide node ``index``'s /24 of the cluster's pod CIDR (10.244.0.0/16 by default)."""
+    network = pod_network(props)
+    return str(ipaddress.ip_network((int(network.network_address) + 256 * index, 24)))
+
+
 def node_body(name: str, index: int, pool_index: int, pool: dict[str, Any], resource: dict[str, Any],
               now: str) -> dict[str, Any]:
     """The Node for cluster-wide node ``index`` (its address and pod CIDR), the ``pool_index``-th of its pool."""
@@ -132,7 +161,8 @@ def node_body(name: str, index: int, pool_index: int, pool: dict[str, Any], reso
     boots = int((resource.get("_private") or {}).get("reimaged", {}).get(pool["name"], 0))
     capacity, allocatable = resources(pool.get("vmSize", DEFAULT_SIZE), int(pool.get("maxPods", 110)),
                                       int(pool.get("osDiskSizeGB", 128)))
-    spec: dict[str, Any] = {"podCIDR": f"10.244.{index}.0/24", "podCIDRs": [f"10.244.{index}.0/24"],
+    cidr = pod_cidr(props, index)
+    spec: dict[str, Any] = {"podCIDR": cidr, "podCIDRs": [cidr],
                             "providerID": f"azure://{name}"}
     if taints(pool):
         spec["taints"] = taints(pool)

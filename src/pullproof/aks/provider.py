@@ -11,7 +11,7 @@ from typing import Any
 from pullproof.aks import addons, errors
 from pullproof.aks.identities import ClusterIdentities
 from pullproof.aks.kubeconfig import kubeconfig
-from pullproof.aks.nodebody import node_image, platform
+from pullproof.aks.nodebody import check_pod_room, node_image, platform
 from pullproof.aks.nodes import NodeFleet
 from pullproof.arm import errors as arm_errors
 from pullproof.arm.models import Resource
@@ -155,6 +155,7 @@ class ManagedClusters:
             "oidcIssuerProfile": {"enabled": False}, "securityProfile": {},
             "autoUpgradeProfile": {"nodeOSUpgradeChannel": "NodeImage"},
         })
+        check_pod_room(props, props["agentPoolProfiles"])
         profile = windows_profile(given, old, props["networkProfile"])
         props.pop("windowsProfile", None)
         if profile:

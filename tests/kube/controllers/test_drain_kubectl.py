@@ -55,7 +55,9 @@ def _workloads(k: base.Kubectl) -> None:
     _owned(k, "kube-system", "kube-proxy-abcde", daemon)
     replicas = tracker.create("statefulsets.apps", "default", {
         "apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": "web", "namespace": "default"},
-        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": template}})
+        # OnDelete: the controller keeps the pods made here rather than rolling them to its own revision
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": template,
+                 "updateStrategy": {"type": "OnDelete"}}})
     _owned(k, "default", "web-0", replicas)
     _owned(k, "default", "web-1", replicas)
     base.until(lambda: all(ready(p) for p in tracker.scan("pods")), "the pods to run")
@@ -74,15 +76,16 @@ def test_drain_retries_a_refused_eviction_then_evicts(kubectl: base.Kubectl) -> 
     assert "Min available:  3\nSelector:       app=web\n" in described, described
     assert "Allowed disruptions:  0" in described and "Desired:              3" in described, described
 
-    refused = kubectl("drain", NODE, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=7s", timeout=60)
+    refused = kubectl("drain", NODE, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=12s", timeout=60)
     assert refused.returncode == 1
     assert refused.stdout.startswith(f"node/{NODE} cordoned\n"), refused.stdout
     daemon_pod = _daemon_pod(kubectl)
     assert f"Warning: ignoring DaemonSet-managed Pods: kube-system/{daemon_pod}" in refused.stderr
     retry = ('error when evicting pods/"web-0" -n "default" (will retry after 5s): Cannot evict pod as it would '
              "violate the pod's disruption budget.")
+    # kubectl evicts both pods at once and retries each refusal 5 s later: in 12 s each is refused 2 or 3 times
     assert refused.stderr.count(retry) >= 2, refused.stderr
-    assert 'error when evicting pods/"web-0" -n "default": global timeout reached: 7s' in refused.stderr
+    assert 'error when evicting pods/"web-0" -n "default": global timeout reached: 12s' in refused.stderr
     assert kubectl.cluster.tracker.get("nodes", "", NODE)["spec"]["unschedulable"] is True
     assert kubectl.cluster.tracker.find("pods", "default", "web-0") is not None
 

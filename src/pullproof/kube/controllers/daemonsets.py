@@ -29,10 +29,11 @@ DEFAULT_TOLERATIONS = (("node.kubernetes.io/not-ready", "NoExecute"), ("node.kub
 NETWORK_UNAVAILABLE = ("node.kubernetes.io/network-unavailable", "NoSchedule")
 
 
-def add_tolerations(spec: Obj) -> None:
-    """``AddOrUpdateDaemonPodTolerations``: ``Exists`` tolerations of the node conditions' taints."""
+def daemon_tolerations(spec: Obj) -> list[Obj]:
+    """``AddOrUpdateDaemonPodTolerations``: the spec's tolerations with ``Exists`` tolerations of the node
+    conditions' taints added or replacing their namesakes."""
     wanted = list(DEFAULT_TOLERATIONS) + ([NETWORK_UNAVAILABLE] if spec.get("hostNetwork") else [])
-    tolerations = spec.setdefault("tolerations", [])
+    tolerations = list(spec.get("tolerations") or [])
     for key, effect in wanted:
         toleration = {"key": key, "operator": "Exists", "effect": effect}
         same = [t for t in tolerations if (t.get("key"), t.get("operator"), t.get("effect")) == (key, "Exists", effect)]
@@ -40,6 +41,11 @@ def add_tolerations(spec: Obj) -> None:
             tolerations.append(toleration)
         elif same[0] != toleration:
             tolerations[tolerations.index(same[0])] = toleration
+    return tolerations
+
+
+def add_tolerations(spec: Obj) -> None:
+    spec["tolerations"] = daemon_tolerations(spec)
 
 
 def pin_to_node(spec: Obj, node: str) -> None:
@@ -64,13 +70,13 @@ def target_node(pod: Obj) -> str | None:
 
 def should_run(ds: Obj, node: Obj) -> tuple[bool, bool]:
     """``NodeShouldRunDaemonPod``: (should run a pod there, may keep one running there)."""
-    spec = clone(ds["spec"]["template"].get("spec") or {})
-    add_tolerations(spec)
-    pod = {"spec": spec}
-    if node_affinity(pod, node, Usage()) is not None:
+    spec = ds["spec"]["template"].get("spec") or {}  # read only: a pass asks this for every node
+    if node_affinity({"spec": spec}, node, Usage()) is not None:
         return False, False
     taints = node.get("spec", {}).get("taints") or []
-    tolerations = spec["tolerations"]
+    if not taints:
+        return True, True
+    tolerations = daemon_tolerations(spec)
     fits = all(tolerates(tolerations, t) for t in taints if t.get("effect") in ("NoSchedule", "NoExecute"))
     keeps = all(tolerates(tolerations, t) for t in taints if t.get("effect") == "NoExecute")
     return fits, keeps
@@ -84,7 +90,7 @@ class DaemonSetController:
         self.events = EventRecorder(tracker, clock, "daemonset-controller")
 
     def reconcile(self) -> None:
-        nodes = self.tracker.list("nodes")[0]
+        nodes = self.tracker.scan("nodes")  # read only
         for ds in self.tracker.list(DAEMONSETS)[0]:
             if not ds["metadata"].get("deletionTimestamp"):
                 default_daemonset(ds)  # one written straight into the tracker (AKS's add-ons) skipped defaulting

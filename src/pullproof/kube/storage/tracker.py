@@ -80,6 +80,7 @@ class Tracker:
         self._lock = threading.RLock()
         self._rv, loaded = store.load(cluster)
         self._objects: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+        self._order: dict[tuple[str, str | None], list[tuple[str, str]]] = {}  # sorted keys per listing
         for (resource, namespace, name), obj in loaded.items():
             self._objects.setdefault(resource, {})[(namespace, name)] = obj
         self._texts: dict[Key, str] = {}  # each stored object's JSON: copies out are parsed from it
@@ -157,7 +158,10 @@ class Tracker:
                 ) -> Keyed:
         """The stored objects of ``resource`` with their (namespace, name), by namespace then name."""
         objects = self._objects.get(resource, {})
-        keys = sorted(objects) if namespace is None else sorted(k for k in objects if k[0] == namespace)
+        keys = self._order.get((resource, namespace))
+        if keys is None:  # sorted once, kept until an object of the kind comes or goes
+            keys = sorted(objects) if namespace is None else sorted(k for k in objects if k[0] == namespace)
+            self._order[(resource, namespace)] = keys
         return [(k, obj) for k, obj in ((k, objects[k]) for k in keys) if predicate is None or predicate(obj)]
 
     # writes -------------------------------------------------------------------------------------------
@@ -206,6 +210,7 @@ class Tracker:
         key: Key = (resource, namespace, name)
         with self._lock:
             current = self._objects.get(resource, {}).pop((namespace, name), None)
+            self._forget_order(resource)
             if current is None:
                 raise ServiceError(errors.NOT_FOUND, resource=resource, name=name, detail_name=name,
                                    detail_kind=resource.split(".")[0], detail_group=_group(resource))
@@ -224,10 +229,17 @@ class Tracker:
             self._rv -= 1  # nothing was written: the version is not used
             raise ServiceError(errors.STORAGE_TOO_LARGE)
         self.store.put(self.cluster, key, rv, text, self._deferred.get())
-        self._objects.setdefault(resource, {})[(namespace, key[2])] = body
+        objects = self._objects.setdefault(resource, {})
+        if (namespace, key[2]) not in objects:
+            self._forget_order(resource)
+        objects[(namespace, key[2])] = body
         self._texts[key] = text
         self._publish(Event(rv, kind, resource, namespace, body, len(text)))
         return _parsed(text)
+
+    def _forget_order(self, resource: str) -> None:
+        for listing in [k for k in self._order if k[0] == resource]:
+            del self._order[listing]
 
     def _publish(self, event: Event) -> None:
         self._history.append(event)
