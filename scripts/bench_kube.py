@@ -59,6 +59,13 @@ def arm(client: TestClient, token: str, path: str, body: dict[str, Any], version
     return dict(response.json())
 
 
+def pools(nodes: int) -> list[dict[str, Any]]:
+    """Pools of at most 1,000 nodes (AKS's limit per pool); the pod CIDR has a /24 for each of 4,096 nodes."""
+    sizes = [min(1000, nodes - start) for start in range(0, nodes, 1000)]
+    return [{"name": f"nodepool{n + 1}", "count": size, "mode": "System" if n == 0 else "User"}
+            for n, size in enumerate(sizes)]
+
+
 def setup(emulator: Emulator, nodes: int) -> tuple[str, str]:
     op = emulator.operator
     sub = f"/subscriptions/{op.subscription_id}"
@@ -72,8 +79,8 @@ def setup(emulator: Emulator, nodes: int) -> tuple[str, str]:
                        "benchacr", {"location": "eastus", "sku": {"name": "Standard"}}, "2025-11-01")
         cluster = arm(client, token, f"{sub}/resourceGroups/bench/providers/Microsoft.ContainerService/"
                       "managedClusters/storm", {"location": "eastus", "identity": {"type": "SystemAssigned"},
-                                                "properties": {"dnsPrefix": "storm", "agentPoolProfiles": [
-                                                    {"name": "nodepool1", "count": nodes, "mode": "System"}]}},
+                                                "properties": {"dnsPrefix": "storm", "agentPoolProfiles": pools(nodes),
+                                                               "networkProfile": {"podCidr": "10.240.0.0/12"}}},
                       "2026-06-01")
     with TestClient(emulator.app, base_url="https://benchacr.azurecr.io") as acr:
         pushed = acr.get("/oauth2/token", params={"service": "benchacr.azurecr.io", "scope":
