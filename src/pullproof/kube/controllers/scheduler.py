@@ -9,9 +9,9 @@ from typing import Any
 
 from pullproof.core.clock import Clock
 from pullproof.kube.controllers.filters import Status, Usage, pod_requests, run_filters
-from pullproof.kube.controllers.quantity import milli, whole
 from pullproof.kube.controllers.volumes import missing_claim
 from pullproof.kube.storage.events import EventRecorder
+from pullproof.kube.storage.quantity import milli, whole
 from pullproof.kube.storage.tracker import Tracker, clone, kube_time
 
 DEFAULT_CPU = 100  # millicores a pod without requests counts for scoring (schedutil.DefaultMilliCPURequest)

@@ -11,8 +11,8 @@ import math
 from typing import Any
 
 from pullproof.core.clock import Clock
-from pullproof.kube.controllers.quantity import quantity
 from pullproof.kube.storage.events import EventRecorder
+from pullproof.kube.storage.quantity import quantity
 from pullproof.kube.storage.tracker import Tracker, clone
 
 Obj = dict[str, Any]

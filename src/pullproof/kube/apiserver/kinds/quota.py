@@ -12,7 +12,7 @@ from typing import Any
 from pullproof.core.errors import ServiceError
 from pullproof.kube import errors
 from pullproof.kube.apiserver.kinds.base import AdmissionContext, Obj, Plugin
-from pullproof.kube.controllers.quantity import quantity
+from pullproof.kube.storage.quantity import quantity
 
 COMPUTE = ("cpu", "memory", "requests.cpu", "requests.memory", "limits.cpu", "limits.memory")
 COUNTED = {"pods": "pods", "services": "services", "persistentvolumeclaims": "persistentvolumeclaims",

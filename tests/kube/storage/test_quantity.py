@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pullproof.kube.controllers.quantity import milli, whole
+from pullproof.kube.storage.quantity import milli, whole
 
 
 @pytest.mark.parametrize(("text", "millis", "units"), [
