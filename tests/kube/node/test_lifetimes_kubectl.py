@@ -8,20 +8,16 @@ from __future__ import annotations
 import functools
 import json
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pullproof.aks.nodebody import node_body
 from pullproof.core.clock import ManualClock
-from pullproof.kube.storage.tracker import kube_time
-from pullproof.registry.loader import read_image, store_image
 from tests.kube import test_kubectl as base
+from tests.kube.clocked import busybox_cluster, clocked_server
 from tests.kube.inprocess import InProcessServer
-from tests.registry.layouts import oci_layout
 
 pytestmark = pytest.mark.realclient
 IMAGE = "busybox:1.37"
@@ -29,30 +25,13 @@ IMAGE = "busybox:1.37"
 
 @pytest.fixture(scope="module")
 def clocked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcessServer, ManualClock]]:
-    clock = ManualClock(time.time())  # kubectl checks the served certificates against wall time
-    server = InProcessServer(tmp_path_factory.mktemp("lifetimes") / "data", clock).start()
-    try:
-        yield server, clock
-    finally:
-        server.stop()
+    yield from clocked_server(tmp_path_factory, "lifetimes")
 
 
 @pytest.fixture
 def kubectl(clocked: tuple[InProcessServer, ManualClock], tmp_path: Path, request: pytest.FixtureRequest
             ) -> base.Kubectl:
-    server, _ = clocked
-    name = re.sub(r"[^a-z0-9]", "", request.node.name.lower())[-40:]
-    e = server.emulator
-    oci_layout(tmp_path / "busybox", config={"Cmd": ["sh"]})
-    store_image(read_image(tmp_path / "busybox"), "registry-1.docker.io", "library/busybox", "1.37", e.content,
-                e.registry_store, e.clock)
-    host = base.HOST.replace("mycluster", name)
-    cluster = server.open_cluster("/subscriptions/s/resourcegroups/rg/providers/microsoft.containerservice/"
-                                  f"managedclusters/{name}", host, "tok")
-    resource = {"id": cluster.id, "location": "eastus", "properties": {"nodeResourceGroup": "MC_rg_c_eastus"}}
-    cluster.tracker.create("nodes", "", node_body("aks-nodepool1-12345678-vmss000000", 0, 0, {"name": "nodepool1"},
-                                                  resource, kube_time(e.clock.now())))
-    return base.Kubectl(server, cluster, tmp_path, server.kubeconfig(tmp_path / "config", host, "tok"))
+    return busybox_cluster(clocked[0], tmp_path, request)
 
 
 def _pod(k: base.Kubectl, name: str) -> dict[str, Any]:
