@@ -14,10 +14,10 @@ from pullproof.kube.apiserver import admission, defaults
 from pullproof.kube.apiserver.kinds.apps import TEMPLATE_GENERATION, default_daemonset
 from pullproof.kube.controllers import revisions
 from pullproof.kube.controllers.filters import Usage, node_affinity, tolerates
-from pullproof.kube.controllers.replicasets import ALPHABET, owned_by, owner_ref, pod_available, pod_ready
+from pullproof.kube.controllers.replicasets import ALPHABET, owned_by, owner_ref, pod_available, pod_ready, remove_pod
 from pullproof.kube.controllers.statefulsets import _pods_type, finished, terminating
 from pullproof.kube.storage.events import EventRecorder
-from pullproof.kube.storage.tracker import Tracker, clone, kube_time
+from pullproof.kube.storage.tracker import Tracker, clone
 
 DAEMONSETS = "daemonsets.apps"
 Obj = dict[str, Any]
@@ -181,14 +181,8 @@ class DaemonSetController:
         self.events.record(ds, "DaemonSet", "Normal", "SuccessfulCreate", f"Created pod: {pod_name}")
 
     def _delete(self, ds: Obj, pod: Obj) -> None:
-        fresh, name = clone(pod), pod["metadata"]["name"]
-        if fresh.get("spec", {}).get("nodeName"):
-            fresh["metadata"]["deletionTimestamp"] = kube_time(self.clock.now())
-            fresh["metadata"]["deletionGracePeriodSeconds"] = int(
-                fresh["spec"].get("terminationGracePeriodSeconds", 30))
-            self.tracker.update("pods", fresh["metadata"]["namespace"], fresh, check_version=False)
-        else:
-            self.tracker.delete("pods", fresh["metadata"]["namespace"], name)
+        name = pod["metadata"]["name"]
+        remove_pod(self.tracker, self.clock, pod)
         self.events.record(ds, "DaemonSet", "Normal", "SuccessfulDelete", f"Deleted pod: {name}")
 
     def _write_status(self, ds: Obj, nodes: list[Obj], digest: str) -> None:

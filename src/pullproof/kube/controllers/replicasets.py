@@ -36,6 +36,19 @@ def template_hash(template: dict[str, Any], collisions: int = 0) -> str:
     return safe_encode(str(value))
 
 
+def remove_pod(tracker: Tracker, clock: Clock, pod: dict[str, Any]) -> None:
+    """A controller's pod deletion: a bound pod is marked with its grace period (its kubelet stops it and
+    removes the object), an unbound one goes at once. ``pod`` is not changed."""
+    namespace = pod["metadata"]["namespace"]
+    if not pod.get("spec", {}).get("nodeName"):
+        tracker.delete("pods", namespace, pod["metadata"]["name"])
+        return
+    marked = clone(pod)
+    marked["metadata"]["deletionTimestamp"] = kube_time(clock.now())
+    marked["metadata"]["deletionGracePeriodSeconds"] = int(marked["spec"].get("terminationGracePeriodSeconds", 30))
+    tracker.update("pods", namespace, marked, check_version=False)
+
+
 def owned_by(obj: dict[str, Any], owner: dict[str, Any]) -> bool:
     return any(ref.get("uid") == owner["metadata"]["uid"] for ref in obj["metadata"].get("ownerReferences", []))
 
@@ -150,10 +163,5 @@ class ReplicaSetController:
 
     def _delete_pod(self, rs: dict[str, Any], pod: dict[str, Any]) -> None:
         name = pod["metadata"]["name"]
-        if pod.get("spec", {}).get("nodeName"):
-            pod["metadata"]["deletionTimestamp"] = kube_time(self.clock.now())
-            pod["metadata"]["deletionGracePeriodSeconds"] = 30
-            self.tracker.update("pods", pod["metadata"]["namespace"], pod, check_version=False)
-        else:
-            self.tracker.delete("pods", pod["metadata"]["namespace"], name)
+        remove_pod(self.tracker, self.clock, pod)
         self.events.record(rs, "ReplicaSet", "Normal", "SuccessfulDelete", f"Deleted pod: {name}")

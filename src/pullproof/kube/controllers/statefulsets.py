@@ -14,10 +14,10 @@ from pullproof.core.ids import IdFactory
 from pullproof.kube.apiserver import admission, defaults
 from pullproof.kube.apiserver.kinds.apps import default_statefulset
 from pullproof.kube.controllers import revisions
-from pullproof.kube.controllers.replicasets import owned_by, owner_ref, pod_available, pod_ready
+from pullproof.kube.controllers.replicasets import owned_by, owner_ref, pod_available, pod_ready, remove_pod
 from pullproof.kube.storage import resources
 from pullproof.kube.storage.events import EventRecorder
-from pullproof.kube.storage.tracker import Tracker, clone, kube_time
+from pullproof.kube.storage.tracker import Tracker, clone
 
 STATEFULSETS = "statefulsets.apps"
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"
@@ -215,14 +215,8 @@ class StatefulSetController:
         return True
 
     def _delete(self, sts: Obj, pod: Obj) -> None:
-        fresh, name = clone(pod), pod["metadata"]["name"]
-        if fresh.get("spec", {}).get("nodeName"):
-            fresh["metadata"]["deletionTimestamp"] = kube_time(self.clock.now())
-            fresh["metadata"]["deletionGracePeriodSeconds"] = int(
-                fresh["spec"].get("terminationGracePeriodSeconds", 30))
-            self.tracker.update("pods", fresh["metadata"]["namespace"], fresh, check_version=False)
-        else:
-            self.tracker.delete("pods", fresh["metadata"]["namespace"], name)
+        name = pod["metadata"]["name"]
+        remove_pod(self.tracker, self.clock, pod)
         self.events.record(sts, "StatefulSet", "Normal", "SuccessfulDelete",
                            f"delete Pod {name} in StatefulSet {sts['metadata']['name']} successful")
 
