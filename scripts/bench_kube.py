@@ -153,6 +153,7 @@ def main(argv: list[str]) -> int:
         out = subprocess.run([sys.executable, __file__, "--one", str(nodes)], capture_output=True, text=True,
                              timeout=1800, check=True).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
+        print(json.dumps(rows[-1]), flush=True)  # each size as it finishes: the large ones take minutes
     table = Table(title=f"Pull storm: {PODS_PER_NODE} pods per node, one image (1.25 MiB), after the AcrPull fix")
     for column in ("nodes", "pods", "Running", "kube-system", "seconds", "ms/pod", "passes", "pulls", "token req.",
                    "exchanges", "blob GETs", "peak MiB"):
