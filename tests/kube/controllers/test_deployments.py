@@ -265,3 +265,18 @@ def test_template_hashes_use_the_alphabet_of_go_safe_encode_string() -> None:
 
     assert safe_encode("0123456789") == "456789bcdf"
     assert set(template_hash({"spec": {"containers": [{"name": "a", "image": "nginx"}]}})) <= set("456789bcdf")
+
+
+def test_pod_names_use_the_whole_alphabet_and_a_taken_name_is_drawn_again(tmp_path: Path) -> None:
+    """A taken generated name ended a ReplicaSet's creations for the pass (and with 16 of the 27 letters,
+    a Deployment of thousands met a dozen of them): now it is drawn again, as the API server does."""
+    from pullproof.core.ids import SeededIds
+    from pullproof.kube.controllers.replicasets import new_pod_name
+
+    tracker = harness(tmp_path).tracker
+    first = new_pod_name(tracker, SeededIds(7), "default", "web")
+    tracker.create("pods", "default", {"metadata": {"name": first}, "spec": {"containers": []}})
+    again = new_pod_name(tracker, SeededIds(7), "default", "web")  # the same draws: the first is taken
+    assert again != first and again.startswith("web-") and len(again) == 9
+    names = {new_pod_name(tracker, SeededIds(n), "default", "web")[4:] for n in range(300)}
+    assert len(set("".join(names))) > 16  # letters beyond the 16 a hex digit could pick

@@ -14,7 +14,14 @@ from pullproof.kube.apiserver import admission, defaults
 from pullproof.kube.apiserver.kinds.apps import TEMPLATE_GENERATION, default_daemonset
 from pullproof.kube.controllers import revisions
 from pullproof.kube.controllers.filters import Usage, node_affinity, tolerates
-from pullproof.kube.controllers.replicasets import ALPHABET, owned_by, owner_ref, pod_available, pod_ready, remove_pod
+from pullproof.kube.controllers.replicasets import (
+    new_pod_name,
+    owned_by,
+    owner_ref,
+    pod_available,
+    pod_ready,
+    remove_pod,
+)
 from pullproof.kube.controllers.statefulsets import _pods_type, finished, terminating
 from pullproof.kube.storage.events import EventRecorder
 from pullproof.kube.storage.tracker import Tracker, clone
@@ -165,7 +172,7 @@ class DaemonSetController:
         add_tolerations(spec)
         pin_to_node(spec, node)
         name = ds["metadata"]["name"]
-        pod_name = f"{name[:58]}-" + "".join(ALPHABET[int(c, 16) % len(ALPHABET)] for c in self.ids.hex(3)[:5])
+        pod_name = new_pod_name(self.tracker, self.ids, ds["metadata"]["namespace"], name)
         pod = {"apiVersion": "v1", "kind": "Pod",
                "metadata": {**meta, "name": pod_name, "generateName": f"{name}-", "labels": labels,
                             "namespace": ds["metadata"]["namespace"],

@@ -36,6 +36,19 @@ def template_hash(template: dict[str, Any], collisions: int = 0) -> str:
     return safe_encode(str(value))
 
 
+NAME_TRIES = 8  # the API server's RetryGenerateName: a generated name already taken is drawn again, 7 more times
+
+
+def new_pod_name(tracker: Tracker, ids: IdFactory, namespace: str, owner: str) -> str:
+    """``generateName: <owner>-``: 5 characters over the name generator's whole alphabet (14 million names),
+    drawn again while the name is taken."""
+    for _ in range(NAME_TRIES - 1):
+        name = admission.generated_name(ids, f"{owner}-")
+        if tracker.find("pods", namespace, name) is None:
+            return name
+    return admission.generated_name(ids, f"{owner}-")
+
+
 def remove_pod(tracker: Tracker, clock: Clock, pod: dict[str, Any]) -> None:
     """A controller's pod deletion: a bound pod is marked with its grace period (its kubelet stops it and
     removes the object), an unbound one goes at once. ``pod`` is not changed."""
@@ -145,7 +158,7 @@ class ReplicaSetController:
         """Create one pod; the error's message if the API refuses it."""
         namespace, name = rs["metadata"]["namespace"], rs["metadata"]["name"]
         template = clone(rs["spec"]["template"])
-        pod_name = f"{name[:58]}-" + "".join(ALPHABET[int(c, 16) % len(ALPHABET)] for c in self.ids.hex(3)[:5])
+        pod_name = new_pod_name(self.tracker, self.ids, namespace, name)
         pod = {"apiVersion": "v1", "kind": "Pod",
                "metadata": {**template.get("metadata", {}), "name": pod_name, "generateName": f"{name}-",
                             "namespace": namespace, "ownerReferences": [owner_ref(rs, "ReplicaSet", "apps/v1")]},
