@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pullproof.core.clock import Clock, parse_time
-from pullproof.kube.controllers.replicasets import ALPHABET, owned_by, owner_ref
+from pullproof.kube.controllers.replicasets import owned_by, owner_ref
 from pullproof.kube.storage import resources
 from pullproof.kube.storage.resources import POD_LOGS
 from pullproof.kube.storage.tracker import Tracker, clone, kube_time
@@ -85,8 +85,9 @@ def missing_indexes(spec: Obj, status: Obj, active: list[Obj]) -> list[int]:
     return [i for i in range(int(spec.get("completions") or 0)) if i not in done and i not in running]
 
 
-def pod_for(job: Obj, index: int | None, random_hex: str) -> Obj:
-    """The pod the job controller creates: the template, ``<job>-[<index>-]<5 chars>``, owned by the job."""
+def pod_for(job: Obj, index: int | None, suffix: str) -> Obj:
+    """The pod the job controller creates: the template, ``<job>-[<index>-]<suffix>`` (5 characters of the
+    name generator's alphabet), owned by the job."""
     name, namespace = job["metadata"]["name"], job["metadata"]["namespace"]
     template = clone(job["spec"]["template"])
     meta = {k: v for k, v in (template.get("metadata") or {}).items() if k != "creationTimestamp"}
@@ -100,7 +101,6 @@ def pod_for(job: Obj, index: int | None, random_hex: str) -> Obj:
             "apiVersion": "v1", "fieldPath": f"metadata.annotations['{INDEX}']"}}}
         for container in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
             container["env"] = [*(container.get("env") or []), env]
-    suffix = "".join(ALPHABET[int(c, 16) % len(ALPHABET)] for c in random_hex[:5])
     return {"apiVersion": "v1", "kind": "Pod",
             "metadata": {**meta, "name": f"{prefix[:58]}{suffix}", "generateName": prefix, "namespace": namespace,
                          "ownerReferences": [owner_ref(job, "Job", "batch/v1")], "finalizers": [FINALIZER]},

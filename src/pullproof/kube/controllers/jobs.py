@@ -220,7 +220,7 @@ class JobController:
     # pods ------------------------------------------------------------------------------------------
     def _create_pod(self, step: Pass, index: int | None) -> bool:
         job = step.job
-        pod = jobpods.pod_for(job, index, self.ids.hex(3))
+        pod = jobpods.pod_for(job, index, admission.random_suffix(self.ids))
         try:
             defaults.pod(pod)
             admission.pod(self.tracker, self.ids, jobpods.pods_type(), pod)
